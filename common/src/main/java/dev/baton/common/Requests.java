@@ -1,0 +1,70 @@
+package dev.baton.common;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/** Request bodies of ../shared/PROTOCOL.md. Absent fields are null; the coordinator validates. */
+public final class Requests {
+    private Requests() {
+    }
+
+    public record Enqueue(String queue, String type, JsonNode payload, Integer priority, Instant runAt,
+                          Long delayMs, Integer maxAttempts, String uniqueKey, Map<String, String> labels,
+                          Integer timeoutSeconds, Job.Backoff backoff) {
+    }
+
+    public record EnqueueBatch(List<Enqueue> jobs) {
+    }
+
+    public record Claim(String workerId, List<String> queues, List<String> types, Integer limit, Long waitMs,
+                        Long leaseMs) {
+    }
+
+    public record Heartbeat(String leaseToken, Long leaseMs) {
+    }
+
+    public record ProgressUpdate(String leaseToken, Long expectedVersion, Long current, Long total, String message) {
+    }
+
+    public record LogAppend(String leaseToken, List<LogLine> entries) {
+    }
+
+    public record LogLine(Integer seq, LogLevel level, String message) {
+    }
+
+    public record Complete(String leaseToken, JsonNode result) {
+    }
+
+    public record Fail(String leaseToken, FailError error, Instant retryAt) {
+    }
+
+    public record FailError(String message, String type, Boolean retryable) {
+    }
+
+    public record Completions(List<CompletionItem> items) {
+    }
+
+    public record CompletionItem(String id, String leaseToken, JsonNode result) {
+    }
+
+    public record Cancel(Long expectedVersion, String reason) {
+    }
+
+    public record Retry(Long expectedVersion, Instant runAt, Integer maxAttempts) {
+    }
+
+    public record Patch(Long expectedVersion, Integer priority, Instant runAt, JsonNode payload, Integer maxAttempts,
+                        Map<String, String> labels) {
+    }
+
+    public record Bulk(List<BulkOperation> operations) {
+    }
+
+    public record BulkOperation(String id, String action, Long expectedVersion, Patch changes) {
+    }
+
+    public record QueueUpdate(Boolean paused, Integer maxRunning, Double ratePerSecond) {
+    }
+}

@@ -1,0 +1,74 @@
+package dev.baton.common;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/** Response bodies of ../shared/PROTOCOL.md. */
+public final class Responses {
+    private Responses() {
+    }
+
+    public record Jobs(List<Job> jobs) {
+    }
+
+    public record JobPage(List<Job> items, String nextCursor) {
+    }
+
+    public record Event(String id, Instant at, String type, JobStatus fromStatus, JobStatus toStatus,
+                        int attempt, String workerId, JsonNode detail) {
+    }
+
+    public record EventPage(List<Event> items) {
+    }
+
+    public record LogEntry(int attempt, int seq, LogLevel level, String message, Instant at) {
+    }
+
+    public record LogPage(List<LogEntry> items, String nextCursor) {
+    }
+
+    public record HeartbeatAnswer(LeaseExpiry lease, long version) {
+    }
+
+    public record LeaseExpiry(Instant expiresAt) {
+    }
+
+    public record VersionAnswer(long version) {
+    }
+
+    public record LogAppendAnswer(int accepted, int duplicates) {
+    }
+
+    public record CompletionResult(String id, int status,
+                                   @JsonInclude(JsonInclude.Include.NON_NULL) String code,
+                                   @JsonInclude(JsonInclude.Include.NON_NULL) Job job) {
+    }
+
+    public record CompletionResults(List<CompletionResult> items) {
+    }
+
+    public record BulkSucceeded(String id, long version) {
+    }
+
+    public record BulkFailed(String id, String code, String detail, Job job) {
+    }
+
+    public record BulkResult(List<BulkSucceeded> succeeded, List<BulkFailed> failed) {
+    }
+
+    public record Queue(String name, boolean paused, Map<String, Long> counts, Long oldestQueuedAgeMs,
+                        Integer maxRunning, Double ratePerSecond) {
+    }
+
+    public record FieldError(String field, String message) {
+    }
+
+    /** RFC 9457 problem details with Baton's extensions. */
+    public record Problem(String type, String title, int status, String detail, String code,
+                          @JsonInclude(JsonInclude.Include.NON_NULL) Job job,
+                          @JsonInclude(JsonInclude.Include.NON_NULL) List<FieldError> errors) {
+    }
+}

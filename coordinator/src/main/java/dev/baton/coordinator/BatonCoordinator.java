@@ -1,0 +1,135 @@
+package dev.baton.coordinator;
+
+import dev.baton.coordinator.embedded.EmbeddedPostgresServer;
+import dev.baton.coordinator.embedded.EmbeddedRedisServer;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.runtime.Micronaut;
+import io.micronaut.runtime.server.EmbeddedServer;
+import java.nio.file.Files;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running coordinator: embedded PostgreSQL and Redis when no URLs are given, then the
+ * Micronaut context. Tests start several of these in one JVM against one database.
+ */
+public final class BatonCoordinator implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(BatonCoordinator.class);
+    private final ApplicationContext context;
+    private final EmbeddedPostgresServer embeddedPostgres;
+    private final EmbeddedRedisServer embeddedRedis;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+
+    private BatonCoordinator(ApplicationContext context, EmbeddedPostgresServer pg, EmbeddedRedisServer redis) {
+        this.context = context;
+        this.embeddedPostgres = pg;
+        this.embeddedRedis = redis;
+    }
+
+    public static BatonCoordinator start(Settings settings) throws Exception {
+        EmbeddedPostgresServer pg = null;
+        EmbeddedRedisServer redis = null;
+        Settings effective = settings;
+        if (settings.dbUrl() == null || settings.redisUrl() == null) {
+            Files.createDirectories(settings.dataDir());
+        }
+        if (settings.dbUrl() == null) {
+            pg = EmbeddedPostgresServer.start(settings.dataDir());
+            effective = withDb(effective, pg.jdbcUrl());
+        }
+        if (settings.redisUrl() == null) {
+            redis = EmbeddedRedisServer.start();
+            effective = withRedis(effective, redis.url());
+        }
+        if (pg != null || redis != null) {
+            LOG.warn("Running on embedded defaults ({}{}), data under {}. For real use set BATON_DB_URL "
+                    + "(jdbc:postgresql://host:5432/db), BATON_DB_USER, BATON_DB_PASSWORD and BATON_REDIS_URL "
+                    + "(redis://host:6379/0).", pg != null ? "embedded PostgreSQL" : "",
+                    redis != null ? (pg != null ? " and " : "") + "embedded Redis" : "", settings.dataDir());
+        }
+        ApplicationContext context = Micronaut.build(new String[0])
+                .mainClass(Coordinator.class)
+                .banner(false)
+                .deduceEnvironment(false)
+                .properties(micronautProperties(effective))
+                .singletons(effective)
+                .start();
+        int port = context.getBean(EmbeddedServer.class).getPort();
+        LOG.info("Baton coordinator listening on http://127.0.0.1:{}", port);
+        return new BatonCoordinator(context, pg, redis);
+    }
+
+    static Map<String, Object> micronautProperties(Settings s) {
+        Map<String, Object> p = new HashMap<>();
+        p.put("micronaut.application.name", "baton-coordinator");
+        p.put("micronaut.server.port", s.httpPort());
+        p.put("micronaut.server.max-request-size", s.requestBytes());
+        p.put("micronaut.server.thread-selection", "BLOCKING");
+        p.put("datasources.default.url", s.dbUrl());
+        p.put("datasources.default.username", s.dbUser());
+        p.put("datasources.default.password", s.dbPassword());
+        p.put("datasources.default.driver-class-name", "org.postgresql.Driver");
+        p.put("datasources.default.maximum-pool-size", s.dbPoolSize());
+        p.put("datasources.default.minimum-idle", 2);
+        p.put("datasources.default.connection-timeout", 3000);
+        p.put("datasources.default.validation-timeout", 1000);
+        p.put("datasources.default.pool-name", "baton");
+        p.put("flyway.datasources.default.enabled", true);
+        p.put("flyway.datasources.default.locations", "classpath:db/migration");
+        p.put("endpoints.all.enabled", false);
+        p.put("endpoints.prometheus.enabled", true);
+        p.put("endpoints.prometheus.sensitive", false);
+        p.put("endpoints.health.enabled", false);
+        p.put("micronaut.metrics.enabled", true);
+        p.put("micronaut.metrics.export.prometheus.enabled", true);
+        p.put("micronaut.metrics.export.prometheus.descriptions", true);
+        return p;
+    }
+
+    private static Settings withDb(Settings s, String url) {
+        return new Settings(url, "postgres", "", s.redisUrl(), s.httpPort(), s.dataDir(), s.adminTokens(),
+                s.producerTokens(), s.workerTokens(), s.payloadBytes(), s.requestBytes(), s.dbPoolSize(),
+                s.pollIntervalMs(), s.reaperIntervalMs());
+    }
+
+    private static Settings withRedis(Settings s, String url) {
+        return new Settings(s.dbUrl(), s.dbUser(), s.dbPassword(), url, s.httpPort(), s.dataDir(), s.adminTokens(),
+                s.producerTokens(), s.workerTokens(), s.payloadBytes(), s.requestBytes(), s.dbPoolSize(),
+                s.pollIntervalMs(), s.reaperIntervalMs());
+    }
+
+    public int port() {
+        return context.getBean(EmbeddedServer.class).getPort();
+    }
+
+    public ApplicationContext context() {
+        return context;
+    }
+
+    public void awaitStop() throws InterruptedException {
+        stopped.await();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (stopped.getCount() == 0) {
+            return;
+        }
+        try {
+            if (context.isRunning()) {
+                context.close();
+            }
+        } finally {
+            if (embeddedRedis != null) {
+                embeddedRedis.close();
+            }
+            if (embeddedPostgres != null) {
+                embeddedPostgres.close();
+            }
+            stopped.countDown();
+        }
+    }
+}

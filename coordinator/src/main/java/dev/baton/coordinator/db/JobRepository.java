@@ -1,0 +1,376 @@
+package dev.baton.coordinator.db;
+
+import dev.baton.common.Job;
+import dev.baton.common.Responses.Event;
+import dev.baton.common.Responses.HeartbeatAnswer;
+import dev.baton.common.Responses.LeaseExpiry;
+import jakarta.inject.Singleton;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Every statement that changes a job. Each is one guarded statement named after its guard (or
+ * runs on a row locked with {@link #findForUpdate}); a lost race shows as an empty result, and the
+ * service decides what to answer. Events are written by the same statement as the change.
+ */
+@Singleton
+public final class JobRepository {
+
+    private static final String INSERT_UNLESS_ACTIVE_DUPLICATE = """
+            with inserted as (
+                insert into jobs (queue, type, payload, priority, status, max_attempts, run_at, unique_key, labels,
+                                  timeout_seconds, backoff_initial_ms, backoff_factor, backoff_max_ms, backoff_jitter)
+                values (?, ?, ?::jsonb, ?, 'queued', ?,
+                        coalesce(?::timestamptz, now() + make_interval(secs => ?::double precision / 1000)),
+                        ?, ?::jsonb, ?, ?, ?, ?, ?)
+                on conflict (queue, unique_key) where unique_key is not null and status in ('queued', 'running')
+                do nothing
+                returning *
+            ), event as (
+                insert into job_events (job_id, type, to_status, attempt)
+                select id, 'enqueued', 'queued', 0 from inserted
+            )
+            select * from inserted
+            """;
+
+    public Job insertUnlessActiveDuplicate(Connection c, NewJob n) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(INSERT_UNLESS_ACTIVE_DUPLICATE)) {
+            ps.setString(1, n.queue());
+            ps.setString(2, n.type());
+            ps.setString(3, n.payloadJson());
+            ps.setInt(4, n.priority());
+            ps.setInt(5, n.maxAttempts());
+            JobRows.setInstant(ps, 6, n.runAt());
+            ps.setLong(7, n.delayMs());
+            ps.setString(8, n.uniqueKey());
+            ps.setString(9, n.labelsJson());
+            ps.setInt(10, n.timeoutSeconds());
+            ps.setLong(11, n.backoff().initialMs());
+            ps.setDouble(12, n.backoff().factor());
+            ps.setLong(13, n.backoff().maxMs());
+            ps.setDouble(14, n.backoff().jitter());
+            return JobRows.singleJob(ps);
+        }
+    }
+
+    public Job findActiveByUniqueKey(Connection c, String queue, String uniqueKey) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                select * from jobs where queue = ? and unique_key = ? and status in ('queued', 'running')""")) {
+            ps.setString(1, queue);
+            ps.setString(2, uniqueKey);
+            return JobRows.singleJob(ps);
+        }
+    }
+
+    public Job find(Connection c, long id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("select * from jobs where id = ?")) {
+            ps.setLong(1, id);
+            return JobRows.singleJob(ps);
+        }
+    }
+
+    /** Locks the job's row until the transaction ends; admin changes run under it. */
+    public Job findForUpdate(Connection c, long id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("select * from jobs where id = ? for update")) {
+            ps.setLong(1, id);
+            return JobRows.singleJob(ps);
+        }
+    }
+
+    // The picked CTE is MATERIALIZED so that LIMIT and SKIP LOCKED are applied once; inlined, the
+    // planner may evaluate it more than once and claim more than n rows.
+    private static final String CLAIM_AVAILABLE = """
+            with picked as materialized (
+                select id from jobs
+                where status = 'queued' and queue = any(?) and run_at <= now()
+                  and (?::text[] is null or type = any(?::text[]))
+                  and queue not in (select name from queues where paused)
+                order by priority desc, run_at, id
+                limit ?
+                for update skip locked
+            ), claimed as (
+                update jobs j
+                set status = 'running', attempt = j.attempt + 1, version = j.version + 1,
+                    lease_token = gen_random_uuid()::text,
+                    lease_expires_at = now() + make_interval(secs => ?::double precision / 1000),
+                    lease_ms = ?, worker_id = ?, started_at = now(), updated_at = now(), progress = null
+                from picked
+                where j.id = picked.id
+                returning j.*
+            ), event as (
+                insert into job_events (job_id, type, from_status, to_status, attempt, worker_id)
+                select id, 'claimed', 'queued', 'running', attempt, worker_id from claimed
+            )
+            select * from claimed order by priority desc, run_at, id
+            """;
+
+    /** Claims up to {@code limit} due jobs of unpaused queues; each returned job carries its new lease token. */
+    public List<Job> claimAvailable(Connection c, String workerId, List<String> queues, List<String> types,
+                                    int limit, long leaseMs) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(CLAIM_AVAILABLE)) {
+            Array queueArray = c.createArrayOf("text", queues.toArray());
+            Array typeArray = types == null ? null : c.createArrayOf("text", types.toArray());
+            ps.setArray(1, queueArray);
+            ps.setArray(2, typeArray);
+            ps.setArray(3, typeArray);
+            ps.setInt(4, limit);
+            ps.setLong(5, leaseMs);
+            ps.setLong(6, leaseMs);
+            ps.setString(7, workerId);
+            List<Job> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(JobRows.job(rs).withLeaseToken(rs.getString("lease_token")));
+                }
+            }
+            return out;
+        }
+    }
+
+    private static final String COMPLETE_IF_LEASE_HELD = """
+            with done as (
+                update jobs
+                set status = 'succeeded', result = ?::jsonb, finished_at = now(), updated_at = now(),
+                    version = version + 1, settled_lease_token = lease_token, settled_outcome = 'completed',
+                    lease_token = null, lease_expires_at = null
+                where id = ? and status = 'running' and lease_token = ? and lease_expires_at > now()
+                returning *
+            ), event as (
+                insert into job_events (job_id, type, from_status, to_status, attempt, worker_id)
+                select id, 'completed', 'running', 'succeeded', attempt, worker_id from done
+            )
+            select * from done
+            """;
+
+    /** Null when the lease is not held (expired, replaced, cancelled, finished): the caller reads why. */
+    public Job completeIfLeaseHeld(Connection c, long id, String leaseToken, String resultJson) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(COMPLETE_IF_LEASE_HELD)) {
+            ps.setString(1, resultJson);
+            ps.setLong(2, id);
+            ps.setString(3, leaseToken);
+            return JobRows.singleJob(ps);
+        }
+    }
+
+    private static final String FAIL_IF_LEASE_HELD = """
+            with done as (
+                update jobs j
+                set status = case when p.retryable and j.attempt < j.max_attempts then 'queued' else 'failed' end,
+                    run_at = case when p.retryable and j.attempt < j.max_attempts
+                        then greatest(now(), coalesce(p.retry_at, now() + baton_retry_delay(j.backoff_initial_ms,
+                             j.backoff_factor, j.backoff_max_ms, j.backoff_jitter, j.attempt)))
+                        else j.run_at end,
+                    finished_at = case when p.retryable and j.attempt < j.max_attempts then null else now() end,
+                    last_error = jsonb_build_object('message', p.message, 'type', p.error_type,
+                                                    'retryable', p.retryable, 'attempt', j.attempt),
+                    updated_at = now(), version = j.version + 1,
+                    settled_lease_token = j.lease_token, settled_outcome = 'failed',
+                    lease_token = null, lease_expires_at = null
+                from (select ?::text as message, ?::text as error_type, ?::boolean as retryable,
+                             ?::timestamptz as retry_at) p
+                where j.id = ? and j.status = 'running' and j.lease_token = ? and j.lease_expires_at > now()
+                returning j.*
+            ), event as (
+                insert into job_events (job_id, type, from_status, to_status, attempt, worker_id, detail)
+                select id, case when status = 'queued' then 'retry_scheduled' else 'failed' end,
+                       'running', status, attempt, worker_id, last_error
+                from done
+            )
+            select * from done
+            """;
+
+    public Job failIfLeaseHeld(Connection c, long id, String leaseToken, String message, String type,
+                               boolean retryable, Instant retryAt) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(FAIL_IF_LEASE_HELD)) {
+            ps.setString(1, message);
+            ps.setString(2, type);
+            ps.setBoolean(3, retryable);
+            JobRows.setInstant(ps, 4, retryAt);
+            ps.setLong(5, id);
+            ps.setString(6, leaseToken);
+            return JobRows.singleJob(ps);
+        }
+    }
+
+    /** Renews the lease; version untouched. Null when the lease is not held. */
+    public HeartbeatAnswer extendLeaseIfHeld(Connection c, long id, String leaseToken, Long leaseMs)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                update jobs
+                set lease_expires_at = now() + make_interval(secs => coalesce(?, lease_ms)::double precision / 1000),
+                    lease_ms = coalesce(?, lease_ms)
+                where id = ? and status = 'running' and lease_token = ? and lease_expires_at > now()
+                returning version, lease_expires_at""")) {
+            JobRows.setLong(ps, 1, leaseMs);
+            JobRows.setLong(ps, 2, leaseMs);
+            ps.setLong(3, id);
+            ps.setString(4, leaseToken);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next()
+                        ? new HeartbeatAnswer(new LeaseExpiry(JobRows.instant(rs, "lease_expires_at")), rs.getLong(1))
+                        : null;
+            }
+        }
+    }
+
+    // One statement for both ways an attempt ends without its worker: the lease ran out, or the
+    // attempt ran past the job's timeout. Guarded by the same conditions it selects on, so any
+    // number of coordinators may run it at once; SKIP LOCKED keeps them off each other's rows and
+    // off rows a complete or fail is settling right now.
+    private static final String REQUEUE_EXPIRED_LEASES = """
+            with expired as materialized (
+                select id, lease_expires_at <= now() as lease_expired from jobs
+                where status = 'running'
+                  and (lease_expires_at <= now() or started_at + make_interval(secs => timeout_seconds) <= now())
+                order by lease_expires_at
+                limit ?
+                for update skip locked
+            ), done as (
+                update jobs j
+                set status = case when j.attempt < j.max_attempts then 'queued' else 'failed' end,
+                    run_at = case when j.attempt < j.max_attempts
+                        then now() + baton_retry_delay(j.backoff_initial_ms, j.backoff_factor, j.backoff_max_ms,
+                                                       j.backoff_jitter, j.attempt)
+                        else j.run_at end,
+                    finished_at = case when j.attempt < j.max_attempts then null else now() end,
+                    last_error = jsonb_build_object(
+                        'message', case when e.lease_expired then 'lease expired without a heartbeat'
+                                        else 'attempt ran longer than ' || j.timeout_seconds || 's' end,
+                        'type', case when e.lease_expired then 'lease_expired' else 'timeout' end,
+                        'retryable', true, 'attempt', j.attempt),
+                    updated_at = now(), version = j.version + 1, lease_token = null, lease_expires_at = null
+                from expired e
+                where j.id = e.id and j.status = 'running'
+                returning j.*, e.lease_expired
+            ), event as (
+                insert into job_events (job_id, type, from_status, to_status, attempt, worker_id, detail)
+                select id,
+                       case when lease_expired then 'lease_expired'
+                            when status = 'queued' then 'retry_scheduled' else 'failed' end,
+                       'running', status, attempt, worker_id, last_error
+                from done
+            )
+            select queue from done
+            """;
+
+    /** Ends attempts whose lease expired or that timed out; returns the queues that got jobs back. */
+    public List<String> requeueExpiredLeases(Connection c, int limit) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(REQUEUE_EXPIRED_LEASES)) {
+            ps.setInt(1, limit);
+            List<String> queues = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    queues.add(rs.getString(1));
+                }
+            }
+            return queues;
+        }
+    }
+
+    public void insertEvent(Connection c, long jobId, String type, String from, String to, int attempt,
+                            String workerId, String detailJson) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                insert into job_events (job_id, type, from_status, to_status, attempt, worker_id, detail)
+                values (?, ?, ?, ?, ?, ?, ?::jsonb)""")) {
+            ps.setLong(1, jobId);
+            ps.setString(2, type);
+            ps.setString(3, from);
+            ps.setString(4, to);
+            ps.setInt(5, attempt);
+            ps.setString(6, workerId);
+            ps.setString(7, detailJson);
+            ps.executeUpdate();
+        }
+    }
+
+    /** Cancels a job whose row the caller has locked; revokes its lease if running. */
+    public Job cancelLocked(Connection c, long id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                update jobs
+                set status = 'cancelled', finished_at = now(), updated_at = now(), version = version + 1,
+                    lease_token = null, lease_expires_at = null
+                where id = ? and status in ('queued', 'running')
+                returning *""")) {
+            ps.setLong(1, id);
+            return JobRows.singleJob(ps);
+        }
+    }
+
+    /** Requeues a failed or cancelled job whose row the caller has locked, granting at least one attempt. */
+    public Job retryLocked(Connection c, long id, Instant runAt, Integer maxAttempts) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                update jobs
+                set status = 'queued', run_at = coalesce(?::timestamptz, now()),
+                    max_attempts = greatest(coalesce(?, max_attempts), attempt + 1),
+                    finished_at = null, updated_at = now(), version = version + 1, progress = null
+                where id = ? and status in ('failed', 'cancelled')
+                returning *""")) {
+            JobRows.setInstant(ps, 1, runAt);
+            JobRows.setInt(ps, 2, maxAttempts);
+            ps.setLong(3, id);
+            return JobRows.singleJob(ps);
+        }
+    }
+
+    /** Edits a queued job whose row the caller has locked; absent fields stay as they are. */
+    public Job updateQueuedLocked(Connection c, long id, Integer priority, Instant runAt, String payloadJson,
+                                  Integer maxAttempts, String labelsJson) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                update jobs
+                set priority = coalesce(?, priority), run_at = coalesce(?::timestamptz, run_at),
+                    payload = coalesce(?::jsonb, payload), max_attempts = coalesce(?, max_attempts),
+                    labels = coalesce(?::jsonb, labels), updated_at = now(), version = version + 1
+                where id = ? and status = 'queued'
+                returning *""")) {
+            JobRows.setInt(ps, 1, priority);
+            JobRows.setInstant(ps, 2, runAt);
+            ps.setString(3, payloadJson);
+            JobRows.setInt(ps, 4, maxAttempts);
+            ps.setString(5, labelsJson);
+            ps.setLong(6, id);
+            return JobRows.singleJob(ps);
+        }
+    }
+
+    public List<Event> events(Connection c, long jobId, long afterId, int limit) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                select * from job_events where job_id = ? and id > ? order by at, id limit ?""")) {
+            ps.setLong(1, jobId);
+            ps.setLong(2, afterId);
+            ps.setInt(3, limit);
+            List<Event> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(JobRows.event(rs));
+                }
+            }
+            return out;
+        }
+    }
+
+    public Settlement findSettlement(Connection c, long id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("select * from jobs where id = ?")) {
+            ps.setLong(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next()
+                        ? new Settlement(JobRows.job(rs), rs.getString("settled_lease_token"), rs.getString("settled_outcome"))
+                        : null;
+            }
+        }
+    }
+
+    public boolean exists(Connection c, long id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("select 1 from jobs where id = ?")) {
+            ps.setLong(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+}

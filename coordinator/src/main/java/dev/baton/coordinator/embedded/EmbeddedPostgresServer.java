@@ -1,0 +1,138 @@
+package dev.baton.coordinator.embedded;
+
+import io.zonky.test.db.postgres.embedded.DefaultPostgresBinaryResolver;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.compressors.xz.XZCompressorInputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A PostgreSQL server from the zonky binaries whose data lives in a directory of ours, so it
+ * survives restarts. PostgreSQL refuses to run as root; as root we start it inside a new user
+ * namespace ({@code unshare --user}), where it runs as the unmapped "nobody" yet keeps root's
+ * access to root's files, so the data directory can stay under root's home.
+ */
+public final class EmbeddedPostgresServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedPostgresServer.class);
+
+    private final Path binDir;
+    private final Path dataDir;
+    private final int port;
+
+    private EmbeddedPostgresServer(Path binDir, Path dataDir, int port) {
+        this.binDir = binDir;
+        this.dataDir = dataDir;
+        this.port = port;
+    }
+
+    public static EmbeddedPostgresServer start(Path baseDir) throws IOException, InterruptedException {
+        Path binaries = extractBinaries(baseDir.resolve("pg-binaries"));
+        Path data = baseDir.resolve("pg-data");
+        Path runDir = baseDir.resolve("pg-run");
+        Files.createDirectories(runDir);
+        var server = new EmbeddedPostgresServer(binaries.resolve("bin"), data, freePort());
+        if (!Files.exists(data.resolve("PG_VERSION"))) {
+            Files.createDirectories(data);
+            server.run(List.of("initdb", "-D", data.toString(), "-U", "postgres", "-A", "trust", "-E", "UTF8",
+                    "--locale=C"), baseDir.resolve("initdb.log"));
+        }
+        // A stale postmaster.pid from a killed run would stop pg_ctl; PostgreSQL checks it is stale itself.
+        server.run(List.of("pg_ctl", "-D", data.toString(), "-w", "-t", "60", "-l",
+                baseDir.resolve("postgres.log").toString(), "-o",
+                "-p " + server.port + " -h 127.0.0.1 -k " + runDir + " -c fsync=on -c max_connections=200",
+                "start"), baseDir.resolve("pg_ctl.log"));
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "embedded-postgres-stop"));
+        LOG.info("Embedded PostgreSQL 15 on 127.0.0.1:{} with data in {}", server.port, data);
+        return server;
+    }
+
+    public String jdbcUrl() {
+        return "jdbc:postgresql://127.0.0.1:" + port + "/postgres";
+    }
+
+    @Override
+    public void close() {
+        try {
+            run(List.of("pg_ctl", "-D", dataDir.toString(), "-m", "fast", "-w", "stop"), null);
+        } catch (Exception e) {
+            LOG.warn("stopping embedded PostgreSQL: {}", e.getMessage());
+        }
+    }
+
+    private void run(List<String> command, Path log) throws IOException, InterruptedException {
+        List<String> full = new ArrayList<>();
+        if (isRoot()) {
+            full.add("unshare");
+            full.add("--user");
+        }
+        full.add(binDir.resolve(command.get(0)).toString());
+        full.addAll(command.subList(1, command.size()));
+        ProcessBuilder pb = new ProcessBuilder(full).redirectErrorStream(true);
+        pb.environment().put("LC_ALL", "C");
+        if (log != null) {
+            pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        } else {
+            pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        }
+        Process p = pb.start();
+        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            p.destroyForcibly();
+            throw new IOException(String.join(" ", command.subList(0, 1)) + " failed"
+                    + (log != null ? "; see " + log : ""));
+        }
+    }
+
+    private static boolean isRoot() {
+        return "root".equals(System.getProperty("user.name"));
+    }
+
+    private static Path extractBinaries(Path target) throws IOException {
+        Path marker = target.resolve(".complete");
+        if (Files.exists(marker)) {
+            return target;
+        }
+        Files.createDirectories(target);
+        try (InputStream raw = DefaultPostgresBinaryResolver.INSTANCE.getPgBinary("Linux", "x86_64");
+             var tar = new TarArchiveInputStream(new XZCompressorInputStream(new BufferedInputStream(raw)))) {
+            TarArchiveEntry entry;
+            while ((entry = tar.getNextEntry()) != null) {
+                Path out = target.resolve(entry.getName()).normalize();
+                if (!out.startsWith(target)) {
+                    throw new IOException("bad entry in PostgreSQL archive: " + entry.getName());
+                }
+                if (entry.isDirectory()) {
+                    Files.createDirectories(out);
+                } else if (entry.isSymbolicLink()) {
+                    Files.createDirectories(out.getParent());
+                    Files.deleteIfExists(out);
+                    Files.createSymbolicLink(out, Path.of(entry.getLinkName()));
+                } else {
+                    Files.createDirectories(out.getParent());
+                    Files.copy(tar, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    if ((entry.getMode() & 0100) != 0) {
+                        Files.setPosixFilePermissions(out, PosixFilePermissions.fromString("rwxr-xr-x"));
+                    }
+                }
+            }
+        }
+        Files.createFile(marker);
+        return target;
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package dev.baton.coordinator.error;
+
+import dev.baton.common.Job;
+import dev.baton.common.Responses.FieldError;
+import java.util.List;
+
+/** A request Baton refuses, with the code and (for 409s) the job's current state. */
+public final class BatonException extends RuntimeException {
+    private final ErrorCode code;
+    private final transient Job job;
+    private final List<FieldError> errors;
+
+    public BatonException(ErrorCode code, String detail) {
+        this(code, detail, null, null);
+    }
+
+    public BatonException(ErrorCode code, String detail, Job job, List<FieldError> errors) {
+        super(detail, null, false, false);
+        this.code = code;
+        this.job = job;
+        this.errors = errors;
+    }
+
+    public static BatonException invalid(List<FieldError> errors) {
+        String detail = errors.size() == 1
+                ? errors.get(0).field() + ": " + errors.get(0).message()
+                : errors.size() + " fields are invalid";
+        return new BatonException(ErrorCode.INVALID_REQUEST, detail, null, List.copyOf(errors));
+    }
+
+    public static BatonException invalid(String field, String message) {
+        return invalid(List.of(new FieldError(field, message)));
+    }
+
+    public static BatonException conflict(ErrorCode code, String detail, Job current) {
+        return new BatonException(code, detail, current, null);
+    }
+
+    public static BatonException notFound(String what) {
+        return new BatonException(ErrorCode.NOT_FOUND, what + " not found");
+    }
+
+    public ErrorCode code() {
+        return code;
+    }
+
+    public Job job() {
+        return job;
+    }
+
+    public List<FieldError> errors() {
+        return errors;
+    }
+}

@@ -1,0 +1,49 @@
+package dev.baton.coordinator.error;
+
+/** The machine-readable codes of PROTOCOL.md, each with its HTTP status. */
+public enum ErrorCode {
+    INVALID_REQUEST(400, "invalid_request", "Invalid request"),
+    UNAUTHENTICATED(401, "unauthenticated", "Unauthenticated"),
+    FORBIDDEN(403, "forbidden", "Forbidden"),
+    NOT_FOUND(404, "not_found", "Not found"),
+    METHOD_NOT_ALLOWED(405, "method_not_allowed", "Method not allowed"),
+    VERSION_CONFLICT(409, "version_conflict", "Version conflict"),
+    LEASE_LOST(409, "lease_lost", "Lease lost"),
+    INVALID_TRANSITION(409, "invalid_transition", "Invalid transition"),
+    PAYLOAD_TOO_LARGE(413, "payload_too_large", "Payload too large"),
+    UNSUPPORTED_MEDIA_TYPE(415, "unsupported_media_type", "Unsupported media type"),
+    INTERNAL(500, "internal", "Internal error"),
+    UNAVAILABLE(503, "unavailable", "Unavailable");
+
+    private final int status;
+    private final String code;
+    private final String title;
+
+    ErrorCode(int status, String code, String title) {
+        this.status = status;
+        this.code = code;
+        this.title = title;
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String code() {
+        return code;
+    }
+
+    public String title() {
+        return title;
+    }
+
+    /** The code Baton reports for a status some framework layer chose. */
+    public static ErrorCode forStatus(int status) {
+        for (ErrorCode c : values()) {
+            if (c.status == status && c != VERSION_CONFLICT && c != LEASE_LOST) {
+                return c;
+            }
+        }
+        return status >= 500 ? INTERNAL : INVALID_REQUEST;
+    }
+}

@@ -1,0 +1,83 @@
+package dev.baton.coordinator.redis;
+
+import dev.baton.coordinator.Settings;
+import io.micronaut.context.annotation.Context;
+import jakarta.annotation.PreDestroy;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.redisson.Redisson;
+import org.redisson.api.RedissonClient;
+import org.redisson.config.Config;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one RedissonClient. Redis only speeds Baton up and enforces limits, so a coordinator starts
+ * and serves without it: the client connects in the background and keeps trying.
+ */
+@Context
+public final class RedisHub {
+    private static final Logger LOG = LoggerFactory.getLogger(RedisHub.class);
+    private final String url;
+    private volatile RedissonClient client;
+    private volatile boolean closed;
+    private final Thread connector;
+
+    public RedisHub(Settings settings) {
+        this.url = settings.redisUrl();
+        this.connector = Thread.ofVirtual().name("redis-connect").start(this::connectLoop);
+    }
+
+    public Optional<RedissonClient> client() {
+        return Optional.ofNullable(client);
+    }
+
+    public boolean isUp() {
+        RedissonClient c = client;
+        if (c == null) {
+            return false;
+        }
+        try {
+            c.getBucket("baton:health").isExists();
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    private void connectLoop() {
+        long backoffMs = 200;
+        while (!closed && client == null && url != null) {
+            try {
+                Config config = new Config();
+                config.useSingleServer().setAddress(url).setConnectionMinimumIdleSize(2).setConnectionPoolSize(16)
+                        .setSubscriptionConnectionMinimumIdleSize(1).setTimeout(2000).setConnectTimeout(2000)
+                        .setRetryAttempts(1);
+                client = Redisson.create(config);
+                LOG.info("Redis connected at {}", redact(url));
+            } catch (RuntimeException e) {
+                LOG.warn("Redis at {} not reachable ({}); retrying in {} ms", redact(url), e.getMessage(), backoffMs);
+                try {
+                    TimeUnit.MILLISECONDS.sleep(backoffMs);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+                backoffMs = Math.min(backoffMs * 2, 5000);
+            }
+        }
+    }
+
+    private static String redact(String url) {
+        return url.replaceAll("//[^@/]*@", "//***@");
+    }
+
+    @PreDestroy
+    void close() {
+        closed = true;
+        connector.interrupt();
+        RedissonClient c = client;
+        if (c != null) {
+            c.shutdown(0, 2, TimeUnit.SECONDS);
+        }
+    }
+}

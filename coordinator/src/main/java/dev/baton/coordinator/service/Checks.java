@@ -1,0 +1,90 @@
+package dev.baton.coordinator.service;
+
+import dev.baton.common.Responses.FieldError;
+import dev.baton.coordinator.error.BatonException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/** Collects every field violation of one request, then throws them together as one 400. */
+final class Checks {
+    static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:\\-]{0,99}");
+    private final List<FieldError> errors = new ArrayList<>();
+    private final String prefix;
+
+    Checks(String prefix) {
+        this.prefix = prefix;
+    }
+
+    Checks() {
+        this("");
+    }
+
+    void fail(String field, String message) {
+        errors.add(new FieldError(prefix + field, message));
+    }
+
+    void required(String field, Object value) {
+        if (value == null) {
+            fail(field, "is required");
+        }
+    }
+
+    void range(String field, Number value, long min, long max) {
+        if (value != null && (value.longValue() < min || value.longValue() > max)) {
+            fail(field, "must be between " + min + " and " + max);
+        }
+    }
+
+    void range(String field, Double value, double min, double max) {
+        if (value != null && (value.isNaN() || value < min || value > max)) {
+            fail(field, "must be between " + min + " and " + max);
+        }
+    }
+
+    void length(String field, String value, int min, int max) {
+        if (value != null && (value.length() < min || value.length() > max)) {
+            fail(field, min == max ? "must be " + min + " characters" : "must be " + min + " to " + max + " characters");
+        }
+    }
+
+    void name(String field, String value) {
+        if (value != null && !NAME.matcher(value).matches()) {
+            fail(field, "must be 1 to 100 letters, digits, '.', '_', ':' or '-', starting with a letter or digit");
+        }
+    }
+
+    void labels(String field, Map<String, String> labels) {
+        if (labels == null) {
+            return;
+        }
+        if (labels.size() > 50) {
+            fail(field, "at most 50 labels");
+        }
+        labels.forEach((k, v) -> {
+            if (k.isEmpty() || k.length() > 100 || k.indexOf(':') >= 0) {
+                fail(field + "." + k, "label names are 1 to 100 characters without ':'");
+            }
+            if (v == null) {
+                fail(field + "." + k, "label values are strings");
+            } else if (v.length() > 500) {
+                fail(field + "." + k, "label values are at most 500 characters");
+            }
+        });
+    }
+
+    boolean ok() {
+        return errors.isEmpty();
+    }
+
+    List<FieldError> errors() {
+        return errors;
+    }
+
+    void throwIfAny() {
+        if (!errors.isEmpty()) {
+            throw BatonException.invalid(errors);
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package dev.baton.coordinator.service;
+
+import dev.baton.coordinator.Settings;
+import dev.baton.coordinator.db.Db;
+import dev.baton.coordinator.db.JobRepository;
+import dev.baton.coordinator.error.BatonException;
+import io.micronaut.context.annotation.Context;
+import jakarta.annotation.PreDestroy;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Gives back jobs whose lease expired (or whose attempt timed out), every second on every
+ * coordinator. The statement is guarded, so coordinators running it together do no harm, and no
+ * single runner is needed: expiry is noticed within about a second however many are alive.
+ */
+@Context
+public final class ExpiredLeaseReaper {
+    private static final Logger LOG = LoggerFactory.getLogger(ExpiredLeaseReaper.class);
+    private static final int BATCH = 500;
+    private final Db db;
+    private final JobRepository jobs;
+    private final Wakeups wakeups;
+    private final ScheduledExecutorService timer;
+
+    public ExpiredLeaseReaper(Db db, JobRepository jobs, Wakeups wakeups, Settings settings) {
+        this.db = db;
+        this.jobs = jobs;
+        this.wakeups = wakeups;
+        this.timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("lease-reaper").factory());
+        timer.scheduleWithFixedDelay(this::stepQuietly, settings.reaperIntervalMs(), settings.reaperIntervalMs(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    /** One pass; returns how many attempts it ended. Tests call it directly. */
+    public int step() {
+        int total = 0;
+        Set<String> queues = new HashSet<>();
+        List<String> batch;
+        do {
+            batch = db.run(c -> jobs.requeueExpiredLeases(c, BATCH));
+            queues.addAll(batch);
+            total += batch.size();
+        } while (batch.size() == BATCH);
+        queues.forEach(wakeups::jobsAvailable);
+        return total;
+    }
+
+    private void stepQuietly() {
+        try {
+            int n = step();
+            if (n > 0) {
+                LOG.info("ended {} attempt(s) whose lease expired or that timed out", n);
+            }
+        } catch (BatonException e) {
+            LOG.debug("lease reaper skipped a pass: {}", e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.warn("lease reaper pass failed", e);
+        }
+    }
+
+    @PreDestroy
+    void stop() {
+        timer.shutdownNow();
+    }
+}

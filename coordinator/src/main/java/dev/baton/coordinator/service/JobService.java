@@ -1,0 +1,282 @@
+package dev.baton.coordinator.service;
+
+import dev.baton.common.Job;
+import dev.baton.common.JobStatus;
+import dev.baton.common.Json;
+import dev.baton.common.Requests;
+import dev.baton.common.Responses.BulkFailed;
+import dev.baton.common.Responses.BulkResult;
+import dev.baton.common.Responses.BulkSucceeded;
+import dev.baton.common.Responses.Event;
+import dev.baton.common.Responses.JobPage;
+import dev.baton.coordinator.db.Db;
+import dev.baton.coordinator.db.JobQueries;
+import dev.baton.coordinator.db.JobRepository;
+import dev.baton.coordinator.db.NewJob;
+import dev.baton.coordinator.error.BatonException;
+import dev.baton.coordinator.error.ErrorCode;
+import jakarta.inject.Singleton;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Producer and admin operations on jobs. Admin changes run under the job's row lock. */
+@Singleton
+public final class JobService {
+    private static final Set<String> BULK_ACTIONS = Set.of("cancel", "retry", "update");
+    private final Db db;
+    private final JobRepository jobs;
+    private final JobQueries queries;
+    private final JobFactory factory;
+    private final Wakeups wakeups;
+
+    public JobService(Db db, JobRepository jobs, JobQueries queries, JobFactory factory, Wakeups wakeups) {
+        this.db = db;
+        this.jobs = jobs;
+        this.queries = queries;
+        this.factory = factory;
+        this.wakeups = wakeups;
+    }
+
+    public record Enqueued(Job job, boolean created) {
+    }
+
+    public Enqueued enqueue(Requests.Enqueue r) {
+        NewJob n = factory.newJob(r, "");
+        Enqueued e = db.run(c -> insertOrFindDuplicate(c, n));
+        if (e.created()) {
+            announce(e.job());
+        }
+        return e;
+    }
+
+    /** All or nothing: one transaction for the whole batch. */
+    public List<Job> enqueueBatch(Requests.EnqueueBatch batch) {
+        List<NewJob> all = factory.newJobs(batch);
+        List<Enqueued> done = db.tx(c -> {
+            List<Enqueued> out = new ArrayList<>(all.size());
+            for (NewJob n : all) {
+                out.add(insertOrFindDuplicate(c, n));
+            }
+            return out;
+        });
+        done.stream().filter(Enqueued::created).map(Enqueued::job).map(Job::queue).distinct()
+                .forEach(wakeups::jobsAvailable);
+        return done.stream().map(Enqueued::job).toList();
+    }
+
+    /**
+     * The partial unique index decides a uniqueKey race: the losing insert does nothing and we
+     * return the winner. If the winner finished in the instant between, the insert is tried again.
+     */
+    private Enqueued insertOrFindDuplicate(Connection c, NewJob n) throws SQLException {
+        for (int attempt = 0; attempt < 10; attempt++) {
+            Job inserted = jobs.insertUnlessActiveDuplicate(c, n);
+            if (inserted != null) {
+                return new Enqueued(inserted, true);
+            }
+            Job existing = jobs.findActiveByUniqueKey(c, n.queue(), n.uniqueKey());
+            if (existing != null) {
+                return new Enqueued(existing, false);
+            }
+        }
+        throw new IllegalStateException("uniqueKey " + n.uniqueKey() + " kept changing hands");
+    }
+
+    private void announce(Job job) {
+        if (job.status() == JobStatus.QUEUED && !job.runAt().isAfter(Instant.now())) {
+            wakeups.jobsAvailable(job.queue());
+        }
+    }
+
+    public Job get(String id) {
+        long jobId = Ids.job(id);
+        Job job = db.run(c -> jobs.find(c, jobId));
+        if (job == null) {
+            throw notFound(id);
+        }
+        return job;
+    }
+
+    public JobPage list(JobQueries.Filter filter) {
+        List<Job> rows = db.run(c -> queries.listNewestFirst(c, filter));
+        if (rows.size() <= filter.limit()) {
+            return new JobPage(rows, null);
+        }
+        List<Job> page = rows.subList(0, filter.limit());
+        return new JobPage(List.copyOf(page), Ids.cursor("j", Long.parseLong(page.get(page.size() - 1).id())));
+    }
+
+    public List<Event> events(String id, long after, int limit) {
+        long jobId = Ids.job(id);
+        return db.run(c -> {
+            if (!jobs.exists(c, jobId)) {
+                throw notFound(id);
+            }
+            return jobs.events(c, jobId, after, limit);
+        });
+    }
+
+    public Job cancel(String id, Requests.Cancel r) {
+        long jobId = Ids.job(id);
+        Checks checks = new Checks();
+        checks.length("reason", r.reason(), 0, 2000);
+        checks.throwIfAny();
+        return db.tx(c -> {
+            Job current = lockedForChange(c, jobId, id, r.expectedVersion());
+            if (current.status().isFinished()) {
+                throw BatonException.conflict(ErrorCode.INVALID_TRANSITION,
+                        "a " + current.status().wire() + " job cannot be cancelled", current);
+            }
+            Job cancelled = jobs.cancelLocked(c, jobId);
+            Map<String, Object> detail = new LinkedHashMap<>();
+            detail.put("reason", r.reason());
+            jobs.insertEvent(c, jobId, "cancelled", current.status().wire(), "cancelled", current.attempt(),
+                    current.lease() != null ? current.lease().workerId() : null, Json.write(detail));
+            return cancelled;
+        });
+    }
+
+    public Job retry(String id, Requests.Retry r) {
+        long jobId = Ids.job(id);
+        Checks checks = new Checks();
+        checks.range("maxAttempts", r.maxAttempts(), 1, 1000);
+        checks.throwIfAny();
+        Job retried = db.tx(c -> {
+            Job current = lockedForChange(c, jobId, id, r.expectedVersion());
+            if (current.status() != JobStatus.FAILED && current.status() != JobStatus.CANCELLED) {
+                throw BatonException.conflict(ErrorCode.INVALID_TRANSITION,
+                        "only failed or cancelled jobs can be retried; this one is " + current.status().wire(), current);
+            }
+            Job queued;
+            try {
+                queued = jobs.retryLocked(c, jobId, r.runAt(), r.maxAttempts());
+            } catch (SQLException e) {
+                if (Db.isUniqueViolation(e)) {
+                    throw BatonException.conflict(ErrorCode.INVALID_TRANSITION, "another job with uniqueKey '"
+                            + current.uniqueKey() + "' is queued or running in this queue", current);
+                }
+                throw e;
+            }
+            jobs.insertEvent(c, jobId, "retried", current.status().wire(), "queued", queued.attempt(), null,
+                    Json.write(Map.of("maxAttempts", queued.maxAttempts())));
+            return queued;
+        });
+        announce(retried);
+        return retried;
+    }
+
+    public Job update(String id, Requests.Patch r) {
+        long jobId = Ids.job(id);
+        Checks checks = new Checks();
+        checks.required("expectedVersion", r.expectedVersion());
+        checks.range("priority", r.priority(), -1_000_000, 1_000_000);
+        checks.range("maxAttempts", r.maxAttempts(), 1, 1000);
+        checks.labels("labels", r.labels());
+        if (r.payload() != null && r.payload().isNull()) {
+            checks.fail("payload", "must be JSON, not null");
+        }
+        checks.throwIfAny();
+        String payload = r.payload() == null ? null : Json.write(r.payload());
+        factory.checkPayloadSize("payload", payload);
+        List<String> changed = new ArrayList<>();
+        if (r.priority() != null) changed.add("priority");
+        if (r.runAt() != null) changed.add("runAt");
+        if (payload != null) changed.add("payload");
+        if (r.maxAttempts() != null) changed.add("maxAttempts");
+        if (r.labels() != null) changed.add("labels");
+        Job updated = db.tx(c -> {
+            Job current = lockedForChange(c, jobId, id, r.expectedVersion());
+            if (current.status() != JobStatus.QUEUED) {
+                throw BatonException.conflict(ErrorCode.INVALID_TRANSITION,
+                        "only queued jobs can be edited; this one is " + current.status().wire(), current);
+            }
+            if (r.maxAttempts() != null && r.maxAttempts() <= current.attempt()) {
+                throw BatonException.invalid("maxAttempts", "must be above the attempts already made ("
+                        + current.attempt() + ")");
+            }
+            Job after = jobs.updateQueuedLocked(c, jobId, r.priority(), r.runAt(), payload, r.maxAttempts(),
+                    r.labels() == null ? null : Json.write(r.labels()));
+            jobs.insertEvent(c, jobId, "updated", "queued", "queued", current.attempt(), null,
+                    Json.write(Map.of("changed", changed)));
+            return after;
+        });
+        announce(updated);
+        return updated;
+    }
+
+    /** Each operation in its own transaction; one refusal never rolls back another. */
+    public BulkResult bulk(Requests.Bulk r) {
+        if (r.operations() == null) {
+            throw BatonException.invalid("operations", "is required");
+        }
+        if (r.operations().size() > JobFactory.MAX_BATCH) {
+            throw new BatonException(ErrorCode.PAYLOAD_TOO_LARGE, "at most " + JobFactory.MAX_BATCH + " operations");
+        }
+        Checks checks = new Checks();
+        for (int i = 0; i < r.operations().size(); i++) {
+            Requests.BulkOperation op = r.operations().get(i);
+            String at = "operations[" + i + "].";
+            if (op == null) {
+                checks.fail("operations[" + i + "]", "must be an object");
+                continue;
+            }
+            checks.required(at + "id", op.id());
+            checks.required(at + "action", op.action());
+            if (op.action() != null && !BULK_ACTIONS.contains(op.action())) {
+                checks.fail(at + "action", "must be cancel, retry or update");
+            }
+            if ("update".equals(op.action()) && op.changes() == null) {
+                checks.fail(at + "changes", "is required for update");
+            }
+            if (!"update".equals(op.action()) && op.changes() != null) {
+                checks.fail(at + "changes", "only update takes changes");
+            }
+        }
+        checks.throwIfAny();
+        List<BulkSucceeded> succeeded = new ArrayList<>();
+        List<BulkFailed> failed = new ArrayList<>();
+        for (Requests.BulkOperation op : r.operations()) {
+            try {
+                Job job = switch (op.action()) {
+                    case "cancel" -> cancel(op.id(), new Requests.Cancel(op.expectedVersion(), null));
+                    case "retry" -> retry(op.id(), new Requests.Retry(op.expectedVersion(), null, null));
+                    default -> update(op.id(), withVersion(op.changes(), op.expectedVersion()));
+                };
+                succeeded.add(new BulkSucceeded(job.id(), job.version()));
+            } catch (BatonException e) {
+                if (e.code() == ErrorCode.UNAVAILABLE) {
+                    throw e;
+                }
+                failed.add(new BulkFailed(op.id(), e.code().code(), e.getMessage(), e.job()));
+            }
+        }
+        return new BulkResult(succeeded, failed);
+    }
+
+    private static Requests.Patch withVersion(Requests.Patch p, Long expectedVersion) {
+        Long version = expectedVersion != null ? expectedVersion : p.expectedVersion();
+        return new Requests.Patch(version, p.priority(), p.runAt(), p.payload(), p.maxAttempts(), p.labels());
+    }
+
+    private Job lockedForChange(Connection c, long jobId, String id, Long expectedVersion) throws SQLException {
+        Job current = jobs.findForUpdate(c, jobId);
+        if (current == null) {
+            throw notFound(id);
+        }
+        if (expectedVersion != null && expectedVersion != current.version()) {
+            throw BatonException.conflict(ErrorCode.VERSION_CONFLICT, "expectedVersion " + expectedVersion
+                    + " is not the job's current version " + current.version(), current);
+        }
+        return current;
+    }
+
+    private static BatonException notFound(String id) {
+        return new BatonException(ErrorCode.NOT_FOUND, "no job with id '" + Ids.abbreviate(id) + "'");
+    }
+}

@@ -1,0 +1,212 @@
+package dev.baton.coordinator.service;
+
+import dev.baton.common.Job;
+import dev.baton.common.Json;
+import dev.baton.common.Requests;
+import dev.baton.common.Responses.CompletionResult;
+import dev.baton.common.Responses.HeartbeatAnswer;
+import dev.baton.coordinator.Settings;
+import dev.baton.coordinator.db.Db;
+import dev.baton.coordinator.db.JobRepository;
+import dev.baton.coordinator.db.Settlement;
+import dev.baton.coordinator.error.BatonException;
+import dev.baton.coordinator.error.ErrorCode;
+import jakarta.inject.Singleton;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The worker side of a job's life: claim, heartbeat, complete, fail. The database decides every
+ * race; this class only turns a guarded statement's empty answer into the right refusal.
+ */
+@Singleton
+public final class LeaseService {
+    private final Db db;
+    private final JobRepository jobs;
+    private final Wakeups wakeups;
+    private final JobFactory factory;
+    private final long pollNanos;
+
+    public LeaseService(Db db, JobRepository jobs, Wakeups wakeups, JobFactory factory, Settings settings) {
+        this.db = db;
+        this.jobs = jobs;
+        this.wakeups = wakeups;
+        this.factory = factory;
+        this.pollNanos = TimeUnit.MILLISECONDS.toNanos(settings.pollIntervalMs());
+    }
+
+    /**
+     * Claims up to {@code limit} jobs, waiting up to {@code waitMs} for one. A waiting claim holds
+     * no connection: it sleeps on a {@link Wakeups.Waiter} between attempts.
+     */
+    public List<Job> claim(Requests.Claim r) throws InterruptedException {
+        Checks checks = new Checks();
+        checks.required("workerId", r.workerId());
+        checks.length("workerId", r.workerId(), 1, 200);
+        checks.required("queues", r.queues());
+        if (r.queues() != null) {
+            if (r.queues().isEmpty() || r.queues().size() > 50) {
+                checks.fail("queues", "must name 1 to 50 queues");
+            }
+            r.queues().forEach(q -> checks.name("queues", Objects.requireNonNullElse(q, "")));
+        }
+        if (r.types() != null) {
+            if (r.types().isEmpty() || r.types().size() > 100) {
+                checks.fail("types", "must name 1 to 100 types, or be null for any");
+            }
+            r.types().forEach(t -> checks.length("types", Objects.requireNonNullElse(t, ""), 1, 200));
+        }
+        checks.range("limit", r.limit(), 1, 100);
+        checks.range("waitMs", r.waitMs(), 0, 60_000);
+        checks.range("leaseMs", r.leaseMs(), 1000, 3_600_000);
+        checks.throwIfAny();
+        int limit = Objects.requireNonNullElse(r.limit(), 1);
+        long leaseMs = Objects.requireNonNullElse(r.leaseMs(), 30_000L);
+        List<String> queues = r.queues().stream().distinct().toList();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Objects.requireNonNullElse(r.waitMs(), 0L));
+        while (true) {
+            Wakeups.Waiter waiter = wakeups.register(queues);
+            try {
+                List<Job> claimed = db.run(c -> jobs.claimAvailable(c, r.workerId(), queues, r.types(), limit, leaseMs));
+                long remaining = deadline - System.nanoTime();
+                if (!claimed.isEmpty() || remaining <= 0) {
+                    return claimed;
+                }
+                waiter.await(Math.min(remaining, pollNanos));
+            } finally {
+                wakeups.unregister(waiter);
+            }
+        }
+    }
+
+    public HeartbeatAnswer heartbeat(String id, Requests.Heartbeat r) {
+        long jobId = Ids.job(id);
+        Checks checks = new Checks();
+        checks.required("leaseToken", r.leaseToken());
+        checks.range("leaseMs", r.leaseMs(), 1000, 3_600_000);
+        checks.throwIfAny();
+        return db.run(c -> {
+            HeartbeatAnswer answer = jobs.extendLeaseIfHeld(c, jobId, r.leaseToken(), r.leaseMs());
+            if (answer != null) {
+                return answer;
+            }
+            throw leaseLost(current(c, jobId));
+        });
+    }
+
+    public Job complete(String id, Requests.Complete r) {
+        long jobId = Ids.job(id);
+        Checks checks = new Checks();
+        checks.required("leaseToken", r.leaseToken());
+        checks.throwIfAny();
+        String result = r.result() == null ? null : Json.write(r.result());
+        factory.checkPayloadSize("result", result);
+        return db.run(c -> completeOne(c, jobId, r.leaseToken(), result));
+    }
+
+    private Job completeOne(Connection c, long jobId, String leaseToken, String resultJson) throws SQLException {
+        Job done = jobs.completeIfLeaseHeld(c, jobId, leaseToken, resultJson);
+        return done != null ? done : answerResend(c, jobId, leaseToken, "completed");
+    }
+
+    public Job fail(String id, Requests.Fail r) {
+        long jobId = Ids.job(id);
+        Checks checks = new Checks();
+        checks.required("leaseToken", r.leaseToken());
+        checks.required("error", r.error());
+        if (r.error() != null) {
+            checks.required("error.message", r.error().message());
+            checks.length("error.message", r.error().message(), 0, 16 * 1024);
+            checks.length("error.type", r.error().type(), 1, 200);
+        }
+        checks.throwIfAny();
+        boolean retryable = !Boolean.FALSE.equals(r.error().retryable());
+        Job done = db.run(c -> {
+            Job failed = jobs.failIfLeaseHeld(c, jobId, r.leaseToken(), r.error().message(),
+                    Objects.requireNonNullElse(r.error().type(), "error"), retryable, r.retryAt());
+            return failed != null ? failed : answerResend(c, jobId, r.leaseToken(), "failed");
+        });
+        if (done.status() == dev.baton.common.JobStatus.QUEUED && !done.runAt().isAfter(java.time.Instant.now())) {
+            wakeups.jobsAvailable(done.queue());
+        }
+        return done;
+    }
+
+    /** Each item judged exactly as its own complete would be; one item's refusal never touches another. */
+    public List<CompletionResult> completeMany(Requests.Completions r) {
+        if (r.items() == null) {
+            throw BatonException.invalid("items", "is required");
+        }
+        if (r.items().size() > JobFactory.MAX_BATCH) {
+            throw new BatonException(ErrorCode.PAYLOAD_TOO_LARGE, "at most " + JobFactory.MAX_BATCH + " items");
+        }
+        Checks checks = new Checks();
+        for (int i = 0; i < r.items().size(); i++) {
+            Requests.CompletionItem item = r.items().get(i);
+            if (item == null) {
+                checks.fail("items[" + i + "]", "must be an object");
+                continue;
+            }
+            checks.required("items[" + i + "].id", item.id());
+            checks.required("items[" + i + "].leaseToken", item.leaseToken());
+        }
+        checks.throwIfAny();
+        List<CompletionResult> results = new ArrayList<>(r.items().size());
+        for (Requests.CompletionItem item : r.items()) {
+            try {
+                String result = item.result() == null ? null : Json.write(item.result());
+                factory.checkPayloadSize("result", result);
+                long jobId = Ids.job(item.id());
+                Job job = db.run(c -> completeOne(c, jobId, item.leaseToken(), result));
+                results.add(new CompletionResult(item.id(), 200, null, job));
+            } catch (BatonException e) {
+                if (e.code() == ErrorCode.UNAVAILABLE) {
+                    throw e;
+                }
+                results.add(new CompletionResult(item.id(), e.code().status(), e.code().code(), e.job()));
+            }
+        }
+        return results;
+    }
+
+    /**
+     * The guarded statement changed nothing: either this exact request was already applied (a
+     * resend whose answer was lost: answer it again, change nothing), or the lease is gone.
+     */
+    private Job answerResend(Connection c, long jobId, String leaseToken, String outcome) throws SQLException {
+        Settlement s = jobs.findSettlement(c, jobId);
+        if (s == null) {
+            throw notFound(jobId);
+        }
+        if (leaseToken.equals(s.settledLeaseToken()) && outcome.equals(s.settledOutcome())) {
+            return s.job();
+        }
+        throw leaseLost(s.job());
+    }
+
+    private Job current(Connection c, long jobId) throws SQLException {
+        Job job = jobs.find(c, jobId);
+        if (job == null) {
+            throw notFound(jobId);
+        }
+        return job;
+    }
+
+    private static BatonException notFound(long jobId) {
+        return new BatonException(ErrorCode.NOT_FOUND, "no job with id '" + jobId + "'");
+    }
+
+    static BatonException leaseLost(Job job) {
+        String why = switch (job.status()) {
+            case RUNNING -> "the job is running under another lease, or this lease expired";
+            case QUEUED -> "the lease expired and the job was queued again";
+            case CANCELLED -> "the job was cancelled";
+            case SUCCEEDED, FAILED -> "the job was finished by another lease";
+        };
+        return BatonException.conflict(ErrorCode.LEASE_LOST, "this lease is not held: " + why, job);
+    }
+}

@@ -1,0 +1,105 @@
+package dev.baton.coordinator.service;
+
+import dev.baton.common.JobStatus;
+import dev.baton.common.Requests;
+import dev.baton.common.Responses.Queue;
+import dev.baton.coordinator.db.Db;
+import dev.baton.coordinator.error.BatonException;
+import jakarta.inject.Singleton;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** Queue settings and counts. */
+@Singleton
+public final class QueueService {
+    private final Db db;
+    private final Wakeups wakeups;
+
+    public QueueService(Db db, Wakeups wakeups) {
+        this.db = db;
+        this.wakeups = wakeups;
+    }
+
+    public List<Queue> list() {
+        return db.run(c -> {
+            Map<String, Map<String, Long>> counts = new TreeMap<>();
+            Map<String, Long> oldest = new LinkedHashMap<>();
+            try (PreparedStatement ps = c.prepareStatement("""
+                    select queue, status, count(*),
+                           (extract(epoch from now() - min(created_at) filter (where status = 'queued' and run_at <= now())) * 1000)::bigint
+                    from jobs group by queue, status""");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    counts.computeIfAbsent(rs.getString(1), k -> emptyCounts()).put(rs.getString(2), rs.getLong(3));
+                    long age = rs.getLong(4);
+                    if (!rs.wasNull()) {
+                        oldest.put(rs.getString(1), age);
+                    }
+                }
+            }
+            List<Queue> out = new ArrayList<>();
+            Map<String, Queue> settings = new TreeMap<>();
+            try (PreparedStatement ps = c.prepareStatement("select name, paused, max_running, rate_per_second from queues");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Integer maxRunning = (Integer) rs.getObject(3);
+                    Double rate = (Double) rs.getObject(4);
+                    settings.put(rs.getString(1), new Queue(rs.getString(1), rs.getBoolean(2), null, null, maxRunning, rate));
+                }
+            }
+            java.util.TreeSet<String> names = new java.util.TreeSet<>(counts.keySet());
+            names.addAll(settings.keySet());
+            for (String name : names) {
+                Queue s = settings.get(name);
+                out.add(new Queue(name, s != null && s.paused(), counts.getOrDefault(name, emptyCounts()),
+                        oldest.get(name), s == null ? null : s.maxRunning(), s == null ? null : s.ratePerSecond()));
+            }
+            return out;
+        });
+    }
+
+    public Queue update(String name, Requests.QueueUpdate r) {
+        Checks checks = new Checks();
+        checks.name("name", name);
+        checks.range("maxRunning", r.maxRunning(), 0, 1_000_000);
+        checks.range("ratePerSecond", r.ratePerSecond(), 0.001, 1_000_000.0);
+        checks.throwIfAny();
+        db.run(c -> {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    insert into queues (name, paused, max_running, rate_per_second)
+                    values (?, coalesce(?::boolean, false), ?::integer, ?::double precision)
+                    on conflict (name) do update
+                    set paused = coalesce(?::boolean, queues.paused),
+                        max_running = coalesce(?::integer, queues.max_running),
+                        rate_per_second = coalesce(?::double precision, queues.rate_per_second),
+                        updated_at = now()""")) {
+                ps.setString(1, name);
+                ps.setObject(2, r.paused());
+                ps.setObject(3, r.maxRunning());
+                ps.setObject(4, r.ratePerSecond());
+                ps.setObject(5, r.paused());
+                ps.setObject(6, r.maxRunning());
+                ps.setObject(7, r.ratePerSecond());
+                return ps.executeUpdate();
+            }
+        });
+        if (Boolean.FALSE.equals(r.paused())) {
+            wakeups.jobsAvailable(name);
+        }
+        return list().stream().filter(q -> q.name().equals(name)).findFirst()
+                .orElseThrow(() -> BatonException.notFound("queue " + name));
+    }
+
+    private static Map<String, Long> emptyCounts() {
+        Map<String, Long> m = new LinkedHashMap<>();
+        for (JobStatus s : JobStatus.values()) {
+            m.put(s.wire(), 0L);
+        }
+        return m;
+    }
+}
