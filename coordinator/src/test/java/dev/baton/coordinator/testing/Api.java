@@ -1,0 +1,86 @@
+package dev.baton.coordinator.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import dev.baton.common.Json;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpHeaders;
+import java.time.Duration;
+
+/** A plain HTTP client for black-box tests: what a worker in any language would send. */
+public final class Api {
+    public static final String ADMIN = "test-admin-token";
+    public static final String PRODUCER = "test-producer-token";
+    public static final String WORKER = "test-worker-token";
+    private static final HttpClient CLIENT = HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(5)).version(HttpClient.Version.HTTP_1_1).build();
+
+    private final String base;
+
+    public Api(int port) {
+        this.base = "http://127.0.0.1:" + port;
+    }
+
+    public record Resp(int status, JsonNode body, HttpHeaders headers, String raw) {
+        public String contentType() {
+            return headers.firstValue("content-type").orElse("");
+        }
+
+        public String code() {
+            return body.path("code").asText(null);
+        }
+
+        @Override
+        public String toString() {
+            return status + " " + raw;
+        }
+    }
+
+    public Resp get(String path, String token) {
+        return send("GET", path, token, null, null);
+    }
+
+    public Resp post(String path, String token, Object body) {
+        return send("POST", path, token, body, "application/json");
+    }
+
+    public Resp put(String path, String token, Object body) {
+        return send("PUT", path, token, body, "application/json");
+    }
+
+    public Resp patch(String path, String token, Object body) {
+        return send("PATCH", path, token, body, "application/json");
+    }
+
+    /** {@code body} may be a String (sent as is) or anything Jackson writes. */
+    public Resp send(String method, String path, String token, Object body, String contentType) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(90));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        if (contentType != null) {
+            b.header("Content-Type", contentType);
+        }
+        String text = body == null ? null : body instanceof String s ? s : Json.write(body);
+        b.method(method, text == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(text));
+        try {
+            HttpResponse<String> r = CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            JsonNode json;
+            try {
+                json = r.body().isEmpty() ? MissingNode.getInstance() : Json.mapper().readTree(r.body());
+            } catch (IOException e) {
+                json = MissingNode.getInstance();
+            }
+            return new Resp(r.statusCode(), json, r.headers(), r.body());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(method + " " + path, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
