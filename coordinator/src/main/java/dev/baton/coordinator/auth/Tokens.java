@@ -2,7 +2,7 @@ package dev.baton.coordinator.auth;
 
 import dev.baton.coordinator.Settings;
 import dev.baton.coordinator.db.Db;
-import jakarta.inject.Singleton;
+import io.micronaut.context.annotation.Context;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * Bearer tokens. Only SHA-256 hashes are held, compared in constant time, and no token is ever
  * logged, except the ones generated at first start, printed once so the operator can keep them.
  */
-@Singleton
+@Context
 public final class Tokens {
     private static final Logger LOG = LoggerFactory.getLogger(Tokens.class);
     private static final SecureRandom RANDOM = new SecureRandom();
