@@ -1,0 +1,147 @@
+package dev.baton.worker;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.common.Job;
+import dev.baton.common.Json;
+import dev.baton.common.Requests;
+import dev.baton.common.Responses;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * PROTOCOL.md's worker endpoints over HTTP, with fail-over between coordinators: a network error
+ * or a 5xx moves this client to the next URL and surfaces as {@link Unavailable}, which callers
+ * retry; a 409 surfaces as {@link Conflict} carrying the job's current state.
+ */
+public final class BatonClient {
+    private final List<URI> bases;
+    private final String token;
+    private final HttpClient http;
+    private final AtomicInteger current = new AtomicInteger();
+
+    public BatonClient(List<URI> bases, String token) {
+        if (bases.isEmpty()) {
+            throw new IllegalArgumentException("at least one coordinator URL is needed");
+        }
+        this.bases = List.copyOf(bases);
+        this.token = token;
+        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3))
+                .version(HttpClient.Version.HTTP_1_1).build();
+    }
+
+    /** A refusal by the coordinator that is not a conflict: a bug or a limit; retrying will not help. */
+    public static final class Rejected extends RuntimeException {
+        public final int status;
+        public final String code;
+
+        Rejected(int status, String code, String detail) {
+            super(status + " " + code + ": " + detail);
+            this.status = status;
+            this.code = code;
+        }
+    }
+
+    /** 409: {@code lease_lost} or {@code version_conflict}, with the job as it is now. */
+    public static final class Conflict extends RuntimeException {
+        public final String code;
+        public final Job job;
+
+        Conflict(String code, String detail, Job job) {
+            super(code + ": " + detail);
+            this.code = code;
+            this.job = job;
+        }
+
+        public boolean leaseLost() {
+            return "lease_lost".equals(code) || "not_found".equals(code);
+        }
+    }
+
+    /** No coordinator answered usefully (network error, 5xx): retry, usually through the next URL. */
+    public static final class Unavailable extends RuntimeException {
+        Unavailable(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    public List<Job> claim(Requests.Claim request) {
+        Duration timeout = Duration.ofMillis(request.waitMs() == null ? 0 : request.waitMs()).plusSeconds(15);
+        return post("/api/v1/claims", request, Responses.Jobs.class, timeout).jobs();
+    }
+
+    public Responses.HeartbeatAnswer heartbeat(String id, Requests.Heartbeat request) {
+        return post("/api/v1/jobs/" + id + "/heartbeat", request, Responses.HeartbeatAnswer.class, Duration.ofSeconds(10));
+    }
+
+    public Responses.VersionAnswer progress(String id, Requests.ProgressUpdate request) {
+        return post("/api/v1/jobs/" + id + "/progress", request, Responses.VersionAnswer.class, Duration.ofSeconds(10));
+    }
+
+    public Responses.LogAppendAnswer logs(String id, Requests.LogAppend request) {
+        return post("/api/v1/jobs/" + id + "/logs", request, Responses.LogAppendAnswer.class, Duration.ofSeconds(10));
+    }
+
+    public Job complete(String id, Requests.Complete request) {
+        return post("/api/v1/jobs/" + id + "/complete", request, Job.class, Duration.ofSeconds(10));
+    }
+
+    public Job fail(String id, Requests.Fail request) {
+        return post("/api/v1/jobs/" + id + "/fail", request, Job.class, Duration.ofSeconds(10));
+    }
+
+    private <T> T post(String path, Object body, Class<T> answer, Duration timeout) {
+        int raw = current.get();
+        int index = Math.floorMod(raw, bases.size());
+        URI uri = bases.get(index).resolve(path);
+        HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout)
+                .header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(Json.write(body))).build();
+        HttpResponse<String> response;
+        try {
+            response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            failOver(raw);
+            throw new Unavailable("coordinator " + bases.get(index) + " unreachable: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Unavailable("interrupted", e);
+        }
+        int status = response.statusCode();
+        try {
+            if (status == 200 || status == 201) {
+                return Json.mapper().readValue(response.body(), answer);
+            }
+            JsonNode problem = response.body().isEmpty() ? Json.mapper().createObjectNode()
+                    : Json.mapper().readTree(response.body());
+            String code = problem.path("code").asText("http_" + status);
+            String detail = problem.path("detail").asText("");
+            if (status == 409) {
+                Job job = problem.hasNonNull("job") ? Json.mapper().treeToValue(problem.get("job"), Job.class) : null;
+                throw new Conflict(code, detail, job);
+            }
+            if (status == 404 && path.startsWith("/api/v1/jobs/")) {
+                throw new Conflict("not_found", detail, null);
+            }
+            if (status >= 500 || status == 429) {
+                failOver(raw);
+                throw new Unavailable("coordinator " + bases.get(index) + " answered " + status + " " + code, null);
+            }
+            throw new Rejected(status, code, detail);
+        } catch (IOException e) {
+            failOver(raw);
+            throw new Unavailable("unreadable answer from " + bases.get(index), e);
+        }
+    }
+
+    /** Moves to the next URL unless another request already did. */
+    private void failOver(int failedRaw) {
+        current.compareAndSet(failedRaw, failedRaw + 1);
+    }
+}

@@ -1,0 +1,285 @@
+package dev.baton.worker;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.common.Job;
+import dev.baton.common.Json;
+import dev.baton.common.LogLevel;
+import dev.baton.common.Requests;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One attempt of one job on this worker: the handler on its own virtual thread, heartbeats
+ * every leaseMs/3, progress and logs flushed in the background, then exactly one complete or
+ * fail, resent until answered. Once the lease is lost, nothing more is sent for it.
+ */
+final class JobRun implements JobContext {
+    private static final Logger LOG = LoggerFactory.getLogger(JobRun.class);
+    static final int LOG_BATCH = 100;
+    static final long FLUSH_MS = 200;
+
+    private record PendingProgress(long current, Long total, String message) {
+    }
+
+    private final Job job;
+    private final String token;
+    private final BatonClient client;
+    private final long leaseMs;
+    private final Timers timers;
+    private final AtomicReference<PendingProgress> pendingProgress = new AtomicReference<>();
+    private final ConcurrentLinkedQueue<Requests.LogLine> logBuffer = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger nextSeq = new AtomicInteger(1);
+    private final ReentrantLock flushLock = new ReentrantLock();
+    private List<Requests.LogLine> inflightLogs = List.of();
+    private long knownVersion;
+    private volatile boolean lost;
+    private volatile Thread handlerThread;
+
+    JobRun(Job job, BatonClient client, long leaseMs, Timers timers) {
+        this.job = job;
+        this.token = job.leaseToken();
+        this.client = client;
+        this.leaseMs = leaseMs;
+        this.timers = timers;
+        this.knownVersion = job.version();
+    }
+
+    void run(JobHandler handler) {
+        handlerThread = Thread.currentThread();
+        ScheduledFuture<?> heartbeats = timers.every(leaseMs / 3, this::heartbeat);
+        ScheduledFuture<?> flushes = timers.every(FLUSH_MS, this::flushQuietly);
+        Object result = null;
+        Throwable failure = null;
+        try {
+            result = handler.handle(this);
+        } catch (Throwable t) {
+            failure = t;
+        } finally {
+            flushes.cancel(false);
+        }
+        try {
+            if (lost) {
+                LOG.info("job {} attempt {}: lease lost; its outcome belongs to someone else", job.id(), job.attempt());
+                return;
+            }
+            Thread.interrupted(); // a stray interrupt must not abort the final requests
+            flushUntilSent();
+            if (failure == null) {
+                JsonNode resultJson = Json.mapper().valueToTree(result);
+                settle(() -> client.complete(job.id(), new Requests.Complete(token, resultJson)));
+            } else {
+                Requests.FailError error = new Requests.FailError(
+                        truncate(failure.getMessage() == null ? failure.toString() : failure.getMessage()),
+                        failure.getClass().getSimpleName(), !(failure instanceof NonRetryableException));
+                settle(() -> client.fail(job.id(), new Requests.Fail(token, error, null)));
+            }
+        } finally {
+            heartbeats.cancel(false);
+        }
+    }
+
+    /** Sends complete or fail until a coordinator answers; both are idempotent by protocol. */
+    private void settle(Runnable request) {
+        for (int attempt = 0; !lost; attempt++) {
+            try {
+                request.run();
+                return;
+            } catch (BatonClient.Conflict c) {
+                LOG.warn("job {}: {}; another lease owns the outcome", job.id(), c.getMessage());
+                return;
+            } catch (BatonClient.Rejected r) {
+                LOG.error("job {}: the coordinator refused the outcome: {}", job.id(), r.getMessage());
+                if (r.code.equals("payload_too_large")) {
+                    request = () -> client.fail(job.id(), new Requests.Fail(token, new Requests.FailError(
+                            "result rejected: " + r.getMessage(), "result_too_large", false), null));
+                    continue;
+                }
+                return;
+            } catch (BatonClient.Unavailable u) {
+                if (!Retry.sleep(Retry.delayMs(attempt, 100, 5000))) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void heartbeat() {
+        if (lost) {
+            return;
+        }
+        try {
+            client.heartbeat(job.id(), new Requests.Heartbeat(token, leaseMs));
+        } catch (BatonClient.Conflict c) {
+            loseLease();
+        } catch (RuntimeException e) {
+            LOG.debug("job {}: heartbeat not answered ({}); the next one tries again", job.id(), e.getMessage());
+        }
+    }
+
+    private void loseLease() {
+        if (!lost) {
+            lost = true;
+            pendingProgress.set(null);
+            logBuffer.clear();
+            Thread t = handlerThread;
+            if (t != null) {
+                t.interrupt();
+            }
+        }
+    }
+
+    /** From the timer: skipped while another flush of this job is under way. */
+    private void flushQuietly() {
+        if (!flushLock.tryLock()) {
+            return;
+        }
+        try {
+            flushLogs();
+            flushProgress();
+        } catch (RuntimeException e) {
+            LOG.debug("job {}: flush deferred ({})", job.id(), e.getMessage());
+        } finally {
+            flushLock.unlock();
+        }
+    }
+
+    /** Before complete or fail: every buffered line and the newest progress must be acknowledged. */
+    private void flushUntilSent() {
+        for (int attempt = 0; !lost && (!logBuffer.isEmpty() || !inflightLogs.isEmpty() || pendingProgress.get() != null);
+             attempt++) {
+            try {
+                flush();
+            } catch (BatonClient.Unavailable u) {
+                Retry.sleep(Retry.delayMs(attempt, 100, 2000));
+            }
+        }
+    }
+
+    private void flush() {
+        flushLock.lock();
+        try {
+            flushLogs();
+            flushProgress();
+        } finally {
+            flushLock.unlock();
+        }
+    }
+
+    private void flushLogs() {
+        while (!lost) {
+            if (inflightLogs.isEmpty()) {
+                List<Requests.LogLine> batch = new ArrayList<>(LOG_BATCH);
+                Requests.LogLine line;
+                while (batch.size() < LOG_BATCH && (line = logBuffer.poll()) != null) {
+                    batch.add(line);
+                }
+                if (batch.isEmpty()) {
+                    return;
+                }
+                inflightLogs = batch;
+            }
+            try {
+                client.logs(job.id(), new Requests.LogAppend(token, inflightLogs));
+                inflightLogs = List.of(); // acknowledged; a resend of it would only count duplicates
+            } catch (BatonClient.Conflict c) {
+                loseLease();
+            } catch (BatonClient.Rejected r) {
+                LOG.warn("job {}: log lines refused ({}); dropped", job.id(), r.getMessage());
+                inflightLogs = List.of();
+            }
+        }
+    }
+
+    private void flushProgress() {
+        PendingProgress p = pendingProgress.getAndSet(null);
+        for (int conflicts = 0; p != null && !lost; ) {
+            try {
+                knownVersion = client.progress(job.id(), new Requests.ProgressUpdate(token, knownVersion, p.current(),
+                        p.total(), p.message())).version();
+                return;
+            } catch (BatonClient.Conflict c) {
+                if (c.leaseLost() || c.job == null || ++conflicts > 3) {
+                    if (c.leaseLost()) {
+                        loseLease();
+                    }
+                    return;
+                }
+                knownVersion = c.job.version();
+                Retry.sleep(Retry.delayMs(conflicts, 20, 500));
+            } catch (BatonClient.Unavailable u) {
+                pendingProgress.compareAndSet(null, p); // keep it, unless a newer value arrived meanwhile
+                throw u;
+            } catch (BatonClient.Rejected r) {
+                LOG.warn("job {}: progress refused ({})", job.id(), r.getMessage());
+                return;
+            }
+        }
+    }
+
+    @Override
+    public String jobId() {
+        return job.id();
+    }
+
+    @Override
+    public String type() {
+        return job.type();
+    }
+
+    @Override
+    public int attempt() {
+        return job.attempt();
+    }
+
+    @Override
+    public JsonNode payload() {
+        return job.payload();
+    }
+
+    @Override
+    public <T> T payload(Class<T> type) {
+        try {
+            return Json.mapper().treeToValue(job.payload(), type);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("payload does not fit " + type.getSimpleName() + ": " + e.getOriginalMessage(), e);
+        }
+    }
+
+    @Override
+    public void progress(long current, Long total, String message) {
+        checkpoint();
+        pendingProgress.set(new PendingProgress(current, total, message));
+    }
+
+    @Override
+    public void log(LogLevel level, String message) {
+        checkpoint();
+        logBuffer.add(new Requests.LogLine(nextSeq.getAndIncrement(), level, message));
+        if (logBuffer.size() >= LOG_BATCH) {
+            timers.execute(this::flushQuietly);
+        }
+    }
+
+    @Override
+    public void checkpoint() {
+        if (lost) {
+            throw new LeaseLostException(job.id());
+        }
+    }
+
+    boolean lost() {
+        return lost;
+    }
+
+    private static String truncate(String s) {
+        return s.length() > 8000 ? s.substring(0, 8000) + "…" : s;
+    }
+}

@@ -1,0 +1,227 @@
+package dev.baton.worker;
+
+import dev.baton.common.Job;
+import dev.baton.common.Requests;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs jobs from Baton. Long-polls for exactly as many jobs as it has free slots, runs each on a
+ * virtual thread, and on {@link #close()} stops claiming and lets running jobs finish within the
+ * grace period.
+ *
+ * <pre>
+ * Worker worker = Worker.builder()
+ *         .coordinators("http://baton-1:8080", "http://baton-2:8080").token(token).queues("default")
+ *         .handler("email.send", ctx -> { ctx.info("sending"); return Map.of("sent", true); })
+ *         .build();
+ * worker.start();
+ * </pre>
+ */
+public final class Worker implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
+    private static final long CLAIM_WAIT_MS = 5_000;
+
+    private final BatonClient client;
+    private final Map<String, JobHandler> handlers;
+    private final List<String> queues;
+    private final String workerId;
+    private final long leaseMs;
+    private final Duration shutdownGrace;
+    private final int concurrency;
+    private final Semaphore slots;
+    private final ExecutorService jobThreads = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("baton-job-", 0).factory());
+    private final Timers timers = new Timers();
+    private final AtomicInteger running = new AtomicInteger();
+    private volatile boolean stopping;
+    private Thread poller;
+
+    private Worker(Builder b) {
+        this.client = new BatonClient(b.coordinators, Objects.requireNonNull(b.token, "token"));
+        this.handlers = Map.copyOf(b.handlers);
+        this.queues = List.copyOf(b.queues);
+        this.workerId = b.workerId;
+        this.leaseMs = b.leaseMs;
+        this.shutdownGrace = b.shutdownGrace;
+        this.concurrency = b.concurrency;
+        this.slots = new Semaphore(b.concurrency);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public synchronized Worker start() {
+        if (poller == null) {
+            poller = Thread.ofPlatform().name("baton-poller").start(this::pollLoop);
+            LOG.info("worker {} polling queues {} for {} with {} slots", workerId, queues, handlers.keySet(), concurrency);
+        }
+        return this;
+    }
+
+    public int runningJobs() {
+        return running.get();
+    }
+
+    private void pollLoop() {
+        List<String> types = new ArrayList<>(handlers.keySet());
+        int failures = 0;
+        while (!stopping) {
+            int free = slots.availablePermits();
+            if (free == 0) {
+                try {
+                    slots.acquire();
+                    slots.release();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                continue;
+            }
+            List<Job> jobs;
+            try {
+                jobs = client.claim(new Requests.Claim(workerId, queues, types, Math.min(free, 100), CLAIM_WAIT_MS, leaseMs));
+                failures = 0;
+            } catch (BatonClient.Unavailable e) {
+                LOG.warn("claim failed: {}", e.getMessage());
+                if (!Retry.sleep(Retry.delayMs(failures++, 200, 5000))) {
+                    return;
+                }
+                continue;
+            } catch (BatonClient.Rejected e) {
+                LOG.error("claim refused: {}", e.getMessage());
+                if (!Retry.sleep(5000)) {
+                    return;
+                }
+                continue;
+            }
+            // Claimed jobs are ours even if we are stopping: run them rather than let their leases lapse.
+            for (Job job : jobs) {
+                slots.acquireUninterruptibly();
+                running.incrementAndGet();
+                jobThreads.execute(() -> {
+                    try {
+                        new JobRun(job, client, leaseMs, timers).run(handlers.get(job.type()));
+                    } catch (RuntimeException e) {
+                        LOG.error("job {} crashed the worker's run loop", job.id(), e);
+                    } finally {
+                        running.decrementAndGet();
+                        slots.release();
+                    }
+                });
+            }
+        }
+    }
+
+    /** Stops claiming, waits up to the grace period for running jobs, then interrupts what is left. */
+    @Override
+    public void close() {
+        stopping = true;
+        Thread p;
+        synchronized (this) {
+            p = poller;
+        }
+        try {
+            if (p != null) {
+                p.join(CLAIM_WAIT_MS + 20_000);
+            }
+            jobThreads.shutdown();
+            if (!jobThreads.awaitTermination(shutdownGrace.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.warn("{} job(s) still running after the grace period; interrupting them", running.get());
+                jobThreads.shutdownNow();
+                jobThreads.awaitTermination(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            timers.close();
+        }
+    }
+
+    public static final class Builder {
+        private final List<URI> coordinators = new ArrayList<>();
+        private final Map<String, JobHandler> handlers = new LinkedHashMap<>();
+        private List<String> queues = List.of("default");
+        private String token;
+        private String workerId = defaultWorkerId();
+        private int concurrency = 16;
+        private long leaseMs = 30_000;
+        private Duration shutdownGrace = Duration.ofSeconds(30);
+
+        public Builder coordinators(String... urls) {
+            for (String url : urls) {
+                coordinators.add(URI.create(url.endsWith("/") ? url : url + "/"));
+            }
+            return this;
+        }
+
+        public Builder token(String token) {
+            this.token = token;
+            return this;
+        }
+
+        public Builder queues(String... queues) {
+            this.queues = List.of(queues);
+            return this;
+        }
+
+        public Builder workerId(String workerId) {
+            this.workerId = workerId;
+            return this;
+        }
+
+        public Builder concurrency(int concurrency) {
+            if (concurrency < 1 || concurrency > 10_000) {
+                throw new IllegalArgumentException("concurrency must be 1..10000");
+            }
+            this.concurrency = concurrency;
+            return this;
+        }
+
+        public Builder leaseMs(long leaseMs) {
+            if (leaseMs < 1000 || leaseMs > 3_600_000) {
+                throw new IllegalArgumentException("leaseMs must be 1000..3600000");
+            }
+            this.leaseMs = leaseMs;
+            return this;
+        }
+
+        public Builder shutdownGrace(Duration grace) {
+            this.shutdownGrace = grace;
+            return this;
+        }
+
+        public Builder handler(String type, JobHandler handler) {
+            handlers.put(type, handler);
+            return this;
+        }
+
+        public Worker build() {
+            if (handlers.isEmpty()) {
+                throw new IllegalStateException("register at least one handler");
+            }
+            return new Worker(this);
+        }
+
+        static String defaultWorkerId() {
+            String host;
+            try {
+                host = java.net.InetAddress.getLocalHost().getHostName();
+            } catch (java.net.UnknownHostException e) {
+                host = "unknown-host";
+            }
+            return host + "/" + ProcessHandle.current().pid();
+        }
+    }
+}

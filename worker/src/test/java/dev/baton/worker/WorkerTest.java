@@ -1,0 +1,118 @@
+package dev.baton.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.coordinator.testing.Api;
+import dev.baton.coordinator.testing.Jobs;
+import dev.baton.coordinator.testing.TestCluster;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The worker library against two real coordinators on one database. */
+class WorkerTest {
+    static TestCluster cluster;
+
+    @BeforeAll
+    static void start() {
+        cluster = TestCluster.start(WorkerTest.class, 2);
+    }
+
+    @AfterAll
+    static void stop() {
+        cluster.close();
+    }
+
+    private static Worker.Builder worker(String queue) {
+        return Worker.builder()
+                .coordinators(url(0), url(1)).token(Api.WORKER).queues(queue).concurrency(8).leaseMs(3000)
+                .shutdownGrace(Duration.ofSeconds(10));
+    }
+
+    private static String url(int i) {
+        return "http://127.0.0.1:" + cluster.coordinator(i).port();
+    }
+
+    @Test
+    void builtInHandlersRunToCompletionWithProgressLogsAndRetries() throws Exception {
+        Api api = cluster.api(0);
+        List<String> echo = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            echo.add(Jobs.enqueue(api, "builtin", Map.of("type", "baton.echo", "payload", Map.of("n", i))).path("id").asText());
+        }
+        String sleep = Jobs.enqueue(api, "builtin", Map.of("type", "baton.sleep",
+                "payload", Map.of("steps", 4, "stepMs", 100))).path("id").asText();
+        String flaky = Jobs.enqueue(api, "builtin", Map.of("type", "baton.fail", "payload", Map.of("failTimes", 2),
+                "backoff", Map.of("initialMs", 100, "jitter", 0))).path("id").asText();
+        try (Worker w = BuiltInHandlers.register(worker("builtin")).build().start()) {
+            assertThat(Jobs.eventually(30_000, () -> cluster.queryLong(
+                    "select count(*) from jobs where queue = 'builtin' and status = 'succeeded'") == 42)).isTrue();
+        }
+        assertThat(Jobs.get(api, echo.get(7)).path("result").path("n").asInt()).isEqualTo(7);
+        JsonNode slept = Jobs.get(api, sleep);
+        assertThat(slept.path("progress").path("current").asLong()).isEqualTo(4);
+        assertThat(slept.path("progress").path("total").asLong()).isEqualTo(4);
+        assertThat(cluster.queryLong("select count(*) from job_logs where job_id = ?", Long.parseLong(sleep))).isEqualTo(4);
+        JsonNode retried = Jobs.get(api, flaky);
+        assertThat(retried.path("attempt").asInt()).isEqualTo(3);
+        assertThat(Jobs.eventTypes(api, flaky)).containsExactly("enqueued", "claimed", "retry_scheduled", "claimed",
+                "retry_scheduled", "claimed", "completed");
+        assertThat(cluster.queryLong("select count(*) from job_events where type = 'completed'")).isEqualTo(42);
+    }
+
+    @Test
+    void aCancelledJobStopsItsHandlerAndIsNeverCompleted() throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        AtomicBoolean interrupted = new AtomicBoolean();
+        String id = Jobs.enqueue(cluster.api(0), "cancel", Map.of("type", "forever")).path("id").asText();
+        try (Worker w = worker("cancel").handler("forever", ctx -> {
+            started.countDown();
+            try {
+                while (true) {
+                    ctx.checkpoint();
+                    Thread.sleep(50);
+                }
+            } catch (InterruptedException | LeaseLostException e) {
+                interrupted.set(true);
+                return "should never be sent";
+            }
+        }).build().start()) {
+            assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(cluster.api(1).post("/api/v1/jobs/" + id + "/cancel", Api.ADMIN, Map.of()).status()).isEqualTo(200);
+            assertThat(Jobs.eventually(10_000, interrupted::get)).isTrue();
+        }
+        assertThat(Jobs.get(cluster.api(0), id).path("status").asText()).isEqualTo("cancelled");
+        assertThat(Jobs.eventTypes(cluster.api(0), id)).containsExactly("enqueued", "claimed", "cancelled");
+    }
+
+    @Test
+    void failsOverFromADeadCoordinatorUrl() throws Exception {
+        String id = Jobs.enqueue(cluster.api(0), "failover", Map.of("type", "baton.echo")).path("id").asText();
+        try (Worker w = BuiltInHandlers.register(Worker.builder()
+                .coordinators("http://127.0.0.1:1", url(1)).token(Api.WORKER).queues("failover")).build().start()) {
+            assertThat(Jobs.eventually(20_000, () ->
+                    "succeeded".equals(Jobs.get(cluster.api(0), id).path("status").asText()))).isTrue();
+        }
+    }
+
+    @Test
+    void aNonRetryableFailureFailsTheJobAtOnce() throws Exception {
+        String id = Jobs.enqueue(cluster.api(0), "fatal", Map.of("type", "baton.fail", "maxAttempts", 5,
+                "payload", Map.of("failTimes", 3, "retryable", false))).path("id").asText();
+        try (Worker w = BuiltInHandlers.register(worker("fatal")).build().start()) {
+            assertThat(Jobs.eventually(20_000, () ->
+                    "failed".equals(Jobs.get(cluster.api(0), id).path("status").asText()))).isTrue();
+        }
+        JsonNode job = Jobs.get(cluster.api(0), id);
+        assertThat(job.path("attempt").asInt()).isEqualTo(1);
+        assertThat(job.path("lastError").path("type").asText()).isEqualTo("NonRetryableException");
+    }
+}
