@@ -1,0 +1,75 @@
+package dev.baton.coordinator.http;
+
+import dev.baton.common.Json;
+import dev.baton.common.Requests;
+import dev.baton.coordinator.service.Ids;
+import dev.baton.coordinator.service.LogCursor;
+import dev.baton.coordinator.service.LogTail;
+import dev.baton.coordinator.service.ProgressLogService;
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpRequest;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.MediaType;
+import io.micronaut.http.annotation.Body;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Get;
+import io.micronaut.http.annotation.PathVariable;
+import io.micronaut.http.annotation.Post;
+import io.micronaut.http.sse.Event;
+import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.scheduling.annotation.ExecuteOn;
+import java.util.Map;
+import org.reactivestreams.Publisher;
+
+/** Progress and logs of PROTOCOL.md: the worker's writes and everyone's reads. */
+@Controller("/api/v1")
+@ExecuteOn(TaskExecutors.BLOCKING)
+public final class ProgressLogController {
+    private final ProgressLogService service;
+    private final LogTail tail;
+
+    public ProgressLogController(ProgressLogService service, LogTail tail) {
+        this.service = service;
+        this.tail = tail;
+    }
+
+    @Post("/jobs/{id}/progress")
+    public HttpResponse<String> progress(@PathVariable String id, @Nullable @Body String body) {
+        return Bodies.ok(service.progress(id, Bodies.parse(body, Requests.ProgressUpdate.class)));
+    }
+
+    @Post("/jobs/{id}/logs")
+    public HttpResponse<String> append(@PathVariable String id, @Nullable @Body String body) {
+        return Bodies.ok(service.append(id, Bodies.parse(body, Requests.LogAppend.class)));
+    }
+
+    @Get("/jobs/{id}/logs")
+    public HttpResponse<String> page(@PathVariable String id, HttpRequest<?> request) {
+        return Bodies.ok(service.page(id, Params.text(request, "after"),
+                Params.integer(request, "limit", 1, 1000, 100)));
+    }
+
+    /**
+     * Server-Sent Events: each line is an event whose id is the cursor after it and whose data is
+     * the line's JSON; {@code Last-Event-ID} (a reconnecting EventSource sends it) or {@code after}
+     * says where to start. The stream opens with a comment, sends one again when quiet for 15 s,
+     * and ends with an {@code end} event carrying the job's final status, so that an EventSource
+     * knows to close instead of reconnecting.
+     */
+    @Get(value = "/jobs/{id}/logs/stream", produces = MediaType.TEXT_EVENT_STREAM)
+    public Publisher<Event<String>> stream(@PathVariable String id, HttpRequest<?> request) {
+        long jobId = Ids.job(id);
+        String lastEventId = request.getHeaders().get("Last-Event-ID");
+        LogCursor after = lastEventId != null && !lastEventId.isEmpty()
+                ? LogCursor.parse(lastEventId, "Last-Event-ID")
+                : LogCursor.parse(Params.text(request, "after"), "after");
+        service.requireJob(jobId);
+        return tail.follow(jobId, after).map(item -> switch (item) {
+            case LogTail.Item.Line line -> Event.of(Json.write(line.entry())).id(line.cursor());
+            // An empty data field: EventSource dispatches nothing for it; the comment says why it is there.
+            case LogTail.Item.Idle idle -> Event.of("").comment("waiting for lines");
+            case LogTail.Item.End end -> Event.of(Json.write(Map.of("status",
+                    end.status() == null ? "deleted" : end.status().wire()))).name("end");
+        });
+    }
+}
