@@ -19,6 +19,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
+import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
@@ -108,11 +109,43 @@ public final class ProgressLogService {
         checks.required("entries", r.entries());
         checks.throwIfAny();
         List<Requests.LogLine> entries = r.entries();
+        SortedMap<Integer, Requests.LogLine> bySeq = checkedBySeq(entries);
+        int n = bySeq.size();
+        Integer[] seqs = new Integer[n];
+        String[] levels = new String[n];
+        String[] messages = new String[n];
+        int k = 0;
+        for (Requests.LogLine line : bySeq.values()) {
+            seqs[k] = line.seq();
+            levels[k] = line.level().wire();
+            messages[k] = line.message();
+            k++;
+        }
+        // Unlike progress, appends commit durably: one commit carries a whole batch of lines, and a
+        // worker drops the lines it was told were accepted, so a crash must not lose them.
+        Appended done = db.run(c -> {
+            Appended a = repo.appendIfLeaseHeld(c, jobId, r.leaseToken(), seqs, levels, messages);
+            if (a != null) {
+                return a;
+            }
+            LeaseCheck now = repo.findWithLeaseCheck(c, jobId, r.leaseToken());
+            if (now == null) {
+                throw notFound(jobId);
+            }
+            throw LeaseService.leaseLost(now.job());
+        });
+        return new LogAppendAnswer(done.accepted(), entries.size() - done.accepted());
+    }
+
+    /**
+     * The entries, validated, keyed by seq: a seq sent twice in one request is stored once (its
+     * first entry) and counts as a duplicate; the sorted order is the order the rows go in.
+     */
+    private SortedMap<Integer, Requests.LogLine> checkedBySeq(List<Requests.LogLine> entries) {
         if (entries.size() > MAX_ENTRIES) {
             throw new BatonException(ErrorCode.PAYLOAD_TOO_LARGE, "at most " + MAX_ENTRIES + " entries per request");
         }
-        // Keyed by seq: a seq sent twice in one request is stored once (its first entry) and counts
-        // as a duplicate; the sorted order is the order the rows are inserted in.
+        Checks checks = new Checks();
         TreeMap<Integer, Requests.LogLine> bySeq = new TreeMap<>();
         int tooLong = -1;
         int overCap = -1;
@@ -150,29 +183,7 @@ public final class ProgressLogService {
             throw new BatonException(ErrorCode.PAYLOAD_TOO_LARGE, "an attempt may write at most " + linesPerAttempt
                     + " log lines; entries[" + overCap + "].seq is " + entries.get(overCap).seq());
         }
-        int n = bySeq.size();
-        Integer[] seqs = new Integer[n];
-        String[] levels = new String[n];
-        String[] messages = new String[n];
-        int k = 0;
-        for (Requests.LogLine line : bySeq.values()) {
-            seqs[k] = line.seq();
-            levels[k] = line.level().wire();
-            messages[k] = line.message();
-            k++;
-        }
-        Appended done = db.run(c -> {
-            Appended a = repo.appendIfLeaseHeld(c, jobId, r.leaseToken(), seqs, levels, messages);
-            if (a != null) {
-                return a;
-            }
-            LeaseCheck now = repo.findWithLeaseCheck(c, jobId, r.leaseToken());
-            if (now == null) {
-                throw notFound(jobId);
-            }
-            throw LeaseService.leaseLost(now.job());
-        });
-        return new LogAppendAnswer(done.accepted(), entries.size() - done.accepted());
+        return bySeq;
     }
 
     /** One page in (attempt, seq) order; see {@link #nextCursor} for what the cursor promises. */
