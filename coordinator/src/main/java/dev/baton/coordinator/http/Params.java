@@ -4,6 +4,7 @@ import dev.baton.coordinator.error.BatonException;
 import io.micronaut.http.HttpRequest;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.List;
 
 /** Query parameters, read strictly: a bad one is a 400 naming it. */
 final class Params {
@@ -12,7 +13,21 @@ final class Params {
 
     static String text(HttpRequest<?> request, String name) {
         String v = request.getParameters().get(name);
-        return v == null || v.isEmpty() ? null : v;
+        return v == null || v.isEmpty() ? null : storable(name, v);
+    }
+
+    /** Every value of a repeatable parameter, each checked as {@link #text} checks one. */
+    static List<String> all(HttpRequest<?> request, String name) {
+        return request.getParameters().getAll(name).stream().map(v -> storable(name, v)).toList();
+    }
+
+    /** A value PostgreSQL cannot hold (a NUL) would fail in the database as a 500: refuse it here. */
+    private static String storable(String name, String value) {
+        String problem = Bodies.unstorable(value);
+        if (problem != null) {
+            throw BatonException.invalid(name, problem);
+        }
+        return value;
     }
 
     static int integer(HttpRequest<?> request, String name, int min, int max, int fallback) {
