@@ -1,6 +1,7 @@
 package dev.baton.coordinator.http;
 
 import dev.baton.coordinator.error.BatonException;
+import dev.baton.coordinator.service.Checks;
 import io.micronaut.http.HttpRequest;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -52,9 +53,13 @@ final class Params {
             return null;
         }
         try {
-            return Instant.parse(v);
+            Instant value = Instant.parse(v);
+            if (Checks.isRfc3339Year(value)) {
+                return value;
+            }
         } catch (DateTimeParseException e) {
-            throw BatonException.invalid(name, "must be an RFC 3339 UTC time such as 2026-11-22T10:00:00Z");
+            // fall through
         }
+        throw BatonException.invalid(name, "must be an RFC 3339 UTC time such as 2026-11-22T10:00:00Z");
     }
 }
