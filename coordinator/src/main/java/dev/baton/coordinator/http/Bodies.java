@@ -1,7 +1,10 @@
 package dev.baton.coordinator.http;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DatabindException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
@@ -14,6 +17,10 @@ import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
 import io.micronaut.http.MutableHttpResponse;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.stream.Collectors;
 
 /** Request bodies in, JSON answers out, through the strict shared {@link Json} mapper. */
@@ -29,10 +36,66 @@ public final class Bodies {
             if (value == null) {
                 throw BatonException.invalid("body", "expected a JSON object");
             }
+            // Only an escape can put NUL or a lone surrogate into a parsed string: skip the scan without one.
+            if (text.contains("\\u")) {
+                rejectUnstorableText(text);
+            }
             return value;
         } catch (JsonProcessingException e) {
             throw toInvalid(e);
         }
+    }
+
+    /**
+     * PostgreSQL stores no NUL character (in text or jsonb), and a lone UTF-16 surrogate cannot
+     * be encoded as UTF-8 (the driver would store '?'). Either is a 400 naming the field, not a
+     * 500 from the database or a silently changed value.
+     */
+    private static void rejectUnstorableText(String text) throws JsonProcessingException {
+        try (JsonParser p = Json.mapper().getFactory().createParser(text)) {
+            for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
+                if (t == JsonToken.FIELD_NAME || t == JsonToken.VALUE_STRING) {
+                    String problem = unstorable(p.getText());
+                    if (problem != null) {
+                        throw BatonException.invalid(path(p.getParsingContext()), problem);
+                    }
+                }
+            }
+        } catch (JsonProcessingException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Why PostgreSQL cannot store {@code s} unchanged, or null when it can. */
+    public static String unstorable(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\0') {
+                return "must not contain the NUL character (\\u0000)";
+            }
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return "must not contain an unpaired UTF-16 surrogate";
+            }
+        }
+        return null;
+    }
+
+    /** The field a parser stands on, spelled as {@link #toInvalid} spells it: {@code jobs[1].labels.a}. */
+    private static String path(JsonStreamContext context) {
+        Deque<String> parts = new ArrayDeque<>();
+        for (JsonStreamContext c = context; c != null && !c.inRoot(); c = c.getParent()) {
+            if (c.inArray()) {
+                parts.push("[" + c.getCurrentIndex() + "]");
+            } else if (c.getCurrentName() != null) {
+                parts.push("." + c.getCurrentName());
+            }
+        }
+        String path = String.join("", parts);
+        return path.isEmpty() ? "body" : path.startsWith(".") ? path.substring(1) : path;
     }
 
     public static BatonException toInvalid(JacksonException e) {

@@ -62,7 +62,7 @@ public final class JobsController {
             }
         }
         Map<String, String> labels = new LinkedHashMap<>();
-        for (String label : request.getParameters().getAll("label")) {
+        for (String label : Params.all(request, "label")) {
             int colon = label.indexOf(':');
             if (colon <= 0) {
                 throw BatonException.invalid("label", "must be key:value, was '" + label + "'");

@@ -1,9 +1,11 @@
 package dev.baton.coordinator.http;
 
 import dev.baton.coordinator.error.BatonException;
+import dev.baton.coordinator.service.Checks;
 import io.micronaut.http.HttpRequest;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.List;
 
 /** Query parameters, read strictly: a bad one is a 400 naming it. */
 final class Params {
@@ -12,7 +14,21 @@ final class Params {
 
     static String text(HttpRequest<?> request, String name) {
         String v = request.getParameters().get(name);
-        return v == null || v.isEmpty() ? null : v;
+        return v == null || v.isEmpty() ? null : storable(name, v);
+    }
+
+    /** Every value of a repeatable parameter, each checked as {@link #text} checks one. */
+    static List<String> all(HttpRequest<?> request, String name) {
+        return request.getParameters().getAll(name).stream().map(v -> storable(name, v)).toList();
+    }
+
+    /** A value PostgreSQL cannot hold (a NUL) would fail in the database as a 500: refuse it here. */
+    private static String storable(String name, String value) {
+        String problem = Bodies.unstorable(value);
+        if (problem != null) {
+            throw BatonException.invalid(name, problem);
+        }
+        return value;
     }
 
     static int integer(HttpRequest<?> request, String name, int min, int max, int fallback) {
@@ -37,9 +53,13 @@ final class Params {
             return null;
         }
         try {
-            return Instant.parse(v);
+            Instant value = Instant.parse(v);
+            if (Checks.isRfc3339Year(value)) {
+                return value;
+            }
         } catch (DateTimeParseException e) {
-            throw BatonException.invalid(name, "must be an RFC 3339 UTC time such as 2026-11-22T10:00:00Z");
+            // fall through
         }
+        throw BatonException.invalid(name, "must be an RFC 3339 UTC time such as 2026-11-22T10:00:00Z");
     }
 }

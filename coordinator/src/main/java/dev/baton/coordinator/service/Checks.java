@@ -2,13 +2,14 @@ package dev.baton.coordinator.service;
 
 import dev.baton.common.Responses.FieldError;
 import dev.baton.coordinator.error.BatonException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
 /** Collects every field violation of one request, then throws them together as one 400. */
-final class Checks {
+public final class Checks {
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:\\-]{0,99}");
     private final List<FieldError> errors = new ArrayList<>();
     private final String prefix;
@@ -40,6 +41,23 @@ final class Checks {
     void range(String field, Double value, double min, double max) {
         if (value != null && (value.isNaN() || value < min || value > max)) {
             fail(field, "must be between " + min + " and " + max);
+        }
+    }
+
+    private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
+    private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999999Z");
+
+    /**
+     * RFC 3339 years have four digits. Later or earlier instants parse in Java but PostgreSQL
+     * either rejects them (a 500) or stores them as -infinity, so they are a 400 here.
+     */
+    public static boolean isRfc3339Year(Instant value) {
+        return !value.isBefore(EARLIEST) && !value.isAfter(LATEST);
+    }
+
+    void time(String field, Instant value) {
+        if (value != null && !isRfc3339Year(value)) {
+            fail(field, "must be a time between years 0001 and 9999");
         }
     }
 

@@ -36,6 +36,7 @@ public final class JobFactory {
         checks.range("timeoutSeconds", r.timeoutSeconds(), 1, 7L * 24 * 3600);
         checks.length("uniqueKey", r.uniqueKey(), 1, 500);
         checks.labels("labels", r.labels());
+        checks.time("runAt", r.runAt());
         if (r.runAt() != null && r.delayMs() != null) {
             checks.fail("runAt", "give runAt or delayMs, not both");
         }

@@ -146,6 +146,7 @@ public final class JobService {
         long jobId = Ids.job(id);
         Checks checks = new Checks();
         checks.range("maxAttempts", r.maxAttempts(), 1, 1000);
+        checks.time("runAt", r.runAt());
         checks.throwIfAny();
         Job retried = db.tx(c -> {
             Job current = lockedForChange(c, jobId, id, r.expectedVersion());
@@ -178,6 +179,7 @@ public final class JobService {
         checks.range("priority", r.priority(), -1_000_000, 1_000_000);
         checks.range("maxAttempts", r.maxAttempts(), 1, 1000);
         checks.labels("labels", r.labels());
+        checks.time("runAt", r.runAt());
         if (r.payload() != null && r.payload().isNull()) {
             checks.fail("payload", "must be JSON, not null");
         }

@@ -123,6 +123,7 @@ public final class LeaseService {
             checks.length("error.message", r.error().message(), 0, 16 * 1024);
             checks.length("error.type", r.error().type(), 1, 200);
         }
+        checks.time("retryAt", r.retryAt());
         checks.throwIfAny();
         boolean retryable = !Boolean.FALSE.equals(r.error().retryable());
         Job done = db.run(c -> {
