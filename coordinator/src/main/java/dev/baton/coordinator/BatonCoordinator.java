@@ -38,11 +38,11 @@ public final class BatonCoordinator implements AutoCloseable {
         }
         if (settings.dbUrl() == null) {
             pg = EmbeddedPostgresServer.start(settings.dataDir());
-            effective = withDb(effective, pg.jdbcUrl());
+            effective = effective.withServices(pg.jdbcUrl(), "postgres", "", effective.redisUrl());
         }
         if (settings.redisUrl() == null) {
             redis = EmbeddedRedisServer.start();
-            effective = withRedis(effective, redis.url());
+            effective = effective.withServices(effective.dbUrl(), effective.dbUser(), effective.dbPassword(), redis.url());
         }
         if (pg != null || redis != null) {
             LOG.warn("Running on embedded defaults ({}{}), data under {}. For real use set BATON_DB_URL "
@@ -87,18 +87,6 @@ public final class BatonCoordinator implements AutoCloseable {
         p.put("micronaut.metrics.export.prometheus.enabled", true);
         p.put("micronaut.metrics.export.prometheus.descriptions", true);
         return p;
-    }
-
-    private static Settings withDb(Settings s, String url) {
-        return new Settings(url, "postgres", "", s.redisUrl(), s.httpPort(), s.dataDir(), s.adminTokens(),
-                s.producerTokens(), s.workerTokens(), s.payloadBytes(), s.requestBytes(), s.dbPoolSize(),
-                s.pollIntervalMs(), s.reaperIntervalMs());
-    }
-
-    private static Settings withRedis(Settings s, String url) {
-        return new Settings(s.dbUrl(), s.dbUser(), s.dbPassword(), url, s.httpPort(), s.dataDir(), s.adminTokens(),
-                s.producerTokens(), s.workerTokens(), s.payloadBytes(), s.requestBytes(), s.dbPoolSize(),
-                s.pollIntervalMs(), s.reaperIntervalMs());
     }
 
     public int port() {

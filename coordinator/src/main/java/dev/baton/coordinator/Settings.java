@@ -15,7 +15,8 @@ import java.util.Objects;
 public record Settings(
         String dbUrl, String dbUser, String dbPassword, String redisUrl, int httpPort, Path dataDir,
         List<String> adminTokens, List<String> producerTokens, List<String> workerTokens,
-        long payloadBytes, long requestBytes, int dbPoolSize, long pollIntervalMs, long reaperIntervalMs) {
+        long payloadBytes, long requestBytes, int dbPoolSize, long pollIntervalMs, long reaperIntervalMs,
+        String redisPrefix, long workerTtlMs) {
 
     public Settings {
         if (httpPort < 0 || httpPort > 65535) {
@@ -59,7 +60,15 @@ public record Settings(
                 longValue(values, "BATON_LIMITS_REQUEST_BYTES", 64L * 1024 * 1024),
                 intValue(values, "BATON_DB_POOL_SIZE", 20),
                 longValue(values, "BATON_POLL_INTERVAL_MS", 250),
-                longValue(values, "BATON_REAPER_INTERVAL_MS", 1000));
+                longValue(values, "BATON_REAPER_INTERVAL_MS", 1000),
+                Objects.requireNonNullElse(blankToNull(values.get("BATON_REDIS_PREFIX")), "baton"),
+                longValue(values, "BATON_WORKER_TTL_MS", 60_000));
+    }
+
+    /** The same settings with the database and Redis the coordinator really uses (embedded ones filled in). */
+    public Settings withServices(String db, String user, String password, String redis) {
+        return new Settings(db, user, password, redis, httpPort, dataDir, adminTokens, producerTokens, workerTokens,
+                payloadBytes, requestBytes, dbPoolSize, pollIntervalMs, reaperIntervalMs, redisPrefix, workerTtlMs);
     }
 
     public boolean tokensConfigured() {

@@ -22,6 +22,10 @@ import java.util.List;
 @Singleton
 public final class JobRepository {
 
+    /** A renewed lease, with who holds it, for the live-worker registry. */
+    public record Renewal(HeartbeatAnswer answer, String workerId, String queue) {
+    }
+
     private static final String INSERT_UNLESS_ACTIVE_DUPLICATE = """
             with inserted as (
                 insert into jobs (queue, type, payload, priority, status, max_attempts, run_at, unique_key, labels,
@@ -84,13 +88,12 @@ public final class JobRepository {
     }
 
     // The picked CTE is MATERIALIZED so that LIMIT and SKIP LOCKED are applied once; inlined, the
-    // planner may evaluate it more than once and claim more than n rows.
-    private static final String CLAIM_AVAILABLE = """
+    // planner may evaluate it more than once and claim more than n rows. %s is the queue predicate.
+    private static final String CLAIM_TEMPLATE = """
             with picked as materialized (
                 select id from jobs
-                where status = 'queued' and queue = any(?) and run_at <= now()
+                where status = 'queued' and %s and run_at <= now()
                   and (?::text[] is null or type = any(?::text[]))
-                  and queue not in (select name from queues where paused)
                 order by priority desc, run_at, id
                 limit ?
                 for update skip locked
@@ -110,27 +113,47 @@ public final class JobRepository {
             select * from claimed order by priority desc, run_at, id
             """;
 
-    /** Claims up to {@code limit} due jobs of unpaused queues; each returned job carries its new lease token. */
+    // Queues with a pause, a cap or a rate are left to claimLimitedQueue, under the queue's row lock.
+    private static final String CLAIM_AVAILABLE = CLAIM_TEMPLATE.formatted("""
+            queue = any(?) and queue not in (
+                select name from queues where paused or max_running is not null or rate_per_second is not null)""");
+
+    private static final String CLAIM_FROM_ONE_QUEUE = CLAIM_TEMPLATE.formatted("queue = ?");
+
+    /** Claims up to {@code limit} due jobs of unlimited, unpaused queues; each carries its new lease token. */
     public List<Job> claimAvailable(Connection c, String workerId, List<String> queues, List<String> types,
                                     int limit, long leaseMs) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(CLAIM_AVAILABLE)) {
-            Array queueArray = c.createArrayOf("text", queues.toArray());
-            Array typeArray = types == null ? null : c.createArrayOf("text", types.toArray());
-            ps.setArray(1, queueArray);
-            ps.setArray(2, typeArray);
-            ps.setArray(3, typeArray);
-            ps.setInt(4, limit);
-            ps.setLong(5, leaseMs);
-            ps.setLong(6, leaseMs);
-            ps.setString(7, workerId);
-            List<Job> out = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(JobRows.job(rs).withLeaseToken(rs.getString("lease_token")));
-                }
-            }
-            return out;
+            ps.setArray(1, c.createArrayOf("text", queues.toArray()));
+            return claim(c, ps, workerId, types, limit, leaseMs);
         }
+    }
+
+    /** Claims from one queue regardless of its limits: the caller holds the queue's row lock and sized {@code limit}. */
+    public List<Job> claimFromQueue(Connection c, String workerId, String queue, List<String> types, int limit,
+                                    long leaseMs) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(CLAIM_FROM_ONE_QUEUE)) {
+            ps.setString(1, queue);
+            return claim(c, ps, workerId, types, limit, leaseMs);
+        }
+    }
+
+    private static List<Job> claim(Connection c, PreparedStatement ps, String workerId, List<String> types, int limit,
+                                   long leaseMs) throws SQLException {
+        Array typeArray = types == null ? null : c.createArrayOf("text", types.toArray());
+        ps.setArray(2, typeArray);
+        ps.setArray(3, typeArray);
+        ps.setInt(4, limit);
+        ps.setLong(5, leaseMs);
+        ps.setLong(6, leaseMs);
+        ps.setString(7, workerId);
+        List<Job> out = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(JobRows.job(rs).withLeaseToken(rs.getString("lease_token")));
+            }
+        }
+        return out;
     }
 
     private static final String COMPLETE_IF_LEASE_HELD = """
@@ -199,21 +222,22 @@ public final class JobRepository {
     }
 
     /** Renews the lease; version untouched. Null when the lease is not held. */
-    public HeartbeatAnswer extendLeaseIfHeld(Connection c, long id, String leaseToken, Long leaseMs)
+    public Renewal extendLeaseIfHeld(Connection c, long id, String leaseToken, Long leaseMs)
             throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("""
                 update jobs
                 set lease_expires_at = now() + make_interval(secs => coalesce(?, lease_ms)::double precision / 1000),
                     lease_ms = coalesce(?, lease_ms)
                 where id = ? and status = 'running' and lease_token = ? and lease_expires_at > now()
-                returning version, lease_expires_at""")) {
+                returning version, lease_expires_at, worker_id, queue""")) {
             JobRows.setLong(ps, 1, leaseMs);
             JobRows.setLong(ps, 2, leaseMs);
             ps.setLong(3, id);
             ps.setString(4, leaseToken);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next()
-                        ? new HeartbeatAnswer(new LeaseExpiry(JobRows.instant(rs, "lease_expires_at")), rs.getLong(1))
+                        ? new Renewal(new HeartbeatAnswer(new LeaseExpiry(JobRows.instant(rs, "lease_expires_at")),
+                                rs.getLong(1)), rs.getString("worker_id"), rs.getString("queue"))
                         : null;
             }
         }

@@ -22,10 +22,20 @@ public final class RedisHub {
     private volatile RedissonClient client;
     private volatile boolean closed;
     private final Thread connector;
+    private final java.util.List<java.util.function.Consumer<RedissonClient>> onConnect =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public RedisHub(Settings settings) {
         this.url = settings.redisUrl();
         this.connector = Thread.ofVirtual().name("redis-connect").start(this::connectLoop);
+    }
+
+    /** Runs {@code action} with the client once connected (at once if it already is). */
+    public synchronized void onConnect(java.util.function.Consumer<RedissonClient> action) {
+        onConnect.add(action);
+        if (client != null) {
+            action.accept(client);
+        }
     }
 
     public Optional<RedissonClient> client() {
@@ -53,7 +63,11 @@ public final class RedisHub {
                 config.useSingleServer().setAddress(url).setConnectionMinimumIdleSize(2).setConnectionPoolSize(16)
                         .setSubscriptionConnectionMinimumIdleSize(1).setTimeout(2000).setConnectTimeout(2000)
                         .setRetryAttempts(1);
-                client = Redisson.create(config);
+                RedissonClient created = Redisson.create(config);
+                synchronized (this) {
+                    client = created;
+                    onConnect.forEach(action -> action.accept(created));
+                }
                 LOG.info("Redis connected at {}", redact(url));
             } catch (RuntimeException e) {
                 LOG.warn("Redis at {} not reachable ({}); retrying in {} ms", redact(url), e.getMessage(), backoffMs);

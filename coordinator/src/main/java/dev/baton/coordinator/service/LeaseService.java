@@ -8,6 +8,8 @@ import dev.baton.common.Responses.HeartbeatAnswer;
 import dev.baton.coordinator.Settings;
 import dev.baton.coordinator.db.Db;
 import dev.baton.coordinator.db.JobRepository;
+import dev.baton.coordinator.db.QueueLimits;
+import dev.baton.coordinator.redis.WorkerRegistry;
 import dev.baton.coordinator.db.Settlement;
 import dev.baton.coordinator.error.BatonException;
 import dev.baton.coordinator.error.ErrorCode;
@@ -29,13 +31,18 @@ public final class LeaseService {
     private final JobRepository jobs;
     private final Wakeups wakeups;
     private final JobFactory factory;
+    private final QueueLimits limits;
+    private final WorkerRegistry registry;
     private final long pollNanos;
 
-    public LeaseService(Db db, JobRepository jobs, Wakeups wakeups, JobFactory factory, Settings settings) {
+    public LeaseService(Db db, JobRepository jobs, Wakeups wakeups, JobFactory factory, QueueLimits limits,
+                        WorkerRegistry registry, Settings settings) {
         this.db = db;
         this.jobs = jobs;
         this.wakeups = wakeups;
         this.factory = factory;
+        this.limits = limits;
+        this.registry = registry;
         this.pollNanos = TimeUnit.MILLISECONDS.toNanos(settings.pollIntervalMs());
     }
 
@@ -68,10 +75,11 @@ public final class LeaseService {
         long leaseMs = Objects.requireNonNullElse(r.leaseMs(), 30_000L);
         List<String> queues = r.queues().stream().distinct().toList();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Objects.requireNonNullElse(r.waitMs(), 0L));
+        registry.seen(r.workerId(), queues);
         while (true) {
             Wakeups.Waiter waiter = wakeups.register(queues);
             try {
-                List<Job> claimed = db.run(c -> jobs.claimAvailable(c, r.workerId(), queues, r.types(), limit, leaseMs));
+                List<Job> claimed = claimOnce(r.workerId(), queues, r.types(), limit, leaseMs);
                 long remaining = deadline - System.nanoTime();
                 if (!claimed.isEmpty() || remaining <= 0) {
                     return claimed;
@@ -83,6 +91,27 @@ public final class LeaseService {
         }
     }
 
+    /**
+     * One look for work: unlimited queues in one statement, then each paused-or-limited queue in
+     * its own transaction under its row lock, sized by {@link QueueLimits}.
+     */
+    private List<Job> claimOnce(String workerId, List<String> queues, List<String> types, int limit, long leaseMs) {
+        List<Job> claimed = new ArrayList<>(db.run(c -> jobs.claimAvailable(c, workerId, queues, types, limit, leaseMs)));
+        if (claimed.size() < limit) {
+            for (String queue : db.run(c -> limits.limited(c, queues))) {
+                int wanted = limit - claimed.size();
+                if (wanted <= 0) {
+                    break;
+                }
+                claimed.addAll(db.tx(c -> {
+                    int room = limits.lockAndCountRoom(c, queue, wanted);
+                    return room <= 0 ? List.<Job>of() : jobs.claimFromQueue(c, workerId, queue, types, room, leaseMs);
+                }));
+            }
+        }
+        return claimed;
+    }
+
     public HeartbeatAnswer heartbeat(String id, Requests.Heartbeat r) {
         long jobId = Ids.job(id);
         Checks checks = new Checks();
@@ -90,9 +119,10 @@ public final class LeaseService {
         checks.range("leaseMs", r.leaseMs(), 1000, 3_600_000);
         checks.throwIfAny();
         return db.run(c -> {
-            HeartbeatAnswer answer = jobs.extendLeaseIfHeld(c, jobId, r.leaseToken(), r.leaseMs());
-            if (answer != null) {
-                return answer;
+            JobRepository.Renewal renewal = jobs.extendLeaseIfHeld(c, jobId, r.leaseToken(), r.leaseMs());
+            if (renewal != null) {
+                registry.seen(renewal.workerId(), List.of(renewal.queue()));
+                return renewal.answer();
             }
             throw leaseLost(current(c, jobId));
         });

@@ -48,6 +48,7 @@ public final class TestCluster implements AutoCloseable {
         s.put("BATON_PRODUCER_TOKENS", Api.PRODUCER);
         s.put("BATON_WORKER_TOKENS", Api.WORKER);
         s.put("BATON_DB_POOL_SIZE", "10");
+        s.put("BATON_REDIS_PREFIX", "baton-test:" + database);
         s.putAll(overrides);
         s.putAll(extra);
         return s;

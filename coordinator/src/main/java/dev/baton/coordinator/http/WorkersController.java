@@ -1,0 +1,54 @@
+package dev.baton.coordinator.http;
+
+import dev.baton.coordinator.db.Db;
+import dev.baton.coordinator.redis.WorkerRegistry;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Get;
+import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.scheduling.annotation.ExecuteOn;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** GET /workers: live workers from the Redis registry, with their running jobs counted in the database. */
+@Controller("/api/v1")
+@ExecuteOn(TaskExecutors.BLOCKING)
+public final class WorkersController {
+    private final WorkerRegistry registry;
+    private final Db db;
+
+    public WorkersController(WorkerRegistry registry, Db db) {
+        this.registry = registry;
+        this.db = db;
+    }
+
+    @Get("/workers")
+    public HttpResponse<String> list() {
+        Map<String, Long> running = db.run(c -> {
+            Map<String, Long> m = new HashMap<>();
+            try (PreparedStatement ps = c.prepareStatement(
+                    "select worker_id, count(*) from jobs where status = 'running' group by worker_id");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    m.put(rs.getString(1), rs.getLong(2));
+                }
+            }
+            return m;
+        });
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (WorkerRegistry.Seen s : registry.live()) {
+            Map<String, Object> w = new LinkedHashMap<>();
+            w.put("workerId", s.workerId());
+            w.put("queues", s.queues());
+            w.put("lastSeenAt", s.lastSeenAt());
+            w.put("runningJobs", running.getOrDefault(s.workerId(), 0L));
+            out.add(w);
+        }
+        return Bodies.ok(out);
+    }
+}

@@ -1,0 +1,85 @@
+package dev.baton.coordinator.redis;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.common.Json;
+import dev.baton.coordinator.Settings;
+import jakarta.inject.Singleton;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import org.redisson.api.RMapCache;
+import org.redisson.client.codec.StringCodec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Live workers: every claim and heartbeat refreshes the worker's entry in a Redisson map whose
+ * entries expire after {@code BATON_WORKER_TTL_MS}. Informational only; nothing depends on it.
+ */
+@Singleton
+public final class WorkerRegistry {
+    private static final Logger LOG = LoggerFactory.getLogger(WorkerRegistry.class);
+    private final RedisHub hub;
+    private final String mapName;
+    private final long ttlMs;
+
+    public record Seen(String workerId, List<String> queues, Instant lastSeenAt) {
+    }
+
+    public WorkerRegistry(RedisHub hub, Settings settings) {
+        this.hub = hub;
+        this.mapName = settings.redisPrefix() + ":workers";
+        this.ttlMs = settings.workerTtlMs();
+    }
+
+    public void seen(String workerId, List<String> queues) {
+        hub.client().ifPresent(client -> {
+            RMapCache<String, String> map = client.getMapCache(mapName, StringCodec.INSTANCE);
+            map.getAsync(workerId).thenCompose(previous -> {
+                TreeSet<String> all = new TreeSet<>(queues);
+                all.addAll(read(previous).queues());
+                String value = Json.write(Map.of("queues", all, "lastSeenAt", Instant.now().toString()));
+                return map.fastPutAsync(workerId, value, ttlMs, TimeUnit.MILLISECONDS);
+            }).exceptionally(e -> {
+                LOG.debug("worker registry not updated: {}", e.getMessage());
+                return false;
+            });
+        });
+    }
+
+    /** Live workers, or empty when Redis is away. */
+    public List<Seen> live() {
+        List<Seen> out = new ArrayList<>();
+        hub.client().ifPresent(client -> {
+            try {
+                RMapCache<String, String> map = client.getMapCache(mapName, StringCodec.INSTANCE);
+                map.readAllMap().forEach((id, value) -> {
+                    Seen s = read(value);
+                    out.add(new Seen(id, s.queues(), s.lastSeenAt()));
+                });
+            } catch (RuntimeException e) {
+                LOG.debug("worker registry unreadable: {}", e.getMessage());
+            }
+        });
+        out.sort((a, b) -> a.workerId().compareTo(b.workerId()));
+        return out;
+    }
+
+    private static Seen read(String value) {
+        if (value == null) {
+            return new Seen(null, List.of(), null);
+        }
+        try {
+            JsonNode node = Json.mapper().readTree(value);
+            List<String> queues = new ArrayList<>();
+            node.path("queues").forEach(q -> queues.add(q.asText()));
+            return new Seen(null, queues, Instant.parse(node.path("lastSeenAt").asText()));
+        } catch (JsonProcessingException | RuntimeException e) {
+            return new Seen(null, List.of(), null);
+        }
+    }
+}
