@@ -3,6 +3,7 @@ package dev.baton.coordinator.auth;
 import dev.baton.coordinator.Settings;
 import dev.baton.coordinator.db.Db;
 import io.micronaut.context.annotation.Context;
+import io.micronaut.context.annotation.Requires;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -21,6 +22,7 @@ import org.slf4j.LoggerFactory;
  * logged, except the ones generated at first start, printed once so the operator can keep them.
  */
 @Context
+@Requires(beans = Settings.class) // only inside a coordinator, never in an application that merely has it on its classpath
 public final class Tokens {
     private static final Logger LOG = LoggerFactory.getLogger(Tokens.class);
     private static final SecureRandom RANDOM = new SecureRandom();

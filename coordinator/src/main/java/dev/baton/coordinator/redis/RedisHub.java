@@ -2,6 +2,7 @@ package dev.baton.coordinator.redis;
 
 import dev.baton.coordinator.Settings;
 import io.micronaut.context.annotation.Context;
+import io.micronaut.context.annotation.Requires;
 import jakarta.annotation.PreDestroy;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -16,6 +17,7 @@ import org.slf4j.LoggerFactory;
  * and serves without it: the client connects in the background and keeps trying.
  */
 @Context
+@Requires(beans = Settings.class) // only inside a coordinator, never in an application that merely has it on its classpath
 public final class RedisHub {
     private static final Logger LOG = LoggerFactory.getLogger(RedisHub.class);
     private final String url;

@@ -3,6 +3,7 @@ package dev.baton.coordinator.redis;
 import dev.baton.coordinator.Settings;
 import dev.baton.coordinator.service.Wakeups;
 import io.micronaut.context.annotation.Context;
+import io.micronaut.context.annotation.Requires;
 import org.redisson.api.RTopic;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
@@ -15,6 +16,7 @@ import org.slf4j.LoggerFactory;
  * the database poll interval; Redisson resubscribes by itself when Redis returns.
  */
 @Context
+@Requires(beans = Settings.class) // only inside a coordinator, never in an application that merely has it on its classpath
 public final class RedisWakeups {
     private static final Logger LOG = LoggerFactory.getLogger(RedisWakeups.class);
     private final String topicName;

@@ -5,6 +5,7 @@ import dev.baton.coordinator.db.Db;
 import dev.baton.coordinator.db.JobRepository;
 import dev.baton.coordinator.error.BatonException;
 import io.micronaut.context.annotation.Context;
+import io.micronaut.context.annotation.Requires;
 import jakarta.annotation.PreDestroy;
 import java.util.HashSet;
 import java.util.List;
@@ -21,6 +22,7 @@ import org.slf4j.LoggerFactory;
  * single runner is needed: expiry is noticed within about a second however many are alive.
  */
 @Context
+@Requires(beans = Settings.class) // only inside a coordinator, never in an application that merely has it on its classpath
 public final class ExpiredLeaseReaper {
     private static final Logger LOG = LoggerFactory.getLogger(ExpiredLeaseReaper.class);
     private static final int BATCH = 500;

@@ -1,0 +1,26 @@
+package dev.baton.worker.micronaut;
+
+import jakarta.inject.Singleton;
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/**
+ * Marks a Micronaut bean implementing {@link dev.baton.worker.JobHandler} as the handler of a job
+ * type. With {@code baton.worker.coordinators} set, {@link BatonWorkerLifecycle} runs a worker
+ * for every such bean:
+ * <pre>
+ * &#64;JobHandler("email.send")
+ * class SendEmail implements dev.baton.worker.JobHandler { … }
+ * </pre>
+ */
+@Documented
+@Retention(RetentionPolicy.RUNTIME)
+@Target(ElementType.TYPE)
+@Singleton
+public @interface JobHandler {
+    /** The job type this bean handles. */
+    String value();
+}
