@@ -147,13 +147,7 @@ public final class JobRepository {
         ps.setLong(5, leaseMs);
         ps.setLong(6, leaseMs);
         ps.setString(7, workerId);
-        List<Job> out = new ArrayList<>();
-        try (ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                out.add(JobRows.job(rs).withLeaseToken(rs.getString("lease_token")));
-            }
-        }
-        return out;
+        return JobRows.list(ps, rs -> JobRows.job(rs).withLeaseToken(rs.getString("lease_token")));
     }
 
     private static final String COMPLETE_IF_LEASE_HELD = """
@@ -287,13 +281,7 @@ public final class JobRepository {
     public List<String> requeueExpiredLeases(Connection c, int limit) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(REQUEUE_EXPIRED_LEASES)) {
             ps.setInt(1, limit);
-            List<String> queues = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    queues.add(rs.getString(1));
-                }
-            }
-            return queues;
+            return JobRows.list(ps, rs -> rs.getString(1));
         }
     }
 
@@ -368,13 +356,7 @@ public final class JobRepository {
             ps.setLong(1, jobId);
             ps.setLong(2, afterId);
             ps.setInt(3, limit);
-            List<Event> out = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(JobRows.event(rs));
-                }
-            }
-            return out;
+            return JobRows.list(ps, JobRows::event);
         }
     }
 

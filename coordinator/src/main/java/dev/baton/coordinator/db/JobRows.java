@@ -45,14 +45,25 @@ public final class JobRows {
                 null);
     }
 
-    public static List<Job> jobs(PreparedStatement ps) throws SQLException {
-        List<Job> out = new ArrayList<>();
+    /** Reads one row into a value. */
+    @FunctionalInterface
+    public interface RowMapper<T> {
+        T map(ResultSet rs) throws SQLException;
+    }
+
+    /** Runs the query and maps every row. */
+    public static <T> List<T> list(PreparedStatement ps, RowMapper<T> mapper) throws SQLException {
+        List<T> out = new ArrayList<>();
         try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-                out.add(job(rs));
+                out.add(mapper.map(rs));
             }
         }
         return out;
+    }
+
+    public static List<Job> jobs(PreparedStatement ps) throws SQLException {
+        return list(ps, JobRows::job);
     }
 
     public static Job singleJob(PreparedStatement ps) throws SQLException {

@@ -134,13 +134,7 @@ public final class ProgressLogRepository {
             ps.setInt(2, attempt);
             ps.setInt(3, seq);
             ps.setInt(4, limit);
-            List<LogEntry> out = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(JobRows.logEntry(rs));
-                }
-            }
-            return out;
+            return JobRows.list(ps, JobRows::logEntry);
         }
     }
 

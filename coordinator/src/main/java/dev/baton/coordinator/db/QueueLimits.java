@@ -51,18 +51,12 @@ public final class QueueLimits {
 
     /** Of {@code queues}, those a claim must take one by one under their row lock. */
     public List<String> limited(Connection c, List<String> queues) throws SQLException {
-        List<String> out = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("""
                 select name from queues where name = any(?)
                   and not paused and (max_running is not null or rate_per_second is not null)""")) {
             ps.setArray(1, c.createArrayOf("text", queues.toArray()));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(rs.getString(1));
-                }
-            }
+            return JobRows.list(ps, rs -> rs.getString(1));
         }
-        return out;
     }
 
     private static long running(Connection c, String queue) throws SQLException {
