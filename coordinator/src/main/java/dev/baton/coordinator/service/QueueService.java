@@ -25,14 +25,22 @@ public final class QueueService {
         this.wakeups = wakeups;
     }
 
+    /**
+     * Queues with counts. Queued and running counts and the oldest queued age are exact and live:
+     * they walk the partial indexes over active jobs, so they cost what the backlog costs, not what
+     * the table holds. Finished counts (succeeded, failed, cancelled) grow with history, so each
+     * coordinator recounts them at most every {@link #FINISHED_COUNTS_TTL_NANOS} (5 s): they may
+     * be up to 5 s old.
+     */
     public List<Queue> list() {
+        Map<String, Map<String, Long>> counts = new TreeMap<>();
+        finishedCounts().forEach((queue, byStatus) -> counts.computeIfAbsent(queue, k -> emptyCounts()).putAll(byStatus));
         return db.run(c -> {
-            Map<String, Map<String, Long>> counts = new TreeMap<>();
             Map<String, Long> oldest = new LinkedHashMap<>();
             try (PreparedStatement ps = c.prepareStatement("""
                     select queue, status, count(*),
-                           (extract(epoch from now() - min(created_at) filter (where status = 'queued' and run_at <= now())) * 1000)::bigint
-                    from jobs group by queue, status""");
+                           (extract(epoch from now() - min(created_at) filter (where status = 'queued')) * 1000)::bigint
+                    from jobs where status in ('queued', 'running') group by queue, status""");
                  ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     counts.computeIfAbsent(rs.getString(1), k -> emptyCounts()).put(rs.getString(2), rs.getLong(3));
@@ -42,7 +50,6 @@ public final class QueueService {
                     }
                 }
             }
-            List<Queue> out = new ArrayList<>();
             Map<String, Queue> settings = new TreeMap<>();
             try (PreparedStatement ps = c.prepareStatement("select name, paused, max_running, rate_per_second from queues");
                  ResultSet rs = ps.executeQuery()) {
@@ -54,6 +61,7 @@ public final class QueueService {
             }
             java.util.TreeSet<String> names = new java.util.TreeSet<>(counts.keySet());
             names.addAll(settings.keySet());
+            List<Queue> out = new ArrayList<>();
             for (String name : names) {
                 Queue s = settings.get(name);
                 out.add(new Queue(name, s != null && s.paused(), counts.getOrDefault(name, emptyCounts()),
@@ -61,6 +69,34 @@ public final class QueueService {
             }
             return out;
         });
+    }
+
+    private record FinishedCounts(long takenAtNanos, Map<String, Map<String, Long>> byQueue) {
+    }
+
+    private static final long FINISHED_COUNTS_TTL_NANOS = 5_000_000_000L;
+    private final java.util.concurrent.atomic.AtomicReference<FinishedCounts> finished =
+            new java.util.concurrent.atomic.AtomicReference<>();
+
+    private Map<String, Map<String, Long>> finishedCounts() {
+        FinishedCounts cached = finished.get();
+        if (cached != null && System.nanoTime() - cached.takenAtNanos() < FINISHED_COUNTS_TTL_NANOS) {
+            return cached.byQueue();
+        }
+        Map<String, Map<String, Long>> fresh = db.run(c -> {
+            Map<String, Map<String, Long>> m = new TreeMap<>();
+            try (PreparedStatement ps = c.prepareStatement("""
+                    select queue, status, count(*) from jobs
+                    where status in ('succeeded', 'failed', 'cancelled') group by queue, status""");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    m.computeIfAbsent(rs.getString(1), k -> new LinkedHashMap<>()).put(rs.getString(2), rs.getLong(3));
+                }
+            }
+            return m;
+        });
+        finished.set(new FinishedCounts(System.nanoTime(), fresh));
+        return fresh;
     }
 
     public Queue update(String name, Requests.QueueUpdate r) {

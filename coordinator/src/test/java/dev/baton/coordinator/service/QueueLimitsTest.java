@@ -155,6 +155,24 @@ class QueueLimitsTest {
         assertThat(Jobs.eventually(10_000, () -> !workerIds().contains("registry-w1"))).as("expired after its TTL").isTrue();
     }
 
+    @Test
+    void queueCountsAreLiveForActiveJobsAndAtMostFiveSecondsOldForFinishedOnes() throws Exception {
+        String q = "counted";
+        for (int i = 0; i < 3; i++) {
+            Jobs.enqueue(cluster.api(0), q, Map.of());
+        }
+        JsonNode a = Jobs.claimOne(cluster.api(0), q, 30_000);
+        JsonNode b = Jobs.claimOne(cluster.api(0), q, 30_000);
+        cluster.api(0).post("/api/v1/jobs/" + b.path("id").asText() + "/complete", Api.WORKER,
+                Map.of("leaseToken", b.path("leaseToken").asText()));
+        JsonNode counts = findQueue(q).path("counts");
+        assertThat(counts.path("queued").asLong()).isEqualTo(1);
+        assertThat(counts.path("running").asLong()).isEqualTo(1);
+        assertThat(findQueue(q).path("oldestQueuedAgeMs").asLong()).isGreaterThanOrEqualTo(0);
+        assertThat(Jobs.eventually(7000, () -> findQueue(q).path("counts").path("succeeded").asLong() == 1)).isTrue();
+        assertThat(a.path("status").asText()).isEqualTo("running");
+    }
+
     private static List<String> workerIds() {
         List<String> ids = new ArrayList<>();
         cluster.api(0).get("/api/v1/workers", Api.ADMIN).body().forEach(n -> ids.add(n.path("workerId").asText()));
