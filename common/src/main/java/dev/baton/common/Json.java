@@ -44,6 +44,8 @@ public final class Json {
                 .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                 .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+                // Payloads and results are stored exactly as sent: 1e400 stays 1e400, never Infinity.
+                .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
                 .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
                 .serializationInclusion(JsonInclude.Include.ALWAYS)
                 .build();

@@ -42,6 +42,7 @@ public final class JobFactory {
         }
         Backoff backoff = backoff(r.backoff(), checks);
         checks.throwIfAny();
+        checkStorable(prefix + "payload", r.payload());
         String payload = r.payload() == null || r.payload().isNull() ? "{}" : Json.write(r.payload());
         checkPayloadSize(prefix + "payload", payload);
         return new NewJob(Objects.requireNonNullElse(r.queue(), "default"), r.type(), payload,
@@ -76,6 +77,31 @@ public final class JobFactory {
         if (json != null && json.getBytes(StandardCharsets.UTF_8).length > payloadBytes) {
             throw new BatonException(ErrorCode.PAYLOAD_TOO_LARGE, field + " is over " + payloadBytes + " bytes",
                     null, List.of(new FieldError(field, "over " + payloadBytes + " bytes")));
+        }
+    }
+
+    /**
+     * PostgreSQL's numeric holds at most 131,072 digits before the point and 16,383 after; a JSON
+     * number beyond that is refused here with a 400 rather than failing in the database.
+     */
+    public void checkStorable(String field, com.fasterxml.jackson.databind.JsonNode node) {
+        if (node == null) {
+            return;
+        }
+        if (node.isNumber()) {
+            java.math.BigDecimal d = node.decimalValue();
+            if (d.precision() - d.scale() > 131_072 || d.scale() > 16_383) {
+                throw BatonException.invalid(field, "holds a number too large or too precise to store");
+            }
+            return;
+        }
+        var fields = node.fields();
+        while (fields.hasNext()) {
+            var e = fields.next();
+            checkStorable(field, e.getValue());
+        }
+        for (int i = 0; node.isArray() && i < node.size(); i++) {
+            checkStorable(field, node.get(i));
         }
     }
 

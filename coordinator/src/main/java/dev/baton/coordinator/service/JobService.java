@@ -180,10 +180,15 @@ public final class JobService {
         checks.range("maxAttempts", r.maxAttempts(), 1, 1000);
         checks.labels("labels", r.labels());
         checks.time("runAt", r.runAt());
+        if (r.priority() == null && r.runAt() == null && r.payload() == null && r.maxAttempts() == null
+                && r.labels() == null) {
+            checks.fail("body", "give at least one of priority, runAt, payload, maxAttempts, labels");
+        }
         if (r.payload() != null && r.payload().isNull()) {
             checks.fail("payload", "must be JSON, not null");
         }
         checks.throwIfAny();
+        factory.checkStorable("payload", r.payload());
         String payload = r.payload() == null ? null : Json.write(r.payload());
         factory.checkPayloadSize("payload", payload);
         List<String> changed = new ArrayList<>();
@@ -235,6 +240,10 @@ public final class JobService {
             }
             if ("update".equals(op.action()) && op.changes() == null) {
                 checks.fail(at + "changes", "is required for update");
+            }
+            if ("update".equals(op.action()) && op.changes() != null && op.expectedVersion() == null
+                    && op.changes().expectedVersion() == null) {
+                checks.fail(at + "expectedVersion", "is required for update");
             }
             if (!"update".equals(op.action()) && op.changes() != null) {
                 checks.fail(at + "changes", "only update takes changes");

@@ -133,6 +133,7 @@ public final class LeaseService {
         Checks checks = new Checks();
         checks.required("leaseToken", r.leaseToken());
         checks.throwIfAny();
+        factory.checkStorable("result", r.result());
         String result = r.result() == null ? null : Json.write(r.result());
         factory.checkPayloadSize("result", result);
         return db.run(c -> completeOne(c, jobId, r.leaseToken(), result));
@@ -189,6 +190,7 @@ public final class LeaseService {
         List<CompletionResult> results = new ArrayList<>(r.items().size());
         for (Requests.CompletionItem item : r.items()) {
             try {
+                factory.checkStorable("result", item.result());
                 String result = item.result() == null ? null : Json.write(item.result());
                 factory.checkPayloadSize("result", result);
                 long jobId = Ids.job(item.id());

@@ -406,4 +406,15 @@ class AdminApiTest {
     private static String enc(String s) {
         return URLEncoder.encode(s, StandardCharsets.UTF_8);
     }
+
+    @Test
+    void payloadNumbersAreStoredExactly() {
+        Api.Resp r = cluster.api(0).post("/api/v1/jobs", Api.PRODUCER,
+                "{\"type\":\"t\",\"queue\":\"exact\",\"payload\":{\"big\":1e400,\"fine\":1.000000000000000000001,\"tiny\":1e-400}}");
+        assertThat(r.status()).as(r.toString()).isEqualTo(201);
+        JsonNode payload = cluster.api(1).get("/api/v1/jobs/" + r.body().path("id").asText(), Api.ADMIN).body().path("payload");
+        assertThat(payload.path("big").decimalValue()).isEqualByComparingTo(new java.math.BigDecimal("1e400"));
+        assertThat(payload.path("fine").decimalValue()).isEqualByComparingTo(new java.math.BigDecimal("1.000000000000000000001"));
+        assertThat(payload.path("tiny").decimalValue()).isEqualByComparingTo(new java.math.BigDecimal("1e-400"));
+    }
 }

@@ -119,6 +119,13 @@ class BadInputTest {
                 bad("complete without leaseToken", "POST", jobs + "/{running}/complete", W, "{\"result\":{}}", "leaseToken"),
                 bad("fail without error", "POST", jobs + "/{running}/fail", W, "{\"leaseToken\":\"x\"}", "error"),
                 bad("PATCH without expectedVersion", "PATCH", jobs + "/{queued}", A, "{\"priority\":9}", "expectedVersion"),
+                bad("PATCH that changes nothing", "PATCH", jobs + "/{queued}", A, "{\"expectedVersion\":1}", "body"),
+                bad("bulk update without any expectedVersion, beside a valid cancel", "POST", jobs + "/bulk", A,
+                        "{\"operations\":[{\"id\":\"{queued}\",\"action\":\"cancel\"},"
+                                + "{\"id\":\"{queued}\",\"action\":\"update\",\"changes\":{\"priority\":3}}]}",
+                        "operations[1].expectedVersion"),
+                bad("a payload number beyond what PostgreSQL can store", "POST", jobs, P,
+                        "{\"type\":\"t\",\"payload\":{\"n\":1e1000000}}", "payload"),
                 // unknown values and fields
                 bad("status=bogus", "GET", jobs + "?status=bogus", P, null, "status"),
                 bad("unknown field in the body", "POST", jobs, P, "{\"type\":\"t\",\"colour\":\"red\"}", "colour"),
