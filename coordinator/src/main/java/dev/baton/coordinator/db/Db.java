@@ -73,6 +73,12 @@ public final class Db {
             LOG.warn("database unavailable: {}", e.getMessage());
             return new BatonException(ErrorCode.UNAVAILABLE, "the database cannot be reached; nothing was written");
         }
+        if (e.getSQLState() != null && e.getSQLState().startsWith("22")) {
+            // A data exception (a value PostgreSQL cannot store or compare): the input's fault, and
+            // the statement changed nothing. Validation should have caught it; this is the backstop.
+            LOG.warn("data exception {} escaped validation: {}", e.getSQLState(), e.getMessage());
+            return BatonException.invalid("body", "holds a value that cannot be stored");
+        }
         return new IllegalStateException("SQL failed with state " + e.getSQLState(), e);
     }
 
