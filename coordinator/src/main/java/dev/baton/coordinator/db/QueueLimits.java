@@ -49,14 +49,33 @@ public final class QueueLimits {
         return Math.max(room, 0);
     }
 
-    /** Of {@code queues}, those a claim must take one by one under their row lock. */
-    public List<String> limited(Connection c, List<String> queues) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("""
-                select name from queues where name = any(?)
-                  and not paused and (max_running is not null or rate_per_second is not null)""")) {
-            ps.setArray(1, c.createArrayOf("text", queues.toArray()));
-            return JobRows.list(ps, rs -> rs.getString(1));
+    private record Snapshot(long takenAtNanos, java.util.Set<String> names) {
+    }
+
+    private static final long SNAPSHOT_TTL_NANOS = 1_000_000_000L;
+    private final java.util.concurrent.atomic.AtomicReference<Snapshot> snapshot =
+            new java.util.concurrent.atomic.AtomicReference<>();
+
+    /**
+     * Of {@code queues}, those a claim must take one by one under their row lock. The set of
+     * limited queues is read at most once a second: the claim statement for unlimited queues
+     * excludes limited ones by itself, so a stale set can only delay a newly limited queue's
+     * claims by up to a second, never break its limit.
+     */
+    public List<String> limited(Db db, List<String> queues) {
+        Snapshot s = snapshot.get();
+        if (s == null || System.nanoTime() - s.takenAtNanos() > SNAPSHOT_TTL_NANOS) {
+            s = db.run(c -> {
+                try (PreparedStatement ps = c.prepareStatement("""
+                        select name from queues
+                        where not paused and (max_running is not null or rate_per_second is not null)""")) {
+                    return new Snapshot(System.nanoTime(), java.util.Set.copyOf(JobRows.list(ps, rs -> rs.getString(1))));
+                }
+            });
+            snapshot.set(s);
         }
+        java.util.Set<String> names = s.names();
+        return queues.stream().filter(names::contains).toList();
     }
 
     private static long running(Connection c, String queue) throws SQLException {

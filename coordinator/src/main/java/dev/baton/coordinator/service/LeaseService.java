@@ -98,7 +98,7 @@ public final class LeaseService {
     private List<Job> claimOnce(String workerId, List<String> queues, List<String> types, int limit, long leaseMs) {
         List<Job> claimed = new ArrayList<>(db.run(c -> jobs.claimAvailable(c, workerId, queues, types, limit, leaseMs)));
         if (claimed.size() < limit) {
-            for (String queue : db.run(c -> limits.limited(c, queues))) {
+            for (String queue : limits.limited(db, queues)) {
                 int wanted = limit - claimed.size();
                 if (wanted <= 0) {
                     break;
