@@ -376,7 +376,7 @@ public final class JobRepository {
     }
     // Oldest first through jobs_finished_at, at most `limit` rows, skipping rows another
     // transaction holds (an admin retry, say), so a batch never waits and holds its locks for
-    // milliseconds. Events and logs go with their job (on delete cascade). The
+    // milliseconds. Events, logs and schedule ticks go with their job (on delete cascade). The
     // status is checked again on the locked row: a queued or running job is never deleted.
     private static final String DELETE_FINISHED_BEFORE = """
             with doomed as materialized (

@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Deletes finished jobs (succeeded, failed, cancelled) older than BATON_RETENTION, with their
- * events and logs. JobRunr runs {@link #step} every five minutes on one
+ * events, logs and schedule ticks. JobRunr runs {@link #step} every five minutes on one
  * coordinator. Each batch of {@value #BATCH} is its own short transaction, so pruning a large
  * backlog never holds locks for long and never blocks claims.
  */
