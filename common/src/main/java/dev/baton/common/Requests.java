@@ -67,4 +67,8 @@ public final class Requests {
 
     public record QueueUpdate(Boolean paused, Integer maxRunning, Double ratePerSecond) {
     }
+
+    /** PUT /schedules/{name}: a cron with seconds, an IANA time zone (default UTC), and a POST /jobs body. */
+    public record PutSchedule(String cron, String timezone, Enqueue job) {
+    }
 }

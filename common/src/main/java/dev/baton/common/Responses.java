@@ -66,6 +66,11 @@ public final class Responses {
     public record FieldError(String field, String message) {
     }
 
+    /** A schedule as stored; {@code nextRunAt} is its next tick after now. */
+    public record Schedule(String name, String cron, String timezone, JsonNode job, Instant createdAt,
+                           Instant updatedAt, Instant nextRunAt) {
+    }
+
     /** RFC 9457 problem details with Baton's extensions. */
     public record Problem(String type, String title, int status, String detail, String code,
                           @JsonInclude(JsonInclude.Include.NON_NULL) Job job,

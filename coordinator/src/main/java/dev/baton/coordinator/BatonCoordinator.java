@@ -86,7 +86,31 @@ public final class BatonCoordinator implements AutoCloseable {
         p.put("micronaut.metrics.enabled", true);
         p.put("micronaut.metrics.export.prometheus.enabled", true);
         p.put("micronaut.metrics.export.prometheus.descriptions", true);
+        jobRunrProperties(s, p);
         return p;
+    }
+
+    /**
+     * JobRunr through its Micronaut feature: scheduler and background server on, its storage in
+     * Baton's database (the default DataSource; its own jobrunr_* tables, created and migrated by
+     * JobRunr). Without a DataSource the feature would fall back to memory without a word;
+     * {@link dev.baton.coordinator.jobrunr.JobRunrStorageCheck} stops the start instead. The
+     * feature's own dashboard stays off: it listens on every interface, so Baton starts one on
+     * 127.0.0.1 itself ({@link dev.baton.coordinator.jobrunr.JobRunrDashboard}).
+     */
+    private static void jobRunrProperties(Settings s, Map<String, Object> p) {
+        p.put("jobrunr.database.type", "sql");
+        p.put("jobrunr.job-scheduler.enabled", true);
+        p.put("jobrunr.background-job-server.enabled", true);
+        p.put("jobrunr.background-job-server.poll-interval-in-seconds", s.jobrunrPollSeconds());
+        // Its jobs are short (a tick enqueues one Baton job, a prune batch takes milliseconds).
+        p.put("jobrunr.background-job-server.worker-count", 2);
+        p.put("jobrunr.background-job-server.metrics.enabled", false);
+        // A tick every 5 s is 17,280 JobRunr jobs a day: keep JobRunr's own history short.
+        p.put("jobrunr.background-job-server.delete-succeeded-jobs-after", "1h");
+        p.put("jobrunr.background-job-server.permanently-delete-deleted-jobs-after", "1h");
+        p.put("jobrunr.dashboard.enabled", false);
+        p.put("jobrunr.miscellaneous.allow-anonymous-data-usage", false);
     }
 
     public int port() {

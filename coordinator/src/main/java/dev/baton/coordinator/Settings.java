@@ -16,7 +16,30 @@ public record Settings(
         String dbUrl, String dbUser, String dbPassword, String redisUrl, int httpPort, Path dataDir,
         List<String> adminTokens, List<String> producerTokens, List<String> workerTokens,
         long payloadBytes, long requestBytes, int dbPoolSize, long pollIntervalMs, long reaperIntervalMs,
-        String redisPrefix, long workerTtlMs) {
+        String redisPrefix, long workerTtlMs, Retention retention, int jobrunrPollSeconds, Dashboard dashboard) {
+
+    /**
+     * JobRunr's dashboard: off unless BATON_DASHBOARD_ENABLED=true, and then only on 127.0.0.1
+     * and only with BATON_DASHBOARD_USER and BATON_DASHBOARD_PASSWORD.
+     */
+    public record Dashboard(boolean enabled, int port, String user, String password) {
+        public static final Dashboard OFF = new Dashboard(false, 8000, null, null);
+
+        public Dashboard {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("BATON_DASHBOARD_PORT must be 0..65535, was " + port);
+            }
+            if (enabled && (user == null || user.isBlank() || password == null || password.isBlank())) {
+                throw new IllegalArgumentException(
+                        "BATON_DASHBOARD_ENABLED=true needs BATON_DASHBOARD_USER and BATON_DASHBOARD_PASSWORD");
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "Dashboard[enabled=" + enabled + ", port=" + port + "]";
+        }
+    }
 
     public Settings {
         if (httpPort < 0 || httpPort > 65535) {
@@ -25,6 +48,11 @@ public record Settings(
         if (payloadBytes < 1024) {
             throw new IllegalArgumentException("baton.limits.payload-bytes must be at least 1024");
         }
+        if (jobrunrPollSeconds < 5) {
+            throw new IllegalArgumentException("BATON_JOBRUNR_POLL_SECONDS must be at least 5 (JobRunr's minimum)");
+        }
+        Objects.requireNonNull(retention, "retention");
+        Objects.requireNonNull(dashboard, "dashboard");
         adminTokens = List.copyOf(adminTokens);
         producerTokens = List.copyOf(producerTokens);
         workerTokens = List.copyOf(workerTokens);
@@ -62,13 +90,19 @@ public record Settings(
                 longValue(values, "BATON_POLL_INTERVAL_MS", 250),
                 longValue(values, "BATON_REAPER_INTERVAL_MS", 1000),
                 Objects.requireNonNullElse(blankToNull(values.get("BATON_REDIS_PREFIX")), "baton"),
-                longValue(values, "BATON_WORKER_TTL_MS", 60_000));
+                longValue(values, "BATON_WORKER_TTL_MS", 60_000),
+                Retention.parse(values.get("BATON_RETENTION")),
+                intValue(values, "BATON_JOBRUNR_POLL_SECONDS", 15),
+                new Dashboard(booleanValue(values, "BATON_DASHBOARD_ENABLED"),
+                        intValue(values, "BATON_DASHBOARD_PORT", 8000),
+                        blankToNull(values.get("BATON_DASHBOARD_USER")), values.get("BATON_DASHBOARD_PASSWORD")));
     }
 
     /** The same settings with the database and Redis the coordinator really uses (embedded ones filled in). */
     public Settings withServices(String db, String user, String password, String redis) {
         return new Settings(db, user, password, redis, httpPort, dataDir, adminTokens, producerTokens, workerTokens,
-                payloadBytes, requestBytes, dbPoolSize, pollIntervalMs, reaperIntervalMs, redisPrefix, workerTtlMs);
+                payloadBytes, requestBytes, dbPoolSize, pollIntervalMs, reaperIntervalMs, redisPrefix, workerTtlMs,
+                retention, jobrunrPollSeconds, dashboard);
     }
 
     public boolean tokensConfigured() {
@@ -89,6 +123,17 @@ public record Settings(
 
     private static String blankToNull(String s) {
         return s == null || s.isBlank() ? null : s.trim();
+    }
+
+    private static boolean booleanValue(Map<String, String> values, String key) {
+        String v = blankToNull(values.get(key));
+        if (v == null || v.equalsIgnoreCase("false")) {
+            return false;
+        }
+        if (v.equalsIgnoreCase("true")) {
+            return true;
+        }
+        throw new IllegalArgumentException(key + " must be true or false, was '" + v + "'");
     }
 
     private static int intValue(Map<String, String> values, String key, int fallback) {

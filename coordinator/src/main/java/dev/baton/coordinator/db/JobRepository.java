@@ -10,6 +10,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -377,6 +378,32 @@ public final class JobRepository {
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next();
             }
+        }
+    }
+    // Oldest first through jobs_finished_at, at most `limit` rows, skipping rows another
+    // transaction holds (an admin retry, say), so a batch never waits and holds its locks for
+    // milliseconds. Events, logs and schedule ticks go with their job (on delete cascade). The
+    // status is checked again on the locked row: a queued or running job is never deleted.
+    private static final String DELETE_FINISHED_BEFORE = """
+            with doomed as materialized (
+                select id from jobs
+                where status = ? and finished_at < coalesce(?::timestamptz, now()) - make_interval(secs => ?)
+                order by finished_at
+                limit ?
+                for update skip locked
+            )
+            delete from jobs j using doomed where j.id = doomed.id and j.status = ?
+            """;
+
+    /** Deletes up to {@code limit} jobs that reached {@code status} more than {@code age} before {@code now} (null: now()). */
+    public int deleteFinishedBefore(Connection c, String status, Duration age, Instant now, int limit) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(DELETE_FINISHED_BEFORE)) {
+            ps.setString(1, status);
+            JobRows.setInstant(ps, 2, now);
+            ps.setDouble(3, age.toMillis() / 1000.0);
+            ps.setInt(4, limit);
+            ps.setString(5, status);
+            return ps.executeUpdate();
         }
     }
 }

@@ -71,6 +71,10 @@ class AuthMatrixTest {
             new Endpoint("POST", "/api/v1/completions", "{\"items\":[{\"id\":\"{job}\",\"leaseToken\":\"nope\"}]}", WORKERS),
             new Endpoint("GET", "/api/v1/queues", null, ANY),
             new Endpoint("PUT", "/api/v1/queues/auth", "{\"paused\":false}", ADMIN),
+            new Endpoint("PUT", "/api/v1/schedules/auth", "{\"cron\":\"0 0 0 1 1 *\",\"job\":{\"type\":\"auth.t\"}}", ADMIN),
+            new Endpoint("GET", "/api/v1/schedules", null, ADMIN),
+            new Endpoint("GET", "/api/v1/schedules/auth", null, ADMIN),
+            new Endpoint("DELETE", "/api/v1/schedules/auth-gone", null, ADMIN),
             new Endpoint("GET", "/prometheus", null, ADMIN),
             new Endpoint("GET", "/health", null, OPEN));
 

@@ -38,6 +38,7 @@ class BadInputTest {
             "select string_agg(id||':'||version||':'||status, ',' order by id) from jobs",
             "select md5(coalesce(string_agg(j::text, '|' order by id), '')) from jobs j",
             "select md5(coalesce(string_agg(q::text, '|' order by name), '')) from queues q",
+            "select md5(coalesce(string_agg(s::text, '|' order by name), '')) from schedules s",
             "select count(*) from job_logs");
     private static final List<String> INTERNALS = List.of(
             "at dev.baton", "Exception", "SQL", "\tat ", "com.fasterxml", "org.postgresql", "java.lang", "jdbc");
@@ -112,6 +113,14 @@ class BadInputTest {
                 bad("events after=abc", "GET", jobs + "/{queued}/events?after=abc", P, null, "after"),
                 bad("queue maxRunning -1", "PUT", "/api/v1/queues/default", A, "{\"maxRunning\":-1}", "maxRunning"),
                 bad("queue name with a space", "PUT", "/api/v1/queues/bad%20name", A, "{\"paused\":true}", "name"),
+                bad("schedule cron with 5 fields", "PUT", "/api/v1/schedules/s1", A,
+                        "{\"cron\":\"*/5 * * * *\",\"job\":{\"type\":\"t\"}}", "cron"),
+                bad("schedule in an unknown zone", "PUT", "/api/v1/schedules/s1", A,
+                        "{\"cron\":\"0 0 * * * *\",\"timezone\":\"Nowhere/Land\",\"job\":{\"type\":\"t\"}}", "timezone"),
+                bad("schedule job without type", "PUT", "/api/v1/schedules/s1", A,
+                        "{\"cron\":\"0 0 * * * *\",\"job\":{}}", "job.type"),
+                bad("schedule job type with a NUL character", "PUT", "/api/v1/schedules/s1", A,
+                        "{\"cron\":\"0 0 * * * *\",\"job\":{\"type\":\"a\\u0000\"}}", "job.type"),
                 // missing required fields
                 bad("missing type", "POST", jobs, P, "{\"queue\":\"default\"}", "type"),
                 bad("empty body on enqueue", "POST", jobs, P, "", "type"),
@@ -184,6 +193,8 @@ class BadInputTest {
                 refused("cancel a non-numeric job id", "POST", jobs + "/abc/cancel", A, "{}", 404, "not_found"),
                 refused("complete a non-numeric job id", "POST", jobs + "/abc/complete", W,
                         "{\"leaseToken\":\"x\"}", 404, "not_found"),
+                refused("unknown schedule", "GET", "/api/v1/schedules/nope", A, null, 404, "not_found"),
+                refused("delete an unknown schedule", "DELETE", "/api/v1/schedules/nope", A, null, 404, "not_found"),
                 // media type
                 new Case("Content-Type text/plain", "POST", jobs, P, "{\"type\":\"t\"}", "text/plain", 415,
                         "unsupported_media_type", null),

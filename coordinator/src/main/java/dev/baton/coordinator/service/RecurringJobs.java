@@ -1,0 +1,70 @@
+package dev.baton.coordinator.service;
+
+import jakarta.inject.Singleton;
+import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.jobrunr.jobs.RecurringJob;
+import org.jobrunr.jobs.context.JobContext;
+import org.jobrunr.scheduling.JobScheduler;
+import org.jobrunr.storage.StorageProvider;
+
+/**
+ * Baton's recurring jobs in JobRunr, registered by code (the feature ignores {@code @Recurring}).
+ * A schedule's recurring-job id is its name; maintenance ids start with '_', which no schedule
+ * name can. Registering is idempotent: the same id replaces what was there.
+ */
+@Singleton
+public final class RecurringJobs {
+    static final String PRUNE_FINISHED_JOBS = "_baton.prune-finished-jobs";
+    static final String EXPIRED_LEASE_SWEEP = "_baton.expired-lease-sweep";
+    /** Maintenance id → cron (UTC). */
+    static final Map<String, String> MAINTENANCE = Map.of(
+            PRUNE_FINISHED_JOBS, "0 */5 * * * *",
+            EXPIRED_LEASE_SWEEP, "*/30 * * * * *");
+    private final JobScheduler scheduler;
+    private final StorageProvider storage;
+
+    public RecurringJobs(JobScheduler scheduler, StorageProvider storage) {
+        this.scheduler = scheduler;
+        this.storage = storage;
+    }
+
+    void registerSchedule(String name, Cron cron) {
+        scheduler.<ScheduleTicker>scheduleRecurrently(name, cron.text(), cron.zone(),
+                ticker -> ticker.fire(name, JobContext.Null));
+    }
+
+    /**
+     * Pruning runs on one coordinator at a time. The lease sweep is only a backstop: the
+     * 5-second expiry promise is kept by {@link ExpiredLeaseReaper}'s own 1-second timer, since
+     * JobRunr polls every 5 s at best.
+     */
+    void registerMaintenance(String id) {
+        String cron = MAINTENANCE.get(id);
+        switch (id) {
+            case PRUNE_FINISHED_JOBS ->
+                    scheduler.<FinishedJobPruner>scheduleRecurrently(id, cron, ZoneOffset.UTC, pruner -> pruner.step());
+            case EXPIRED_LEASE_SWEEP ->
+                    scheduler.<ExpiredLeaseReaper>scheduleRecurrently(id, cron, ZoneOffset.UTC, reaper -> reaper.step());
+            default -> throw new IllegalArgumentException("no maintenance job " + id);
+        }
+    }
+
+    void delete(String id) {
+        scheduler.deleteRecurringJob(id);
+    }
+
+    /** What JobRunr holds, by id. */
+    Map<String, RecurringJob> registered() {
+        Map<String, RecurringJob> out = new LinkedHashMap<>();
+        for (RecurringJob r : storage.getRecurringJobs()) {
+            out.put(r.getId(), r);
+        }
+        return out;
+    }
+
+    static boolean isMaintenance(String id) {
+        return id.startsWith("_");
+    }
+}
