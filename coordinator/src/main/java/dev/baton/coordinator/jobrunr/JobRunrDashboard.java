@@ -4,6 +4,7 @@ import com.sun.net.httpserver.BasicAuthenticator;
 import com.sun.net.httpserver.HttpServer;
 import dev.baton.coordinator.Settings;
 import io.micronaut.context.annotation.Context;
+import io.micronaut.context.annotation.Requires;
 import jakarta.annotation.PreDestroy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -31,6 +32,7 @@ import org.slf4j.LoggerFactory;
  * one through an SSH tunnel or a reverse proxy on the same host.
  */
 @Context
+@Requires(beans = Settings.class) // only inside a coordinator, never in an application that merely has it on its classpath
 public final class JobRunrDashboard {
     private static final Logger LOG = LoggerFactory.getLogger(JobRunrDashboard.class);
     private final HttpServer server;

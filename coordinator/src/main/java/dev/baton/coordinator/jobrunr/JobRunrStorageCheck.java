@@ -1,6 +1,8 @@
 package dev.baton.coordinator.jobrunr;
 
+import dev.baton.coordinator.Settings;
 import io.micronaut.context.annotation.Context;
+import io.micronaut.context.annotation.Requires;
 import org.jobrunr.storage.StorageProvider;
 import org.jobrunr.storage.sql.postgres.PostgresStorageProvider;
 
@@ -10,6 +12,7 @@ import org.jobrunr.storage.sql.postgres.PostgresStorageProvider;
  * per coordinator and be forgotten on restart, which is worse than not starting.
  */
 @Context
+@Requires(beans = Settings.class) // only inside a coordinator, never in an application that merely has it on its classpath
 public final class JobRunrStorageCheck {
 
     public JobRunrStorageCheck(StorageProvider storage) {

@@ -4,7 +4,9 @@ import dev.baton.coordinator.db.Db;
 import dev.baton.coordinator.db.ScheduleRepository;
 import dev.baton.coordinator.db.ScheduleRepository.Row;
 import dev.baton.coordinator.error.BatonException;
+import dev.baton.coordinator.Settings;
 import io.micronaut.context.annotation.Context;
+import io.micronaut.context.annotation.Requires;
 import jakarta.annotation.PreDestroy;
 import java.time.ZoneId;
 import java.util.HashMap;
@@ -25,6 +27,7 @@ import org.slf4j.LoggerFactory;
  * a stale registration does no harm, because {@link ScheduleTicker} only enqueues what the row says.
  */
 @Context
+@Requires(beans = Settings.class) // only inside a coordinator, never in an application that merely has it on its classpath
 public final class ScheduleReconciler {
     private static final Logger LOG = LoggerFactory.getLogger(ScheduleReconciler.class);
     static final long INTERVAL_SECONDS = 30;
