@@ -187,7 +187,12 @@ final class Bench implements AutoCloseable {
         env.put("BATON_LEASE_MS", "30000");
         env.put("BATON_SHUTDOWN_GRACE_MS", "2000");
         env.put("BATON_WORKER_ID", "bench-" + label);
-        return start("worker-" + label, workerOpts, "worker/target/baton-worker.jar", env);
+        List<String> jvm = new ArrayList<>(workerOpts);
+        if (jfr) {
+            jvm.add("-XX:StartFlightRecording=filename=" + logDir.resolve("worker-" + label + ".jfr")
+                    + ",settings=profile,dumponexit=true");
+        }
+        return start("worker-" + label, jvm, "worker/target/baton-worker.jar", env);
     }
 
     private Proc start(String label, List<String> jvmOpts, String jar, Map<String, String> env) throws IOException {

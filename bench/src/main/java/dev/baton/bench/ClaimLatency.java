@@ -153,7 +153,7 @@ public final class ClaimLatency {
             c.setAutoCommit(false);
             StringBuilder plan = new StringBuilder();
             try (var ps = c.prepareStatement("explain (analyze, buffers) " + Sql.CLAIM)) {
-                ps.setArray(1, c.createArrayOf("text", new Object[] {QUEUE}));
+                ps.setString(1, QUEUE);
                 ps.setArray(2, null);
                 ps.setArray(3, null);
                 ps.setInt(4, 1);

@@ -11,7 +11,7 @@ import java.util.List;
 /**
  * Baton's own hot statements, run over plain JDBC: the database's limit for the same work. The
  * texts are copies of the coordinator's (JobRepository: insertUnlessActiveDuplicate,
- * claimAvailable, completeIfLeaseHeld; ProgressLogRepository: setProgressIfVersion,
+ * claimAvailable for one queue, completeIfLeaseHeld; ProgressLogRepository: setProgressIfVersion,
  * appendIfLeaseHeld); keep them in step when those change.
  */
 final class Sql {
@@ -38,7 +38,7 @@ final class Sql {
     static final String CLAIM = """
             with picked as materialized (
                 select id from jobs
-                where status = 'queued' and queue = any(?) and queue not in (
+                where status = 'queued' and queue = ? and queue not in (
                     select name from queues where paused or max_running is not null or rate_per_second is not null)
                   and run_at <= now()
                   and (?::text[] is null or type = any(?::text[]))
@@ -137,7 +137,7 @@ final class Sql {
 
     static List<Lease> claim(Connection c, String queue, String workerId, int limit, long leaseMs) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(CLAIM)) {
-            ps.setArray(1, c.createArrayOf("text", new Object[] {queue}));
+            ps.setString(1, queue);
             ps.setArray(2, null);
             ps.setArray(3, null);
             ps.setInt(4, limit);
