@@ -115,17 +115,29 @@ public final class JobRepository {
             """;
 
     // Queues with a pause, a cap or a rate are left to claimLimitedQueue, under the queue's row lock.
-    private static final String CLAIM_AVAILABLE = CLAIM_TEMPLATE.formatted("""
-            queue = any(?) and queue not in (
-                select name from queues where paused or max_running is not null or rate_per_second is not null)""");
+    private static final String UNLIMITED = " and queue not in (select name from queues"
+            + " where paused or max_running is not null or rate_per_second is not null)";
+
+    private static final String CLAIM_AVAILABLE = CLAIM_TEMPLATE.formatted("queue = any(?)" + UNLIMITED);
+
+    // The same for one queue, the usual claim. With `queue = ?` the planner walks jobs_claim_order in
+    // claim order and stops after `limit` rows; with `queue = any(?)` it cannot use that order, so
+    // every claim read and sorted the queue's whole backlog (50,000 queued jobs: a sequential scan
+    // and an on-disk sort, 47 ms instead of 0.2 ms per claim).
+    private static final String CLAIM_AVAILABLE_ONE_QUEUE = CLAIM_TEMPLATE.formatted("queue = ?" + UNLIMITED);
 
     private static final String CLAIM_FROM_ONE_QUEUE = CLAIM_TEMPLATE.formatted("queue = ?");
 
     /** Claims up to {@code limit} due jobs of unlimited, unpaused queues; each carries its new lease token. */
     public List<Job> claimAvailable(Connection c, String workerId, List<String> queues, List<String> types,
                                     int limit, long leaseMs) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(CLAIM_AVAILABLE)) {
-            ps.setArray(1, c.createArrayOf("text", queues.toArray()));
+        boolean one = queues.size() == 1;
+        try (PreparedStatement ps = c.prepareStatement(one ? CLAIM_AVAILABLE_ONE_QUEUE : CLAIM_AVAILABLE)) {
+            if (one) {
+                ps.setString(1, queues.get(0));
+            } else {
+                ps.setArray(1, c.createArrayOf("text", queues.toArray()));
+            }
             return claim(c, ps, workerId, types, limit, leaseMs);
         }
     }

@@ -17,7 +17,6 @@ import jakarta.inject.Singleton;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.List;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -69,11 +68,9 @@ public final class ProgressLogService {
         // A crash can lose the last few ms of acknowledged progress (the job then shows an older
         // progress and version; the worker's next update gets version_conflict with the job and
         // carries on). It cannot reorder anything: WAL is written in order, so any durable commit
-        // after it (claim, complete, fail, stay synchronous) also makes it durable.
-        long version = db.tx(c -> {
-            try (Statement s = c.createStatement()) {
-                s.execute("set local synchronous_commit = off");
-            }
+        // after it (claim, complete, fail, stay synchronous) also makes it durable. The statement
+        // sets synchronous_commit for its own autocommit transaction: one round trip, not three.
+        long version = db.run(c -> {
             Long v = repo.setProgressIfVersion(c, jobId, r.expectedVersion(), r.leaseToken(), r.current(),
                     r.total(), r.message());
             if (v != null) {

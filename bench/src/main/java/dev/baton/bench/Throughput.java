@@ -1,0 +1,159 @@
+package dev.baton.bench;
+
+import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Figure 1, end-to-end throughput: {@code --jobs} no-op jobs (baton.echo) enqueued through
+ * POST /api/v1/jobs/batch (1,000 per request), drained by {@code --workers} real worker
+ * processes ({@code java -jar baton-worker.jar}, BATON_CONCURRENCY {@code --concurrency}) over
+ * HTTP, with one and with two coordinators; jobs/s from the first claim to the last completion,
+ * on the database clock. The same run measures the raw-SQL limit (figure 6) for the ratio, and
+ * samples each coordinator's VmRSS.
+ *
+ * <p>Each configuration first drains {@code --warmup} jobs (JIT, connection pools), then pauses
+ * the queue, enqueues, and unpauses it: the drain starts with the whole backlog queued.
+ *
+ * <pre>bench/run.sh throughput [--jobs 50000] [--coordinators 1,2] [--workers 2] [--concurrency 64]
+ *                       [--raw-threads 16] [--coordinator-opts "-Xmx256m"]</pre>
+ */
+public final class Throughput {
+    static final String QUEUE = RawSql.QUEUE;
+
+    record Run(int coordinators, double enqueuePerSecond, Window drain, long rssMaxMb, Cpu.Spent cpu) {
+    }
+
+    public static void main(String[] argv) throws Exception {
+        try (Bench b = new Bench("throughput", argv)) {
+            int jobs = (int) b.args.integer("jobs", 50_000);
+            int warmup = (int) b.args.integer("warmup", 5_000);
+            int workers = (int) b.args.integer("workers", 2);
+            int concurrency = (int) b.args.integer("concurrency", 64);
+            int rawThreads = (int) b.args.integer("raw-threads", 16);
+            List<Integer> configs = java.util.Arrays.stream(b.args.text("coordinators", "1,2").split(","))
+                    .map(String::trim).map(Integer::parseInt).toList();
+            b.args.rejectUnknown();
+
+            Line line = new Line("throughput").add("jobs", jobs).add("workers", workers)
+                    .add("concurrency", concurrency).add("load_before", Bench.loadavg());
+            // The worker claims min(free slots, 100): at most `concurrency` jobs per claim.
+            RawSql.Result raw = RawSql.run(b, "throughput_raw", jobs, rawThreads, Math.min(concurrency, 100), 1);
+            b.dropDatabase("baton_bench_throughput_raw");
+            line.add("raw_jobs_per_s", raw.drain().jobsPerSecond()).add("raw_enqueue_per_s", raw.enqueuePerSecond())
+                    .add("raw_threads", rawThreads);
+            raw.cpu().addTo(line, "raw_", jobs);
+            for (int c : configs) {
+                Run r = run(b, c, jobs, warmup, workers, concurrency);
+                String p = "c" + c + "_";
+                line.add(p + "jobs_per_s", r.drain().jobsPerSecond())
+                        .add(p + "ratio", Line.ratio(r.drain().jobsPerSecond(), raw.drain().jobsPerSecond()))
+                        .add(p + "enqueue_per_s", r.enqueuePerSecond())
+                        .add(p + "enqueue_ratio", Line.ratio(r.enqueuePerSecond(), raw.enqueuePerSecond()))
+                        .add(p + "claim_batch", r.drain().meanClaimBatch())
+                        .add(p + "rss_max_mb", r.rssMaxMb());
+                r.cpu().addTo(line, p, jobs);
+            }
+            line.add("coordinator_opts", b.coordinatorOpts.isEmpty() ? "none" : String.join(" ", b.coordinatorOpts))
+                    .add("load_after", Bench.loadavg()).print();
+        }
+    }
+
+    static Run run(Bench b, int coordinators, int jobs, int warmup, int workers, int concurrency) throws Exception {
+        String db = b.createDatabase("throughput_" + coordinators + "c");
+        List<Bench.Coordinator> cs = b.startCoordinators(coordinators, db);
+        cs.forEach(c -> c.proc().sampleRss(200));
+        List<Proc> ws = new ArrayList<>();
+        List<Api> apis = cs.stream().map(c -> new Api(c.url(), b.adminToken)).toList();
+        List<String> urls = cs.stream().map(Bench.Coordinator::url).toList();
+        for (int i = 0; i < workers; i++) {
+            // Worker i talks to coordinator i first (the client fails over in list order only).
+            List<String> order = new ArrayList<>(urls);
+            java.util.Collections.rotate(order, -i);
+            ws.add(b.startWorker(coordinators + "c-" + i, order, QUEUE, concurrency));
+        }
+        try (Connection c = b.connect(db)) {
+            Bench.log("%d coordinator(s): warm-up with %d jobs (load %s)", coordinators, warmup, Bench.loadavg());
+            long warmFrom = Window.maxId(c);
+            enqueue(apis, warmup);
+            awaitDrained(c, warmFrom, warmup, 120);
+
+            apis.get(0).put("/api/v1/queues/" + QUEUE, Map.of("paused", true));
+            long from = Window.maxId(c);
+            cs.forEach(x -> x.proc().resetMaxRss());
+            long t0 = System.nanoTime();
+            enqueue(apis, jobs);
+            double enqueuePerSecond = jobs / ((System.nanoTime() - t0) / 1e9);
+            Bench.log("%d coordinator(s): enqueued %d at %.0f jobs/s; draining (load %s)", coordinators, jobs,
+                    enqueuePerSecond, Bench.loadavg());
+            Cpu cpu = Cpu.start(cs.stream().map(Bench.Coordinator::proc).toList(), ws, db);
+            apis.get(0).put("/api/v1/queues/" + QUEUE, Map.of("paused", false));
+            awaitDrained(c, from, jobs, 600);
+            Cpu.Spent spent = cpu.stop();
+            Window w = Window.of(c, from);
+            long rss = cs.stream().mapToLong(x -> x.proc().maxRssMb()).max().orElse(0);
+            Bench.log("%d coordinator(s): %.0f jobs/s over %.1f s, mean claim %.1f jobs, coordinator RSS max %d MB "
+                    + "(load %s)", coordinators, w.jobsPerSecond(), w.seconds(), w.meanClaimBatch(), rss, Bench.loadavg());
+            return new Run(coordinators, enqueuePerSecond, w, rss, spent);
+        } finally {
+            List<Proc> all = new ArrayList<>(ws);
+            cs.forEach(x -> all.add(x.proc()));
+            b.stop(all);
+            b.dropDatabase(db);
+        }
+    }
+
+    /** Enqueues {@code jobs} echo jobs in batches of 1,000, four requests at a time, spread over the coordinators. */
+    static void enqueue(List<Api> apis, int jobs) throws Exception {
+        AtomicInteger left = new AtomicInteger(jobs);
+        AtomicInteger requests = new AtomicInteger();
+        RawSql.parallel(4, t -> {
+            int n;
+            while ((n = RawSql.take(left, 1000)) > 0) {
+                Api api = apis.get(requests.getAndIncrement() % apis.size());
+                api.post("/api/v1/jobs/batch", batchBody(n));
+            }
+        });
+    }
+
+    private static final Map<Integer, String> BODIES = new java.util.concurrent.ConcurrentHashMap<>();
+
+    static String batchBody(int n) {
+        return BODIES.computeIfAbsent(n, k -> {
+            List<Map<String, Object>> jobs = new ArrayList<>(k);
+            for (int i = 0; i < k; i++) {
+                Map<String, Object> job = new LinkedHashMap<>();
+                job.put("queue", QUEUE);
+                job.put("type", "baton.echo");
+                job.put("payload", Map.of());
+                jobs.add(job);
+            }
+            return dev.baton.common.Json.write(Map.of("jobs", jobs));
+        });
+    }
+
+    /** Waits until {@code n} jobs above {@code afterId} have succeeded. */
+    static void awaitDrained(Connection c, long afterId, long n, long timeoutSeconds) throws Exception {
+        long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
+        long last = -1;
+        long lastLog = System.nanoTime();
+        while (true) {
+            long done = Window.succeededAfter(c, afterId);
+            if (done >= n) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("only " + done + " of " + n + " jobs succeeded within " + timeoutSeconds + " s");
+            }
+            if (System.nanoTime() - lastLog > 10_000_000_000L) {
+                Bench.log("  %d of %d done (+%d in 10 s)", done, n, last < 0 ? done : done - last);
+                last = done;
+                lastLog = System.nanoTime();
+            }
+            Thread.sleep(250);
+        }
+    }
+}
