@@ -47,6 +47,7 @@ final class Bench implements AutoCloseable {
     final List<String> coordinatorOpts;
     private final List<String> workerOpts;
     private final boolean jfr;
+    private final String coordinatorJar;
     private final List<Proc> procs = new ArrayList<>();
     private final List<String> databases = new ArrayList<>();
     private final Thread hook;
@@ -63,6 +64,8 @@ final class Bench implements AutoCloseable {
         this.coordinatorOpts = split(args.text("coordinator-opts", ""));
         this.workerOpts = split(args.text("worker-opts", ""));
         this.jfr = args.flag("jfr");
+        // Another build of the coordinator, for before/after comparisons of a change.
+        this.coordinatorJar = args.text("coordinator-jar", "coordinator/target/baton-coordinator.jar");
         this.redisPrefix = "baton-bench-" + name + "-" + ProcessHandle.current().pid();
         String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         this.logDir = root.resolve("bench/target/bench-logs/" + name + "-" + stamp);
@@ -159,7 +162,7 @@ final class Bench implements AutoCloseable {
             jvm.add("-XX:StartFlightRecording=filename=" + logDir.resolve("coordinator-" + label + ".jfr")
                     + ",settings=profile,dumponexit=true");
         }
-        Proc p = start("coordinator-" + label, jvm, "coordinator/target/baton-coordinator.jar", env);
+        Proc p = start("coordinator-" + label, jvm, coordinatorJar, env);
         Coordinator c = new Coordinator(label, port, p);
         Api api = new Api(c.url(), adminToken);
         long deadline = System.nanoTime() + 90_000_000_000L;
@@ -199,7 +202,7 @@ final class Bench implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of("timeout", "--kill-after=10", budgetSeconds + "s",
                 Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         cmd.addAll(jvmOpts);
-        cmd.addAll(List.of("-jar", root.resolve(jar).toString()));
+        cmd.addAll(List.of("-jar", root.resolve(jar).toAbsolutePath().toString()));
         Path out = logDir.resolve(label + ".log");
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
         pb.environment().keySet().removeIf(k -> k.startsWith("BATON_"));

@@ -4,7 +4,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -77,7 +76,9 @@ final class Sql {
             """;
 
     static final String PROGRESS = """
-            with updated as (
+            with async_commit as materialized (
+                select set_config('synchronous_commit', 'off', true) as setting
+            ), updated as (
                 update jobs
                 set progress = jsonb_build_object(
                         'current', ?::bigint, 'total', ?::bigint, 'message', ?::text,
@@ -94,7 +95,7 @@ final class Sql {
                     where e.job_id = u.id and e.at > now() - interval '5 seconds'
                       and e.type = 'progress' and e.attempt = u.attempt)
             )
-            select version from updated
+            select updated.version, async_commit.setting from updated cross join async_commit
             """;
 
     static final String APPEND = """
@@ -171,29 +172,18 @@ final class Sql {
         }
     }
 
-    /** The new version, or -1 when the guard refused. Runs with synchronous_commit off, as Baton's progress does. */
+    /** The new version, or -1 when the guard refused. One autocommit statement that commits asynchronously, as Baton's. */
     static long progress(Connection c, Lease lease, long expectedVersion, long current) throws SQLException {
-        boolean auto = c.getAutoCommit();
-        c.setAutoCommit(false);
-        try (Statement s = c.createStatement(); PreparedStatement ps = c.prepareStatement(PROGRESS)) {
-            s.execute("set local synchronous_commit = off");
+        try (PreparedStatement ps = c.prepareStatement(PROGRESS)) {
             ps.setLong(1, current);
             ps.setLong(2, 1_000_000_000L);
             ps.setString(3, "step " + current);
             ps.setLong(4, lease.id());
             ps.setLong(5, expectedVersion);
             ps.setString(6, lease.token());
-            long v;
             try (ResultSet rs = ps.executeQuery()) {
-                v = rs.next() ? rs.getLong(1) : -1;
+                return rs.next() ? rs.getLong(1) : -1;
             }
-            c.commit();
-            return v;
-        } catch (SQLException | RuntimeException e) {
-            c.rollback();
-            throw e;
-        } finally {
-            c.setAutoCommit(auto);
         }
     }
 

@@ -18,8 +18,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Each configuration first drains {@code --warmup} jobs (JIT, connection pools), then pauses
  * the queue, enqueues, and unpauses it: the drain starts with the whole backlog queued.
  *
+ * <p>{@code --driver bench} and {@code --driver bench-batch} replace the worker processes by
+ * {@link BenchWorkers} in this JVM (one complete per job, or one POST /completions per claim), to
+ * take the worker's own cost and the per-job request apart from the coordinator's.
+ *
  * <pre>bench/run.sh throughput [--jobs 50000] [--coordinators 1,2] [--workers 2] [--concurrency 64]
- *                       [--raw-threads 16] [--coordinator-opts "-Xmx256m"]</pre>
+ *                       [--raw-threads 16] [--coordinator-opts "-Xmx256m"] [--driver worker]</pre>
  */
 public final class Throughput {
     static final String QUEUE = RawSql.QUEUE;
@@ -34,11 +38,15 @@ public final class Throughput {
             int workers = (int) b.args.integer("workers", 2);
             int concurrency = (int) b.args.integer("concurrency", 64);
             int rawThreads = (int) b.args.integer("raw-threads", 16);
+            String driver = b.args.text("driver", "worker");
+            if (!List.of("worker", "bench", "bench-batch").contains(driver)) {
+                throw new IllegalArgumentException("--driver is worker, bench or bench-batch");
+            }
             List<Integer> configs = java.util.Arrays.stream(b.args.text("coordinators", "1,2").split(","))
                     .map(String::trim).map(Integer::parseInt).toList();
             b.args.rejectUnknown();
 
-            Line line = new Line("throughput").add("jobs", jobs).add("workers", workers)
+            Line line = new Line("throughput").add("jobs", jobs).add("driver", driver).add("workers", workers)
                     .add("concurrency", concurrency).add("load_before", Bench.loadavg());
             // The worker claims min(free slots, 100): at most `concurrency` jobs per claim.
             RawSql.Result raw = RawSql.run(b, "throughput_raw", jobs, rawThreads, Math.min(concurrency, 100), 1);
@@ -47,7 +55,7 @@ public final class Throughput {
                     .add("raw_threads", rawThreads);
             raw.cpu().addTo(line, "raw_", jobs);
             for (int c : configs) {
-                Run r = run(b, c, jobs, warmup, workers, concurrency);
+                Run r = run(b, c, jobs, warmup, workers, concurrency, driver);
                 String p = "c" + c + "_";
                 line.add(p + "jobs_per_s", r.drain().jobsPerSecond())
                         .add(p + "ratio", Line.ratio(r.drain().jobsPerSecond(), raw.drain().jobsPerSecond()))
@@ -62,24 +70,35 @@ public final class Throughput {
         }
     }
 
-    static Run run(Bench b, int coordinators, int jobs, int warmup, int workers, int concurrency) throws Exception {
+    static Run run(Bench b, int coordinators, int jobs, int warmup, int workers, int concurrency, String driver)
+            throws Exception {
         String db = b.createDatabase("throughput_" + coordinators + "c");
         List<Bench.Coordinator> cs = b.startCoordinators(coordinators, db);
         cs.forEach(c -> c.proc().sampleRss(200));
         List<Proc> ws = new ArrayList<>();
         List<Api> apis = cs.stream().map(c -> new Api(c.url(), b.adminToken)).toList();
         List<String> urls = cs.stream().map(Bench.Coordinator::url).toList();
-        for (int i = 0; i < workers; i++) {
-            // Worker i talks to coordinator i first (the client fails over in list order only).
-            List<String> order = new ArrayList<>(urls);
-            java.util.Collections.rotate(order, -i);
-            ws.add(b.startWorker(coordinators + "c-" + i, order, QUEUE, concurrency));
+        BenchWorkers inBench = null;
+        if (driver.equals("worker")) {
+            for (int i = 0; i < workers; i++) {
+                // Worker i talks to coordinator i first (the client fails over in list order only).
+                List<String> order = new ArrayList<>(urls);
+                java.util.Collections.rotate(order, -i);
+                ws.add(b.startWorker(coordinators + "c-" + i, order, QUEUE, concurrency));
+            }
+        } else {
+            List<Api> workerApis = new ArrayList<>();
+            for (int i = 0; i < workers; i++) {
+                workerApis.add(new Api(urls.get(i % urls.size()), b.workerToken));
+            }
+            inBench = new BenchWorkers(workerApis, QUEUE, concurrency, driver.equals("bench-batch"));
         }
         try (Connection c = b.connect(db)) {
             Bench.log("%d coordinator(s): warm-up with %d jobs (load %s)", coordinators, warmup, Bench.loadavg());
             long warmFrom = Window.maxId(c);
             enqueue(apis, warmup);
-            awaitDrained(c, warmFrom, warmup, 120);
+            Runnable check = inBench == null ? () -> { } : inBench::checkHealthy;
+            awaitDrained(c, warmFrom, warmup, 120, check);
 
             apis.get(0).put("/api/v1/queues/" + QUEUE, Map.of("paused", true));
             long from = Window.maxId(c);
@@ -91,7 +110,7 @@ public final class Throughput {
                     enqueuePerSecond, Bench.loadavg());
             Cpu cpu = Cpu.start(cs.stream().map(Bench.Coordinator::proc).toList(), ws, db);
             apis.get(0).put("/api/v1/queues/" + QUEUE, Map.of("paused", false));
-            awaitDrained(c, from, jobs, 600);
+            awaitDrained(c, from, jobs, 600, check);
             Cpu.Spent spent = cpu.stop();
             Window w = Window.of(c, from);
             long rss = cs.stream().mapToLong(x -> x.proc().maxRssMb()).max().orElse(0);
@@ -99,6 +118,10 @@ public final class Throughput {
                     + "(load %s)", coordinators, w.jobsPerSecond(), w.seconds(), w.meanClaimBatch(), rss, Bench.loadavg());
             return new Run(coordinators, enqueuePerSecond, w, rss, spent);
         } finally {
+            if (inBench != null) {
+                inBench.close();
+                inBench.checkHealthy();
+            }
             List<Proc> all = new ArrayList<>(ws);
             cs.forEach(x -> all.add(x.proc()));
             b.stop(all);
@@ -136,11 +159,12 @@ public final class Throughput {
     }
 
     /** Waits until {@code n} jobs above {@code afterId} have succeeded. */
-    static void awaitDrained(Connection c, long afterId, long n, long timeoutSeconds) throws Exception {
+    static void awaitDrained(Connection c, long afterId, long n, long timeoutSeconds, Runnable check) throws Exception {
         long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
         long last = -1;
         long lastLog = System.nanoTime();
         while (true) {
+            check.run();
             long done = Window.succeededAfter(c, afterId);
             if (done >= n) {
                 return;
