@@ -35,6 +35,10 @@ public final class WorkerMain {
             worker.close();
             main.interrupt();
         }, "worker-drain"));
-        Thread.currentThread().join();
+        try {
+            Thread.currentThread().join();
+        } catch (InterruptedException e) {
+            // the drain hook finished: a normal exit after SIGTERM
+        }
     }
 }
