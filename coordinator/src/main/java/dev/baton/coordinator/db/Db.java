@@ -73,6 +73,13 @@ public final class Db {
             LOG.warn("database unavailable: {}", e.getMessage());
             return new BatonException(ErrorCode.UNAVAILABLE, "the database cannot be reached; nothing was written");
         }
+        if ("40P01".equals(e.getSQLState()) || "40001".equals(e.getSQLState())) {
+            // A deadlock or serialization failure: PostgreSQL rolled this transaction back whole,
+            // so nothing was written and the same request may simply be sent again.
+            LOG.info("transaction rolled back by PostgreSQL ({}): {}", e.getSQLState(), e.getMessage());
+            return new BatonException(ErrorCode.UNAVAILABLE, "a concurrent request conflicted with this one; "
+                    + "nothing was written; send it again");
+        }
         if (e.getSQLState() != null && e.getSQLState().startsWith("22")) {
             // A data exception (a value PostgreSQL cannot store or compare): the input's fault, and
             // the statement changed nothing. Validation should have caught it; this is the backstop.

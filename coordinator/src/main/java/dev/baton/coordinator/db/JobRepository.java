@@ -13,7 +13,9 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Every statement that changes a job. Each is one guarded statement named after its guard (or
@@ -185,6 +187,53 @@ public final class JobRepository {
             ps.setLong(2, id);
             ps.setString(3, leaseToken);
             return JobRows.singleJob(ps);
+        }
+    }
+
+    // POST /completions: every item whose lease is held, completed by one statement in one
+    // transaction (one commit, one fsync for the batch). Each item carries its own guard, so an
+    // item whose lease is gone is simply not in the answer and never affects another. The rows are
+    // locked in id order first, so two batches that share jobs (a resend racing its original)
+    // wait for each other instead of deadlocking. Ids must be distinct: the caller handles repeats.
+    private static final String COMPLETE_EACH_IF_LEASE_HELD = """
+            with item as (
+                select * from unnest(?::bigint[], ?::text[], ?::text[]) as i(id, lease_token, result)
+            ), held as materialized (
+                select j.id from jobs j join item i on i.id = j.id
+                where j.status = 'running' and j.lease_token = i.lease_token and j.lease_expires_at > now()
+                order by j.id
+                for update of j
+            ), done as (
+                update jobs j
+                set status = 'succeeded', result = i.result::jsonb, finished_at = now(), updated_at = now(),
+                    version = j.version + 1, settled_lease_token = j.lease_token, settled_outcome = 'completed',
+                    lease_token = null, lease_expires_at = null
+                from held h join item i on i.id = h.id
+                where j.id = h.id and j.status = 'running' and j.lease_token = i.lease_token
+                  and j.lease_expires_at > now()
+                returning j.*
+            ), event as (
+                insert into job_events (job_id, type, from_status, to_status, attempt, worker_id)
+                select id, 'completed', 'running', 'succeeded', attempt, worker_id from done
+            )
+            select * from done
+            """;
+
+    /**
+     * Completes each job whose lease is held, in one statement; {@code ids} must be distinct.
+     * Returns the completed jobs by id: an id missing from the answer did not hold its lease.
+     */
+    public Map<Long, Job> completeEachIfLeaseHeld(Connection c, List<Long> ids, List<String> leaseTokens,
+                                                            List<String> resultsJson) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(COMPLETE_EACH_IF_LEASE_HELD)) {
+            ps.setArray(1, c.createArrayOf("bigint", ids.toArray()));
+            ps.setArray(2, c.createArrayOf("text", leaseTokens.toArray()));
+            ps.setArray(3, c.createArrayOf("text", resultsJson.toArray()));
+            Map<Long, Job> done = new HashMap<>();
+            for (Job job : JobRows.list(ps, JobRows::job)) {
+                done.put(Long.parseLong(job.id()), job);
+            }
+            return done;
         }
     }
 

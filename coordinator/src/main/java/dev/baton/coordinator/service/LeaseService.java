@@ -17,8 +17,11 @@ import jakarta.inject.Singleton;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -187,23 +190,61 @@ public final class LeaseService {
             checks.required("items[" + i + "].leaseToken", item.leaseToken());
         }
         checks.throwIfAny();
-        List<CompletionResult> results = new ArrayList<>(r.items().size());
-        for (Requests.CompletionItem item : r.items()) {
+        // Items that pass their own checks and name a job for the first time go into one statement
+        // (one transaction, one commit); a repeated id is answered on its own afterwards, exactly as
+        // its own complete would be after the first.
+        int n = r.items().size();
+        CompletionResult[] results = new CompletionResult[n];
+        String[] resultJson = new String[n];
+        long[] jobIds = new long[n];
+        List<Integer> batched = new ArrayList<>(n);
+        List<Integer> repeats = new ArrayList<>();
+        Set<Long> seen = new HashSet<>();
+        for (int i = 0; i < n; i++) {
+            Requests.CompletionItem item = r.items().get(i);
             try {
                 factory.checkStorable("result", item.result());
-                String result = item.result() == null ? null : Json.write(item.result());
-                factory.checkPayloadSize("result", result);
-                long jobId = Ids.job(item.id());
-                Job job = db.run(c -> completeOne(c, jobId, item.leaseToken(), result));
-                results.add(new CompletionResult(item.id(), 200, null, job));
+                resultJson[i] = item.result() == null ? null : Json.write(item.result());
+                factory.checkPayloadSize("result", resultJson[i]);
+                jobIds[i] = Ids.job(item.id());
+                (seen.add(jobIds[i]) ? batched : repeats).add(i);
             } catch (BatonException e) {
-                if (e.code() == ErrorCode.UNAVAILABLE) {
-                    throw e;
-                }
-                results.add(new CompletionResult(item.id(), e.code().status(), e.code().code(), e.job()));
+                results[i] = refusal(item, e);
             }
         }
-        return results;
+        if (!batched.isEmpty()) {
+            List<Long> ids = batched.stream().map(i -> jobIds[i]).toList();
+            List<String> tokens = batched.stream().map(i -> r.items().get(i).leaseToken()).toList();
+            List<String> json = batched.stream().map(i -> resultJson[i]).toList();
+            Map<Long, Job> done = db.run(c -> jobs.completeEachIfLeaseHeld(c, ids, tokens, json));
+            for (int i : batched) {
+                Requests.CompletionItem item = r.items().get(i);
+                Job job = done.get(jobIds[i]);
+                results[i] = job != null ? new CompletionResult(item.id(), 200, null, job)
+                        : judged(item, c -> answerResend(c, jobIds[i], item.leaseToken(), "completed"));
+            }
+        }
+        for (int i : repeats) {
+            Requests.CompletionItem item = r.items().get(i);
+            results[i] = judged(item, c -> completeOne(c, jobIds[i], item.leaseToken(), resultJson[i]));
+        }
+        return List.of(results);
+    }
+
+    /** One item's answer; a database that cannot be reached fails the whole request (503), which is safe to resend. */
+    private CompletionResult judged(Requests.CompletionItem item, Db.Work<Job> work) {
+        try {
+            return new CompletionResult(item.id(), 200, null, db.run(work));
+        } catch (BatonException e) {
+            return refusal(item, e);
+        }
+    }
+
+    private static CompletionResult refusal(Requests.CompletionItem item, BatonException e) {
+        if (e.code() == ErrorCode.UNAVAILABLE) {
+            throw e;
+        }
+        return new CompletionResult(item.id(), e.code().status(), e.code().code(), e.job());
     }
 
     /**
