@@ -91,6 +91,12 @@ public final class BatonClient {
         return post("/api/v1/jobs/" + id + "/complete", request, Job.class, Duration.ofSeconds(10));
     }
 
+    /** Many completions in one request; each answer is what that item's own complete would be. */
+    public List<Responses.CompletionResult> completions(Requests.Completions request) {
+        return post("/api/v1/completions", request, Responses.CompletionResults.class,
+                Duration.ofSeconds(10 + request.items().size() / 50)).items();
+    }
+
     public Job fail(String id, Requests.Fail request) {
         return post("/api/v1/jobs/" + id + "/fail", request, Job.class, Duration.ofSeconds(10));
     }

@@ -34,6 +34,7 @@ final class JobRun implements JobContext {
     private final BatonClient client;
     private final long leaseMs;
     private final Timers timers;
+    private final Completions completions;
     private final AtomicReference<PendingProgress> pendingProgress = new AtomicReference<>();
     private final ConcurrentLinkedQueue<Requests.LogLine> logBuffer = new ConcurrentLinkedQueue<>();
     private final AtomicInteger nextSeq = new AtomicInteger(1);
@@ -42,20 +43,22 @@ final class JobRun implements JobContext {
     private long knownVersion;
     private volatile boolean lost;
     private volatile Thread handlerThread;
+    private ScheduledFuture<?> flushes;
+    private boolean handlerDone;
 
-    JobRun(Job job, BatonClient client, long leaseMs, Timers timers) {
+    JobRun(Job job, BatonClient client, Completions completions, long leaseMs, Timers timers) {
         this.job = job;
         this.token = job.leaseToken();
         this.client = client;
         this.leaseMs = leaseMs;
         this.timers = timers;
+        this.completions = completions;
         this.knownVersion = job.version();
     }
 
     void run(JobHandler handler) {
         handlerThread = Thread.currentThread();
         ScheduledFuture<?> heartbeats = timers.every(leaseMs / 3, this::heartbeat);
-        ScheduledFuture<?> flushes = timers.every(FLUSH_MS, this::flushQuietly);
         Object result = null;
         Throwable failure = null;
         try {
@@ -63,7 +66,7 @@ final class JobRun implements JobContext {
         } catch (Throwable t) {
             failure = t;
         } finally {
-            flushes.cancel(false);
+            stopFlushing();
         }
         try {
             if (lost) {
@@ -74,7 +77,7 @@ final class JobRun implements JobContext {
             flushUntilSent();
             if (failure == null) {
                 JsonNode resultJson = Json.mapper().valueToTree(result);
-                settle(() -> client.complete(job.id(), new Requests.Complete(token, resultJson)));
+                settle(() -> complete(resultJson));
             } else {
                 Requests.FailError error = new Requests.FailError(
                         truncate(failure.getMessage() == null ? failure.toString() : failure.getMessage()),
@@ -83,6 +86,31 @@ final class JobRun implements JobContext {
             }
         } finally {
             heartbeats.cancel(false);
+        }
+    }
+
+    /** Through the worker's group commit: one POST /completions carries every job finished meanwhile. */
+    private void complete(JsonNode result) {
+        try {
+            completions.complete(job.id(), token, result);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BatonClient.Unavailable("interrupted", e);
+        }
+    }
+
+    // The flush timer starts with the first progress or log line: a job that reports neither
+    // (most short jobs) costs the timer nothing. It stops when the handler returns.
+    private synchronized void startFlushing() {
+        if (flushes == null && !handlerDone) {
+            flushes = timers.every(FLUSH_MS, this::flushQuietly);
+        }
+    }
+
+    private synchronized void stopFlushing() {
+        handlerDone = true;
+        if (flushes != null) {
+            flushes.cancel(false);
         }
     }
 
@@ -257,12 +285,14 @@ final class JobRun implements JobContext {
     public void progress(long current, Long total, String message) {
         checkpoint();
         pendingProgress.set(new PendingProgress(current, total, message));
+        startFlushing();
     }
 
     @Override
     public void log(LogLevel level, String message) {
         checkpoint();
         logBuffer.add(new Requests.LogLine(nextSeq.getAndIncrement(), level, message));
+        startFlushing();
         if (logBuffer.size() >= LOG_BATCH) {
             timers.execute(this::flushQuietly);
         }

@@ -2,8 +2,8 @@ package dev.baton.worker;
 
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -11,9 +11,16 @@ import java.util.concurrent.TimeUnit;
  * virtual threads, so a slow coordinator delays no other job's heartbeat.
  */
 final class Timers implements AutoCloseable {
-    private final ScheduledExecutorService timer =
-            Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("baton-timer").factory());
+    private final ScheduledThreadPoolExecutor timer = timer();
     private final ExecutorService work = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("baton-io-", 0).factory());
+
+    // A cancelled task leaves the queue at once: a worker finishing thousands of short jobs a
+    // second would otherwise keep every one's heartbeat task until it came due.
+    private static ScheduledThreadPoolExecutor timer() {
+        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().daemon().name("baton-timer").factory());
+        t.setRemoveOnCancelPolicy(true);
+        return t;
+    }
 
     ScheduledFuture<?> every(long periodMs, Runnable task) {
         return timer.scheduleWithFixedDelay(() -> work.execute(task), periodMs, periodMs, TimeUnit.MILLISECONDS);

@@ -44,6 +44,7 @@ public final class Worker implements AutoCloseable {
     private final Semaphore slots;
     private final ExecutorService jobThreads = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("baton-job-", 0).factory());
     private final Timers timers = new Timers();
+    private final Completions completions;
     private final AtomicInteger running = new AtomicInteger();
     private volatile boolean stopping;
     private Thread poller;
@@ -57,6 +58,7 @@ public final class Worker implements AutoCloseable {
         this.shutdownGrace = b.shutdownGrace;
         this.concurrency = b.concurrency;
         this.slots = new Semaphore(b.concurrency);
+        this.completions = new Completions(client);
     }
 
     public static Builder builder() {
@@ -112,7 +114,7 @@ public final class Worker implements AutoCloseable {
                 running.incrementAndGet();
                 jobThreads.execute(() -> {
                     try {
-                        new JobRun(job, client, leaseMs, timers).run(handlers.get(job.type()));
+                        new JobRun(job, client, completions, leaseMs, timers).run(handlers.get(job.type()));
                     } catch (RuntimeException e) {
                         LOG.error("job {} crashed the worker's run loop", job.id(), e);
                     } finally {
@@ -145,7 +147,10 @@ public final class Worker implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
+            completions.close();
             timers.close();
+            LOG.info("worker {} stopped: {} job(s) completed in {} POST /completions request(s)", workerId,
+                    completions.items(), completions.requests());
         }
     }
 

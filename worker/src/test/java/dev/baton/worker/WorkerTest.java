@@ -117,4 +117,44 @@ class WorkerTest {
         assertThat(job.path("attempt").asInt()).isEqualTo(1);
         assertThat(job.path("lastError").path("type").asText()).isEqualTo("NonRetryableException");
     }
+
+    /**
+     * Short jobs finish together, so their completions travel together: 300 jobs settle in far
+     * fewer transactions than jobs (jobs completed by one statement share its finished_at). A
+     * result over the coordinator's payload limit is refused for its own item only, and that job
+     * fails as result_too_large while its batch neighbours succeed, each exactly once.
+     */
+    @Test
+    void completionsTravelInBatchesAndATooLargeResultFailsOnlyItsJob() throws Exception {
+        Api api = cluster.api(0);
+        List<Map<String, Object>> batch = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            batch.add(Map.of("queue", "batched", "type", "result", "payload", Map.of("n", i), "maxAttempts", 1));
+        }
+        Api.Resp enqueued = api.post("/api/v1/jobs/batch", Api.PRODUCER, Map.of("jobs", batch));
+        assertThat(enqueued.status()).as(enqueued.toString()).isEqualTo(201);
+        String tooLarge = "x".repeat(1024 * 1024 + 1);
+        try (Worker w = worker("batched").concurrency(64).handler("result", ctx -> {
+            int n = ctx.payload().path("n").asInt();
+            return n == 150 ? Map.of("blob", tooLarge) : Map.of("n", n);
+        }).build().start()) {
+            assertThat(Jobs.eventually(30_000, () -> cluster.queryLong("""
+                    select count(*) from jobs where queue = 'batched' and status in ('succeeded', 'failed')""") == 300))
+                    .isTrue();
+        }
+        assertThat(cluster.queryLong("select count(*) from jobs where queue = 'batched' and status = 'succeeded'"))
+                .isEqualTo(299);
+        assertThat(cluster.queryLong("""
+                select count(*) from jobs where queue = 'batched' and status = 'failed'
+                and payload->>'n' = '150' and last_error->>'type' = 'result_too_large'""")).isEqualTo(1);
+        assertThat(cluster.queryLong("""
+                select count(*) from jobs where queue = 'batched' and status = 'succeeded'
+                and (result->>'n')::int = (payload->>'n')::int""")).isEqualTo(299);
+        assertThat(cluster.queryLong("""
+                select count(*) from job_events e join jobs j on j.id = e.job_id
+                where j.queue = 'batched' and e.type = 'completed'""")).isEqualTo(299);
+        long transactions = cluster.queryLong(
+                "select count(distinct finished_at) from jobs where queue = 'batched' and status = 'succeeded'");
+        assertThat(transactions).as("completion transactions for 299 jobs").isLessThan(150);
+    }
 }
