@@ -1,5 +1,7 @@
 package dev.baton.bench;
 
+import dev.baton.coordinator.db.JobRepository;
+import dev.baton.coordinator.db.ProgressLogRepository;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -9,110 +11,20 @@ import java.util.List;
 
 /**
  * Baton's own hot statements, run over plain JDBC: the database's limit for the same work. The
- * texts are copies of the coordinator's (JobRepository: insertUnlessActiveDuplicate,
- * claimAvailable for one queue, completeIfLeaseHeld; ProgressLogRepository: setProgressIfVersion,
- * appendIfLeaseHeld); keep them in step when those change.
+ * texts are the coordinator's own constants (JobRepository, ProgressLogRepository), bound with the
+ * values Baton binds.
  */
 final class Sql {
     private Sql() {
     }
 
-    static final String ENQUEUE = """
-            with inserted as (
-                insert into jobs (queue, type, payload, priority, status, max_attempts, run_at, unique_key, labels,
-                                  timeout_seconds, backoff_initial_ms, backoff_factor, backoff_max_ms, backoff_jitter)
-                values (?, ?, ?::jsonb, 0, 'queued', 5,
-                        coalesce(null::timestamptz, now() + make_interval(secs => 0::double precision / 1000)),
-                        null, '{}'::jsonb, 3600, 1000, 2.0, 3600000, 0.1)
-                on conflict (queue, unique_key) where unique_key is not null and status in ('queued', 'running')
-                do nothing
-                returning *
-            ), event as (
-                insert into job_events (job_id, type, to_status, attempt)
-                select id, 'enqueued', 'queued', 0 from inserted
-            )
-            select * from inserted
-            """;
-
-    static final String CLAIM = """
-            with picked as materialized (
-                select id from jobs
-                where status = 'queued' and queue = ? and queue not in (
-                    select name from queues where paused or max_running is not null or rate_per_second is not null)
-                  and run_at <= now()
-                  and (?::text[] is null or type = any(?::text[]))
-                order by priority desc, run_at, id
-                limit ?
-                for update skip locked
-            ), claimed as (
-                update jobs j
-                set status = 'running', attempt = j.attempt + 1, version = j.version + 1,
-                    lease_token = gen_random_uuid()::text,
-                    lease_expires_at = now() + make_interval(secs => ?::double precision / 1000),
-                    lease_ms = ?, worker_id = ?, started_at = now(), updated_at = now(), progress = null
-                from picked
-                where j.id = picked.id
-                returning j.*
-            ), event as (
-                insert into job_events (job_id, type, from_status, to_status, attempt, worker_id)
-                select id, 'claimed', 'queued', 'running', attempt, worker_id from claimed
-            )
-            select * from claimed order by priority desc, run_at, id
-            """;
-
-    static final String COMPLETE = """
-            with done as (
-                update jobs
-                set status = 'succeeded', result = ?::jsonb, finished_at = now(), updated_at = now(),
-                    version = version + 1, settled_lease_token = lease_token, settled_outcome = 'completed',
-                    lease_token = null, lease_expires_at = null
-                where id = ? and status = 'running' and lease_token = ? and lease_expires_at > now()
-                returning *
-            ), event as (
-                insert into job_events (job_id, type, from_status, to_status, attempt, worker_id)
-                select id, 'completed', 'running', 'succeeded', attempt, worker_id from done
-            )
-            select * from done
-            """;
-
-    static final String PROGRESS = """
-            with async_commit as materialized (
-                select set_config('synchronous_commit', 'off', true) as setting
-            ), updated as (
-                update jobs
-                set progress = jsonb_build_object(
-                        'current', ?::bigint, 'total', ?::bigint, 'message', ?::text,
-                        'updatedAt', to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')),
-                    version = version + 1, updated_at = now()
-                where id = ? and version = ? and status = 'running' and lease_token = ? and lease_expires_at > now()
-                returning id, version, attempt, worker_id, progress
-            ), event as (
-                insert into job_events (job_id, type, from_status, to_status, attempt, worker_id, detail)
-                select u.id, 'progress', 'running', 'running', u.attempt, u.worker_id, u.progress - 'updatedAt'
-                from updated u
-                where not exists (
-                    select 1 from job_events e
-                    where e.job_id = u.id and e.at > now() - interval '5 seconds'
-                      and e.type = 'progress' and e.attempt = u.attempt)
-            )
-            select updated.version, async_commit.setting from updated cross join async_commit
-            """;
-
-    static final String APPEND = """
-            with lease as (
-                select id, attempt from jobs
-                where id = ? and status = 'running' and lease_token = ? and lease_expires_at > now()
-                for share
-            ), inserted as (
-                insert into job_logs (job_id, attempt, seq, level, message)
-                select lease.id, lease.attempt, e.seq, e.level, e.message
-                from lease cross join unnest(?::int[], ?::text[], ?::text[]) as e(seq, level, message)
-                order by e.seq
-                on conflict (job_id, attempt, seq) do nothing
-                returning 1
-            )
-            select attempt, (select count(*) from inserted) as accepted from lease
-            """;
+    // The coordinator's own statement texts (public for this), so the raw loop cannot drift from them.
+    static final String ENQUEUE = JobRepository.INSERT_UNLESS_ACTIVE_DUPLICATE;
+    static final String CLAIM = JobRepository.CLAIM_AVAILABLE_ONE_QUEUE;
+    static final String COMPLETE = JobRepository.COMPLETE_IF_LEASE_HELD;
+    static final String COMPLETE_EACH = JobRepository.COMPLETE_EACH_IF_LEASE_HELD_IDS; // the worker sends Prefer: return=minimal
+    static final String PROGRESS = ProgressLogRepository.SET_PROGRESS_IF_VERSION;
+    static final String APPEND = ProgressLogRepository.APPEND_IF_LEASE_HELD;
 
     /** A claimed job: what later writes must present. */
     record Lease(long id, String token, long version) {
@@ -124,9 +36,21 @@ final class Sql {
         c.setAutoCommit(false);
         try (PreparedStatement ps = c.prepareStatement(ENQUEUE)) {
             for (int i = 0; i < n; i++) {
+                // the values POST /jobs/batch stores for {"queue", "type": "baton.echo", "payload": {}}
                 ps.setString(1, queue);
                 ps.setString(2, "baton.echo");
                 ps.setString(3, "{}");
+                ps.setInt(4, 0);
+                ps.setInt(5, 5);
+                ps.setNull(6, java.sql.Types.VARCHAR);
+                ps.setLong(7, 0);
+                ps.setNull(8, java.sql.Types.VARCHAR);
+                ps.setString(9, "{}");
+                ps.setInt(10, 3600);
+                ps.setLong(11, 1000);
+                ps.setDouble(12, 2.0);
+                ps.setLong(13, 3_600_000);
+                ps.setDouble(14, 0.1);
                 ps.addBatch();
             }
             ps.executeBatch();
@@ -153,6 +77,31 @@ final class Sql {
                 }
             }
             return out;
+        }
+    }
+
+    /** Completes the jobs in one statement, as POST /completions with return=minimal does; returns how many it completed. */
+    static int completeEach(Connection c, List<Lease> leases) throws SQLException {
+        Long[] ids = new Long[leases.size()];
+        String[] tokens = new String[leases.size()];
+        String[] results = new String[leases.size()];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = leases.get(i).id();
+            tokens[i] = leases.get(i).token();
+            results[i] = "{}";
+        }
+        try (PreparedStatement ps = c.prepareStatement(COMPLETE_EACH)) {
+            ps.setArray(1, c.createArrayOf("bigint", ids));
+            ps.setArray(2, c.createArrayOf("text", tokens));
+            ps.setArray(3, c.createArrayOf("text", results));
+            int n = 0;
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    rs.getLong(1);
+                    n++;
+                }
+            }
+            return n;
         }
     }
 

@@ -12,10 +12,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * POST /api/v1/jobs/batch (1,000 per request), drained by {@code --workers} real worker
  * processes ({@code java -jar baton-worker.jar}, BATON_CONCURRENCY {@code --concurrency}) over
  * HTTP, with one and with two coordinators; jobs/s from the first claim to the last completion,
- * on the database clock. The same run measures the raw-SQL limit (figure 6) for the ratio, and
+ * on the database clock. The same run then measures the raw-SQL limit (figure 6) with the mean
+ * claim and complete batch sizes the first configuration showed, for the ratio, and
  * samples each coordinator's VmRSS.
  *
- * <p>Each configuration first drains {@code --warmup} jobs (JIT, connection pools), then pauses
+ * <p>Each configuration first drains {@code --warmup} jobs per coordinator (JIT, connection pools), then pauses
  * the queue, enqueues, and unpauses it: the drain starts with the whole backlog queued.
  *
  * <p>{@code --driver bench} and {@code --driver bench-batch} replace the worker processes by
@@ -23,7 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * take the worker's own cost and the per-job request apart from the coordinator's.
  *
  * <pre>bench/run.sh throughput [--jobs 50000] [--coordinators 1,2] [--workers 2] [--concurrency 64]
- *                       [--raw-threads 16] [--coordinator-opts "-Xmx256m"] [--driver worker]</pre>
+ *                       [--raw-threads 16] [--warmup 30000] [--coordinator-opts "-Xmx256m"] [--driver worker]</pre>
  */
 public final class Throughput {
     static final String QUEUE = RawSql.QUEUE;
@@ -34,7 +35,9 @@ public final class Throughput {
     public static void main(String[] argv) throws Exception {
         try (Bench b = new Bench("throughput", argv)) {
             int jobs = (int) b.args.integer("jobs", 50_000);
-            int warmup = (int) b.args.integer("warmup", 5_000);
+            // Long enough for the JIT to settle: after 5,000 the coordinator's C2 compiler threads
+            // still took about a third of a core during the measured drain.
+            int warmup = (int) b.args.integer("warmup", 30_000);
             int workers = (int) b.args.integer("workers", 2);
             int concurrency = (int) b.args.integer("concurrency", 64);
             int rawThreads = (int) b.args.integer("raw-threads", 16);
@@ -46,22 +49,31 @@ public final class Throughput {
                     .map(String::trim).map(Integer::parseInt).toList();
             b.args.rejectUnknown();
 
-            Line line = new Line("throughput").add("jobs", jobs).add("driver", driver).add("workers", workers)
-                    .add("concurrency", concurrency).add("load_before", Bench.loadavg());
-            // The worker claims min(free slots, 100): at most `concurrency` jobs per claim.
-            RawSql.Result raw = RawSql.run(b, "throughput_raw", jobs, rawThreads, Math.min(concurrency, 100), 1);
+            Line line = new Line("throughput").add("jobs", jobs).add("warmup", warmup).add("driver", driver)
+                    .add("workers", workers).add("concurrency", concurrency).add("load_before", Bench.loadavg());
+            List<Run> runs = new ArrayList<>();
+            for (int c : configs) {
+                runs.add(run(b, c, jobs, warmup, workers, concurrency, driver));
+            }
+            // The raw loop gets the batch sizes Baton actually used in its first configuration: the
+            // mean jobs per claim statement and per complete statement, as the database recorded them.
+            Window first = runs.get(0).drain();
+            int claimBatch = Math.max(1, (int) Math.round(first.meanClaimBatch()));
+            int completeBatch = Math.max(1, (int) Math.round(first.meanCompleteBatch()));
+            RawSql.Result raw = RawSql.run(b, "throughput_raw", jobs, warmup, rawThreads, claimBatch, completeBatch);
             b.dropDatabase("baton_bench_throughput_raw");
             line.add("raw_jobs_per_s", raw.drain().jobsPerSecond()).add("raw_enqueue_per_s", raw.enqueuePerSecond())
-                    .add("raw_threads", rawThreads);
+                    .add("raw_threads", rawThreads).add("raw_claim_batch", claimBatch)
+                    .add("raw_complete_batch", completeBatch);
             raw.cpu().addTo(line, "raw_", jobs);
-            for (int c : configs) {
-                Run r = run(b, c, jobs, warmup, workers, concurrency, driver);
-                String p = "c" + c + "_";
+            for (Run r : runs) {
+                String p = "c" + r.coordinators() + "_";
                 line.add(p + "jobs_per_s", r.drain().jobsPerSecond())
                         .add(p + "ratio", Line.ratio(r.drain().jobsPerSecond(), raw.drain().jobsPerSecond()))
                         .add(p + "enqueue_per_s", r.enqueuePerSecond())
                         .add(p + "enqueue_ratio", Line.ratio(r.enqueuePerSecond(), raw.enqueuePerSecond()))
                         .add(p + "claim_batch", r.drain().meanClaimBatch())
+                        .add(p + "complete_batch", r.drain().meanCompleteBatch())
                         .add(p + "rss_max_mb", r.rssMaxMb());
                 r.cpu().addTo(line, p, jobs);
             }
@@ -94,6 +106,7 @@ public final class Throughput {
             inBench = new BenchWorkers(workerApis, QUEUE, concurrency, driver.equals("bench-batch"));
         }
         try (Connection c = b.connect(db)) {
+            warmup *= coordinators; // the same warm-up for each coordinator JVM
             Bench.log("%d coordinator(s): warm-up with %d jobs (load %s)", coordinators, warmup, Bench.loadavg());
             long warmFrom = Window.maxId(c);
             enqueue(apis, warmup);
@@ -114,8 +127,9 @@ public final class Throughput {
             Cpu.Spent spent = cpu.stop();
             Window w = Window.of(c, from);
             long rss = cs.stream().mapToLong(x -> x.proc().maxRssMb()).max().orElse(0);
-            Bench.log("%d coordinator(s): %.0f jobs/s over %.1f s, mean claim %.1f jobs, coordinator RSS max %d MB "
-                    + "(load %s)", coordinators, w.jobsPerSecond(), w.seconds(), w.meanClaimBatch(), rss, Bench.loadavg());
+            Bench.log("%d coordinator(s): %.0f jobs/s over %.1f s, mean claim %.1f jobs, mean complete %.1f jobs, "
+                    + "coordinator RSS max %d MB (load %s)", coordinators, w.jobsPerSecond(), w.seconds(),
+                    w.meanClaimBatch(), w.meanCompleteBatch(), rss, Bench.loadavg());
             return new Run(coordinators, enqueuePerSecond, w, rss, spent);
         } finally {
             if (inBench != null) {

@@ -9,7 +9,7 @@ import java.sql.SQLException;
  * A drain as the database saw it, on the database clock: jobs with id above {@code afterId},
  * from the first claim (min started_at) to the last completion (max finished_at).
  */
-record Window(long succeeded, double seconds, double jobsPerSecond, double meanClaimBatch) {
+record Window(long succeeded, double seconds, double jobsPerSecond, double meanClaimBatch, double meanCompleteBatch) {
 
     static Window of(Connection c, long afterId) throws SQLException {
         long n;
@@ -35,7 +35,18 @@ record Window(long succeeded, double seconds, double jobsPerSecond, double meanC
                 batch = rs.getDouble(1);
             }
         }
-        return new Window(n, seconds, seconds > 0 ? n / seconds : Double.NaN, batch);
+        // Every job one complete statement settles gets that transaction's now() as finished_at.
+        double completeBatch;
+        try (PreparedStatement ps = c.prepareStatement("""
+                select count(*)::float8 / nullif(count(distinct finished_at), 0) from jobs
+                where id > ? and status = 'succeeded'""")) {
+            ps.setLong(1, afterId);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                completeBatch = rs.getDouble(1);
+            }
+        }
+        return new Window(n, seconds, seconds > 0 ? n / seconds : Double.NaN, batch, completeBatch);
     }
 
     static long maxId(Connection c) throws SQLException {

@@ -91,10 +91,13 @@ public final class BatonClient {
         return post("/api/v1/jobs/" + id + "/complete", request, Job.class, Duration.ofSeconds(10));
     }
 
-    /** Many completions in one request; each answer is what that item's own complete would be. */
+    /**
+     * Many completions in one request; each answer is what that item's own complete would be,
+     * except that (with {@code Prefer: return=minimal}) an item that succeeded carries no job.
+     */
     public List<Responses.CompletionResult> completions(Requests.Completions request) {
         return post("/api/v1/completions", request, Responses.CompletionResults.class,
-                Duration.ofSeconds(10 + request.items().size() / 50)).items();
+                Duration.ofSeconds(10 + request.items().size() / 50), "return=minimal").items();
     }
 
     public Job fail(String id, Requests.Fail request) {
@@ -102,13 +105,20 @@ public final class BatonClient {
     }
 
     private <T> T post(String path, Object body, Class<T> answer, Duration timeout) {
+        return post(path, body, answer, timeout, null);
+    }
+
+    private <T> T post(String path, Object body, Class<T> answer, Duration timeout, String prefer) {
         int raw = current.get();
         int index = Math.floorMod(raw, bases.size());
         URI uri = bases.get(index).resolve(path);
-        HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout)
+        HttpRequest.Builder builder = HttpRequest.newBuilder(uri).timeout(timeout)
                 .header("Authorization", "Bearer " + token)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(Json.write(body))).build();
+                .header("Content-Type", "application/json");
+        if (prefer != null) {
+            builder.header("Prefer", prefer);
+        }
+        HttpRequest request = builder.POST(HttpRequest.BodyPublishers.ofString(Json.write(body))).build();
         HttpResponse<String> response;
         try {
             response = http.send(request, HttpResponse.BodyHandlers.ofString());

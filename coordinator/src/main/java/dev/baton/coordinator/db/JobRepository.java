@@ -14,8 +14,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Every statement that changes a job. Each is one guarded statement named after its guard (or
@@ -29,7 +31,7 @@ public final class JobRepository {
     public record Renewal(HeartbeatAnswer answer, String workerId, String queue) {
     }
 
-    private static final String INSERT_UNLESS_ACTIVE_DUPLICATE = """
+    public static final String INSERT_UNLESS_ACTIVE_DUPLICATE = """
             with inserted as (
                 insert into jobs (queue, type, payload, priority, status, max_attempts, run_at, unique_key, labels,
                                   timeout_seconds, backoff_initial_ms, backoff_factor, backoff_max_ms, backoff_jitter)
@@ -126,7 +128,7 @@ public final class JobRepository {
     // claim order and stops after `limit` rows; with `queue = any(?)` it cannot use that order, so
     // every claim read and sorted the queue's whole backlog (50,000 queued jobs: a sequential scan
     // and an on-disk sort, 47 ms instead of 0.2 ms per claim).
-    private static final String CLAIM_AVAILABLE_ONE_QUEUE = CLAIM_TEMPLATE.formatted("queue = ?" + UNLIMITED);
+    public static final String CLAIM_AVAILABLE_ONE_QUEUE = CLAIM_TEMPLATE.formatted("queue = ?" + UNLIMITED);
 
     private static final String CLAIM_FROM_ONE_QUEUE = CLAIM_TEMPLATE.formatted("queue = ?");
 
@@ -165,7 +167,7 @@ public final class JobRepository {
         return JobRows.list(ps, rs -> JobRows.job(rs).withLeaseToken(rs.getString("lease_token")));
     }
 
-    private static final String COMPLETE_IF_LEASE_HELD = """
+    public static final String COMPLETE_IF_LEASE_HELD = """
             with done as (
                 update jobs
                 set status = 'succeeded', result = ?::jsonb, finished_at = now(), updated_at = now(),
@@ -195,7 +197,8 @@ public final class JobRepository {
     // item whose lease is gone is simply not in the answer and never affects another. The rows are
     // locked in id order first, so two batches that share jobs (a resend racing its original)
     // wait for each other instead of deadlocking. Ids must be distinct: the caller handles repeats.
-    private static final String COMPLETE_EACH_IF_LEASE_HELD = """
+    // %s is what the statement answers: whole rows, or only ids (Prefer: return=minimal).
+    private static final String COMPLETE_EACH_TEMPLATE = """
             with item as (
                 select * from unnest(?::bigint[], ?::text[], ?::text[]) as i(id, lease_token, result)
             ), held as materialized (
@@ -216,24 +219,50 @@ public final class JobRepository {
                 insert into job_events (job_id, type, from_status, to_status, attempt, worker_id)
                 select id, 'completed', 'running', 'succeeded', attempt, worker_id from done
             )
-            select * from done
+            select %s from done
             """;
+
+    public static final String COMPLETE_EACH_IF_LEASE_HELD = COMPLETE_EACH_TEMPLATE.formatted("*");
+
+    public static final String COMPLETE_EACH_IF_LEASE_HELD_IDS = COMPLETE_EACH_TEMPLATE.formatted("id");
 
     /**
      * Completes each job whose lease is held, in one statement; {@code ids} must be distinct.
      * Returns the completed jobs by id: an id missing from the answer did not hold its lease.
      */
     public Map<Long, Job> completeEachIfLeaseHeld(Connection c, List<Long> ids, List<String> leaseTokens,
-                                                            List<String> resultsJson) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(COMPLETE_EACH_IF_LEASE_HELD)) {
+                                                  List<String> resultsJson) throws SQLException {
+        Map<Long, Job> done = new HashMap<>();
+        completeEach(c, COMPLETE_EACH_IF_LEASE_HELD, ids, leaseTokens, resultsJson, rs -> {
+            Job job = JobRows.job(rs);
+            done.put(Long.parseLong(job.id()), job);
+        });
+        return done;
+    }
+
+    /** As {@link #completeEachIfLeaseHeld}, answering only the ids it completed. */
+    public Set<Long> completeEachIfLeaseHeldIds(Connection c, List<Long> ids, List<String> leaseTokens,
+                                                List<String> resultsJson) throws SQLException {
+        Set<Long> done = new HashSet<>();
+        completeEach(c, COMPLETE_EACH_IF_LEASE_HELD_IDS, ids, leaseTokens, resultsJson, rs -> done.add(rs.getLong(1)));
+        return done;
+    }
+
+    private interface RowSink {
+        void accept(ResultSet rs) throws SQLException;
+    }
+
+    private static void completeEach(Connection c, String sql, List<Long> ids, List<String> leaseTokens,
+                                     List<String> resultsJson, RowSink sink) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setArray(1, c.createArrayOf("bigint", ids.toArray()));
             ps.setArray(2, c.createArrayOf("text", leaseTokens.toArray()));
             ps.setArray(3, c.createArrayOf("text", resultsJson.toArray()));
-            Map<Long, Job> done = new HashMap<>();
-            for (Job job : JobRows.list(ps, JobRows::job)) {
-                done.put(Long.parseLong(job.id()), job);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    sink.accept(rs);
+                }
             }
-            return done;
         }
     }
 

@@ -34,7 +34,7 @@ public final class ProgressLogRepository {
     // ProgressLogService.progress explains; it saves the BEGIN and COMMIT round trips a
     // `SET LOCAL` would need. The CTE is materialized and read by the final select, so it runs
     // whenever a row is updated.
-    private static final String SET_PROGRESS_IF_VERSION = """
+    public static final String SET_PROGRESS_IF_VERSION = """
             with async_commit as materialized (
                 select set_config('synchronous_commit', 'off', true) as setting
             ), updated as (
@@ -81,7 +81,7 @@ public final class ProgressLogRepository {
     // as they are. The primary key (job_id, attempt, seq) makes resends count as duplicates.
     // Rows go in seq order so that two requests carrying the same seqs take the index entries in
     // the same order and cannot deadlock.
-    private static final String APPEND_IF_LEASE_HELD = """
+    public static final String APPEND_IF_LEASE_HELD = """
             with lease as (
                 select id, attempt from jobs
                 where id = ? and status = 'running' and lease_token = ? and lease_expires_at > now()

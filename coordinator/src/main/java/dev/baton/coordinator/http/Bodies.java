@@ -157,6 +157,20 @@ public final class Bodies {
         return HttpResponse.<String>status(status).body(Json.write(body)).contentType(MediaType.APPLICATION_JSON_TYPE);
     }
 
+    /** Whether a {@code Prefer} header (RFC 7240: comma-separated, tokens case-insensitive) asks for return=minimal. */
+    public static boolean prefersMinimal(String prefer) {
+        if (prefer == null) {
+            return false;
+        }
+        for (String preference : prefer.split(",")) {
+            String p = preference.split(";", 2)[0].strip().replace(" ", "");
+            if (p.equalsIgnoreCase("return=minimal") || p.equalsIgnoreCase("return=\"minimal\"")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public static MutableHttpResponse<String> ok(Object body) {
         return json(HttpStatus.OK, body);
     }

@@ -5,8 +5,10 @@ import dev.baton.common.Responses;
 import dev.baton.coordinator.service.LeaseService;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpResponse;
+import io.micronaut.http.MutableHttpResponse;
 import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Header;
 import io.micronaut.http.annotation.PathVariable;
 import io.micronaut.http.annotation.Post;
 import io.micronaut.scheduling.TaskExecutors;
@@ -45,9 +47,12 @@ public final class WorkerController {
         return Bodies.ok(leases.fail(id, Bodies.parse(body, Requests.Fail.class)));
     }
 
+    /** {@code Prefer: return=minimal} (RFC 7240) leaves the job out of each item that succeeded. */
     @Post("/completions")
-    public HttpResponse<String> completions(@Nullable @Body String body) {
-        return Bodies.ok(new Responses.CompletionResults(
-                leases.completeMany(Bodies.parse(body, Requests.Completions.class))));
+    public HttpResponse<String> completions(@Nullable @Header("Prefer") String prefer, @Nullable @Body String body) {
+        boolean minimal = Bodies.prefersMinimal(prefer);
+        MutableHttpResponse<String> answer = Bodies.ok(new Responses.CompletionResults(
+                leases.completeMany(Bodies.parse(body, Requests.Completions.class), minimal)));
+        return minimal ? answer.header("Preference-Applied", "return=minimal") : answer;
     }
 }

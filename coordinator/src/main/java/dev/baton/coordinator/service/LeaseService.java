@@ -171,8 +171,12 @@ public final class LeaseService {
         return done;
     }
 
-    /** Each item judged exactly as its own complete would be; one item's refusal never touches another. */
-    public List<CompletionResult> completeMany(Requests.Completions r) {
+    /**
+     * Each item judged exactly as its own complete would be; one item's refusal never touches
+     * another. With {@code minimal} (the client sent {@code Prefer: return=minimal}) an item that
+     * succeeded is answered without its job, and the statement reads back only ids.
+     */
+    public List<CompletionResult> completeMany(Requests.Completions r, boolean minimal) {
         if (r.items() == null) {
             throw BatonException.invalid("items", "is required");
         }
@@ -216,25 +220,27 @@ public final class LeaseService {
             List<Long> ids = batched.stream().map(i -> jobIds[i]).toList();
             List<String> tokens = batched.stream().map(i -> r.items().get(i).leaseToken()).toList();
             List<String> json = batched.stream().map(i -> resultJson[i]).toList();
-            Map<Long, Job> done = db.run(c -> jobs.completeEachIfLeaseHeld(c, ids, tokens, json));
+            Map<Long, Job> done = minimal ? null : db.run(c -> jobs.completeEachIfLeaseHeld(c, ids, tokens, json));
+            Set<Long> doneIds = minimal ? db.run(c -> jobs.completeEachIfLeaseHeldIds(c, ids, tokens, json)) : done.keySet();
             for (int i : batched) {
                 Requests.CompletionItem item = r.items().get(i);
-                Job job = done.get(jobIds[i]);
-                results[i] = job != null ? new CompletionResult(item.id(), 200, null, job)
-                        : judged(item, c -> answerResend(c, jobIds[i], item.leaseToken(), "completed"));
+                results[i] = doneIds.contains(jobIds[i])
+                        ? new CompletionResult(item.id(), 200, null, minimal ? null : done.get(jobIds[i]))
+                        : judged(item, minimal, c -> answerResend(c, jobIds[i], item.leaseToken(), "completed"));
             }
         }
         for (int i : repeats) {
             Requests.CompletionItem item = r.items().get(i);
-            results[i] = judged(item, c -> completeOne(c, jobIds[i], item.leaseToken(), resultJson[i]));
+            results[i] = judged(item, minimal, c -> completeOne(c, jobIds[i], item.leaseToken(), resultJson[i]));
         }
         return List.of(results);
     }
 
     /** One item's answer; a database that cannot be reached fails the whole request (503), which is safe to resend. */
-    private CompletionResult judged(Requests.CompletionItem item, Db.Work<Job> work) {
+    private CompletionResult judged(Requests.CompletionItem item, boolean minimal, Db.Work<Job> work) {
         try {
-            return new CompletionResult(item.id(), 200, null, db.run(work));
+            Job job = db.run(work);
+            return new CompletionResult(item.id(), 200, null, minimal ? null : job);
         } catch (BatonException e) {
             return refusal(item, e);
         }

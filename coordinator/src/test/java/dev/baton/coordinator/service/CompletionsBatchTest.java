@@ -89,6 +89,40 @@ class CompletionsBatchTest {
         assertThat(completedEvents("batch")).isEqualTo(58);
     }
 
+    /** Prefer: return=minimal leaves the job out of successes only; a resend is answered the same way. */
+    @Test
+    void returnMinimalLeavesOutTheJobsThatSucceeded() {
+        List<JsonNode> claimed = enqueueAndClaim("minimal", 5, 30_000);
+        List<Map<String, Object>> items = new ArrayList<>();
+        for (int i = 0; i < claimed.size(); i++) {
+            items.add(item(claimed.get(i), i == 2 ? "stale" : claimed.get(i).path("leaseToken").asText(), Map.of("i", i)));
+        }
+        for (int round = 0; round < 2; round++) { // the second round is a resend of the first
+            Api.Resp r = cluster.api(round).send("POST", "/api/v1/completions", Api.WORKER, Map.of("items", items),
+                    "application/json", Map.of("Prefer", "respond-async, return=minimal"));
+            assertThat(r.status()).as(r.toString()).isEqualTo(200);
+            assertThat(r.headers().firstValue("Preference-Applied")).hasValue("return=minimal");
+            JsonNode answers = r.body().path("items");
+            for (int i = 0; i < claimed.size(); i++) {
+                JsonNode a = answers.get(i);
+                assertThat(a.path("id").asText()).isEqualTo(claimed.get(i).path("id").asText());
+                if (i == 2) {
+                    assertThat(a.path("status").asInt()).isEqualTo(409);
+                    assertThat(a.path("job").path("status").asText()).isEqualTo("running");
+                } else {
+                    assertThat(a.path("status").asInt()).isEqualTo(200);
+                    assertThat(a.has("job")).as(a.toString()).isFalse();
+                }
+            }
+        }
+        assertThat(completedEvents("minimal")).isEqualTo(4);
+        assertThat(Jobs.get(cluster.api(0), claimed.get(4).path("id").asText()).path("result").path("i").asInt())
+                .isEqualTo(4);
+        Api.Resp full = cluster.api(0).post("/api/v1/completions", Api.WORKER, Map.of("items", items.subList(0, 1)));
+        assertThat(full.headers().firstValue("Preference-Applied")).isEmpty();
+        assertThat(full.body().path("items").get(0).path("job").path("status").asText()).isEqualTo("succeeded");
+    }
+
     @Test
     void anExpiredLeaseIsNotCompletedByABatch() throws Exception {
         List<JsonNode> claimed = enqueueAndClaim("expiring", 3, 1_000);

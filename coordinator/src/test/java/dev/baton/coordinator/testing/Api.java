@@ -10,6 +10,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpHeaders;
 import java.time.Duration;
+import java.util.Map;
 
 /** A plain HTTP client for black-box tests: what a worker in any language would send. */
 public final class Api {
@@ -58,7 +59,14 @@ public final class Api {
 
     /** {@code body} may be a String (sent as is) or anything Jackson writes. */
     public Resp send(String method, String path, String token, Object body, String contentType) {
+        return send(method, path, token, body, contentType, Map.of());
+    }
+
+    /** As {@link #send(String, String, String, Object, String)}, with extra request headers. */
+    public Resp send(String method, String path, String token, Object body, String contentType,
+                     Map<String, String> headers) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(90));
+        headers.forEach(b::header);
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
         }
