@@ -7,11 +7,9 @@ import dev.baton.common.Requests;
 import dev.baton.common.Responses;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -22,7 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class BatonClient {
     private final List<URI> bases;
     private final String token;
-    private final HttpClient http;
+    private final List<Http1> http;
     private final AtomicInteger current = new AtomicInteger();
 
     public BatonClient(List<URI> bases, String token) {
@@ -31,8 +29,7 @@ public final class BatonClient {
         }
         this.bases = List.copyOf(bases);
         this.token = token;
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3))
-                .version(HttpClient.Version.HTTP_1_1).build();
+        this.http = this.bases.stream().map(Http1::new).toList();
     }
 
     /** A refusal by the coordinator that is not a conflict: a bug or a limit; retrying will not help. */
@@ -111,25 +108,20 @@ public final class BatonClient {
     private <T> T post(String path, Object body, Class<T> answer, Duration timeout, String prefer) {
         int raw = current.get();
         int index = Math.floorMod(raw, bases.size());
-        URI uri = bases.get(index).resolve(path);
-        HttpRequest.Builder builder = HttpRequest.newBuilder(uri).timeout(timeout)
-                .header("Authorization", "Bearer " + token)
-                .header("Content-Type", "application/json");
-        if (prefer != null) {
-            builder.header("Prefer", prefer);
-        }
-        HttpRequest request = builder.POST(HttpRequest.BodyPublishers.ofString(Json.write(body))).build();
-        HttpResponse<String> response;
+        Map<String, String> headers = prefer == null ? Map.of("Authorization", "Bearer " + token)
+                : Map.of("Authorization", "Bearer " + token, "Prefer", prefer);
+        String target = bases.get(index).getRawPath().replaceAll("/+$", "") + path;
+        Http1.Response response;
         try {
-            response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            response = http.get(index).post(target, headers, Json.write(body), timeout);
         } catch (IOException e) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw new Unavailable("interrupted", e);
+            }
             failOver(raw);
             throw new Unavailable("coordinator " + bases.get(index) + " unreachable: " + e, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new Unavailable("interrupted", e);
         }
-        int status = response.statusCode();
+        int status = response.status();
         try {
             if (status == 200 || status == 201) {
                 return Json.mapper().readValue(response.body(), answer);
@@ -154,6 +146,11 @@ public final class BatonClient {
             failOver(raw);
             throw new Unavailable("unreadable answer from " + bases.get(index), e);
         }
+    }
+
+    /** Closes idle connections; requests still under way finish on theirs. */
+    public void close() {
+        http.forEach(Http1::close);
     }
 
     /** Moves to the next URL unless another request already did. */

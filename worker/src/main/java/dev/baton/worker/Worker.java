@@ -149,6 +149,7 @@ public final class Worker implements AutoCloseable {
         } finally {
             completions.close();
             timers.close();
+            client.close();
             LOG.info("worker {} stopped: {} job(s) completed in {} POST /completions request(s)", workerId,
                     completions.items(), completions.requests());
         }

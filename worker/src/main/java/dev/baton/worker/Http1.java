@@ -1,0 +1,257 @@
+package dev.baton.worker;
+
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
+
+/**
+ * A small blocking HTTP/1.1 client over keep-alive connections, for the worker's few request
+ * shapes (POST a JSON body, read a JSON answer). Worker threads are virtual, so blocking costs
+ * nothing; the JDK's HttpClient spent about 1 ms of CPU per request on this machine (its
+ * selector thread, executor hand-offs and futures), more than the coordinator's work for a whole
+ * claim. One request per connection at a time; an idle connection is reused by the next request
+ * to the same coordinator, most recently used first. {@code https://} URLs use the JDK's default
+ * TLS settings with host name verification.
+ */
+final class Http1 {
+    private static final int CONNECT_TIMEOUT_MS = 3000;
+    private static final int MAX_IDLE = 32;
+
+    private final String host;
+    private final int port;
+    private final boolean tls;
+    private final String hostHeader;
+    private final ConcurrentLinkedDeque<Connection> idle = new ConcurrentLinkedDeque<>();
+
+    record Response(int status, String body) {
+    }
+
+    Http1(URI base) {
+        this.tls = "https".equalsIgnoreCase(base.getScheme());
+        if (!tls && !"http".equalsIgnoreCase(base.getScheme())) {
+            throw new IllegalArgumentException("coordinator URL must be http:// or https://: " + base);
+        }
+        this.host = base.getHost();
+        this.port = base.getPort() >= 0 ? base.getPort() : tls ? 443 : 80;
+        this.hostHeader = base.getPort() >= 0 ? host + ":" + port : host;
+    }
+
+    /**
+     * Sends the request and reads the whole answer. A connection that sat idle may have been
+     * closed by the server meanwhile: when a reused connection fails before the first byte of an
+     * answer, the request goes once more on a new connection (every worker request may be resent).
+     */
+    Response post(String path, Map<String, String> headers, String body, Duration timeout) throws IOException {
+        byte[] request = encode(path, headers, body);
+        int timeoutMs = (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis()));
+        Connection c = idle.pollFirst();
+        if (c != null) {
+            try {
+                return exchange(c, request, timeoutMs);
+            } catch (StaleConnection e) {
+                // fall through to a fresh connection
+            }
+        }
+        try {
+            return exchange(new Connection(), request, timeoutMs);
+        } catch (StaleConnection e) {
+            throw e.io;
+        }
+    }
+
+    void close() {
+        for (Connection c; (c = idle.pollFirst()) != null; ) {
+            c.close();
+        }
+    }
+
+    private Response exchange(Connection c, byte[] request, int timeoutMs) throws IOException {
+        try {
+            Response r = c.exchange(request, timeoutMs);
+            if (c.reusable && idle.size() < MAX_IDLE) {
+                idle.addFirst(c);
+            } else {
+                c.close();
+            }
+            return r;
+        } catch (IOException | RuntimeException e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    private byte[] encode(String path, Map<String, String> headers, String body) {
+        byte[] payload = body.getBytes(StandardCharsets.UTF_8);
+        StringBuilder head = new StringBuilder(256).append("POST ").append(path).append(" HTTP/1.1\r\nHost: ")
+                .append(hostHeader).append("\r\nContent-Type: application/json\r\nAccept: application/json\r\n");
+        headers.forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
+        head.append("Content-Length: ").append(payload.length).append("\r\n\r\n");
+        byte[] h = head.toString().getBytes(StandardCharsets.UTF_8);
+        byte[] request = new byte[h.length + payload.length];
+        System.arraycopy(h, 0, request, 0, h.length);
+        System.arraycopy(payload, 0, request, h.length, payload.length);
+        return request;
+    }
+
+    /** A reused connection failed before any byte of the answer: the server had closed it. */
+    private static final class StaleConnection extends IOException {
+        final IOException io;
+
+        StaleConnection(IOException io) {
+            super(io.getMessage(), io);
+            this.io = io;
+        }
+    }
+
+    private final class Connection {
+        private final Socket socket;
+        private final InputStream in;
+        private final OutputStream out;
+        private boolean used;
+        private boolean reusable = true;
+
+        Connection() throws IOException {
+            Socket s = tls ? SSLSocketFactory.getDefault().createSocket() : new Socket();
+            try {
+                s.setTcpNoDelay(true);
+                s.connect(new InetSocketAddress(host, port), CONNECT_TIMEOUT_MS);
+                if (s instanceof SSLSocket ssl) {
+                    SSLParameters params = ssl.getSSLParameters();
+                    params.setEndpointIdentificationAlgorithm("HTTPS");
+                    ssl.setSSLParameters(params);
+                    ssl.setSoTimeout(CONNECT_TIMEOUT_MS);
+                    ssl.startHandshake();
+                }
+            } catch (IOException e) {
+                s.close();
+                throw e;
+            }
+            socket = s;
+            in = new BufferedInputStream(s.getInputStream(), 16 * 1024);
+            out = s.getOutputStream();
+        }
+
+        Response exchange(byte[] request, int timeoutMs) throws IOException {
+            boolean reused = used;
+            used = true;
+            socket.setSoTimeout(timeoutMs);
+            String status;
+            try {
+                out.write(request);
+                out.flush();
+                status = line();
+            } catch (SocketTimeoutException e) {
+                throw e;
+            } catch (IOException e) {
+                throw reused ? new StaleConnection(e) : e;
+            }
+            if (!status.startsWith("HTTP/1.") || status.length() < 12) {
+                throw new IOException("not an HTTP/1.x answer: " + abbreviate(status));
+            }
+            int code;
+            try {
+                code = Integer.parseInt(status.substring(9, 12));
+            } catch (NumberFormatException e) {
+                throw new IOException("not an HTTP status: " + abbreviate(status));
+            }
+            long length = -1;
+            boolean chunked = false;
+            reusable = !status.startsWith("HTTP/1.0");
+            for (String l = line(); !l.isEmpty(); l = line()) {
+                int colon = l.indexOf(':');
+                if (colon <= 0) {
+                    throw new IOException("malformed header line: " + abbreviate(l));
+                }
+                String name = l.substring(0, colon).trim().toLowerCase(Locale.ROOT);
+                String value = l.substring(colon + 1).trim();
+                switch (name) {
+                    case "content-length" -> length = Long.parseLong(value);
+                    case "transfer-encoding" -> chunked = value.toLowerCase(Locale.ROOT).contains("chunked");
+                    case "connection" -> reusable &= !value.equalsIgnoreCase("close");
+                    default -> { }
+                }
+            }
+            byte[] content;
+            if (chunked) {
+                ByteArrayOutputStream b = new ByteArrayOutputStream();
+                for (int n = chunkSize(); n > 0; n = chunkSize()) {
+                    b.write(readExactly(n));
+                    line();
+                }
+                while (!line().isEmpty()) {
+                    // trailers, ignored
+                }
+                content = b.toByteArray();
+            } else if (length >= 0) {
+                if (length > Integer.MAX_VALUE - 16) {
+                    throw new IOException("answer too large: " + length + " bytes");
+                }
+                content = readExactly((int) length);
+            } else {
+                content = in.readAllBytes();
+                reusable = false;
+            }
+            return new Response(code, new String(content, StandardCharsets.UTF_8));
+        }
+
+        private int chunkSize() throws IOException {
+            String l = line();
+            try {
+                return Integer.parseInt(l.split(";", 2)[0].trim(), 16);
+            } catch (NumberFormatException e) {
+                throw new IOException("malformed chunk size: " + abbreviate(l));
+            }
+        }
+
+        private byte[] readExactly(int n) throws IOException {
+            byte[] b = in.readNBytes(n);
+            if (b.length != n) {
+                throw new IOException("connection closed mid-answer");
+            }
+            return b;
+        }
+
+        private String line() throws IOException {
+            StringBuilder b = new StringBuilder(64);
+            int c;
+            while ((c = in.read()) != '\n') {
+                if (c < 0) {
+                    throw new IOException("connection closed by " + host + ":" + port);
+                }
+                if (c != '\r') {
+                    b.append((char) c);
+                }
+                if (b.length() > 64 * 1024) {
+                    throw new IOException("header line too long");
+                }
+            }
+            return b.toString();
+        }
+
+        void close() {
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+        }
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 80 ? s.substring(0, 80) + "…" : s;
+    }
+}
