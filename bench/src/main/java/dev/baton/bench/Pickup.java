@@ -113,9 +113,7 @@ public final class Pickup {
             for (int i = 0; i < warmup + jobs && failure.isEmpty(); i++) {
                 long id;
                 try (PreparedStatement ps = p.prepareStatement(Sql.ENQUEUE); Statement n = p.createStatement()) {
-                    ps.setString(1, QUEUE);
-                    ps.setString(2, "baton.echo");
-                    ps.setString(3, "{}");
+                    Sql.bindEchoJob(ps, QUEUE);
                     try (ResultSet rs = ps.executeQuery()) {
                         rs.next();
                         id = rs.getLong("id");

@@ -36,21 +36,7 @@ final class Sql {
         c.setAutoCommit(false);
         try (PreparedStatement ps = c.prepareStatement(ENQUEUE)) {
             for (int i = 0; i < n; i++) {
-                // the values POST /jobs/batch stores for {"queue", "type": "baton.echo", "payload": {}}
-                ps.setString(1, queue);
-                ps.setString(2, "baton.echo");
-                ps.setString(3, "{}");
-                ps.setInt(4, 0);
-                ps.setInt(5, 5);
-                ps.setNull(6, java.sql.Types.VARCHAR);
-                ps.setLong(7, 0);
-                ps.setNull(8, java.sql.Types.VARCHAR);
-                ps.setString(9, "{}");
-                ps.setInt(10, 3600);
-                ps.setLong(11, 1000);
-                ps.setDouble(12, 2.0);
-                ps.setLong(13, 3_600_000);
-                ps.setDouble(14, 0.1);
+                bindEchoJob(ps, queue);
                 ps.addBatch();
             }
             ps.executeBatch();
@@ -58,6 +44,24 @@ final class Sql {
         } finally {
             c.setAutoCommit(auto);
         }
+    }
+
+    /** Binds ENQUEUE to the values POST /jobs stores for {"queue", "type": "baton.echo", "payload": {}}. */
+    static void bindEchoJob(PreparedStatement ps, String queue) throws SQLException {
+        ps.setString(1, queue);
+        ps.setString(2, "baton.echo");
+        ps.setString(3, "{}");
+        ps.setInt(4, 0);
+        ps.setInt(5, 5);
+        ps.setNull(6, java.sql.Types.VARCHAR);
+        ps.setLong(7, 0);
+        ps.setNull(8, java.sql.Types.VARCHAR);
+        ps.setString(9, "{}");
+        ps.setInt(10, 3600);
+        ps.setLong(11, 1000);
+        ps.setDouble(12, 2.0);
+        ps.setLong(13, 3_600_000);
+        ps.setDouble(14, 0.1);
     }
 
     static List<Lease> claim(Connection c, String queue, String workerId, int limit, long leaseMs) throws SQLException {
