@@ -151,4 +151,21 @@ public record Settings(
             throw new IllegalArgumentException(key + " must be a whole number, was '" + v + "'");
         }
     }
+
+    /** Secrets (the database password, tokens, a password in the Redis URL) are never printed. */
+    @Override
+    public String toString() {
+        return "Settings[dbUrl=" + dbUrl + ", dbUser=" + dbUser + ", dbPassword=" + (dbPassword == null ? null : "***")
+                + ", redisUrl=" + redact(redisUrl) + ", httpPort=" + httpPort + ", dataDir=" + dataDir
+                + ", adminTokens=" + adminTokens.size() + " token(s), producerTokens=" + producerTokens.size()
+                + " token(s), workerTokens=" + workerTokens.size() + " token(s), payloadBytes=" + payloadBytes
+                + ", requestBytes=" + requestBytes + ", dbPoolSize=" + dbPoolSize + ", pollIntervalMs=" + pollIntervalMs
+                + ", reaperIntervalMs=" + reaperIntervalMs + ", redisPrefix=" + redisPrefix + ", workerTtlMs="
+                + workerTtlMs + ", retention=" + retention + ", jobrunrPollSeconds=" + jobrunrPollSeconds
+                + ", dashboard=" + dashboard + "]";
+    }
+
+    private static String redact(String url) {
+        return url == null ? null : url.replaceAll("//[^/@]*@", "//***@");
+    }
 }
