@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Figure 6, the raw-SQL limit: Baton's own enqueue, claim and complete statements in a plain
  * JDBC loop on several threads, with the batch sizes Baton uses: 1,000 jobs per enqueue
- * transaction (one POST /jobs/batch), claims of {@code --claim-batch}, and completions of
+ * statement (one POST /jobs/batch), claims of {@code --claim-batch}, and completions of
  * {@code --complete-batch} in one statement (POST /completions; 1 is POST /jobs/{id}/complete).
  * The throughput figure passes the mean batch sizes its own Baton run showed. No HTTP, no
  * coordinator: what PostgreSQL alone allows here.

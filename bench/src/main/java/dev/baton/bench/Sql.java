@@ -20,6 +20,7 @@ final class Sql {
 
     // The coordinator's own statement texts (public for this), so the raw loop cannot drift from them.
     static final String ENQUEUE = JobRepository.INSERT_UNLESS_ACTIVE_DUPLICATE;
+    static final String ENQUEUE_EACH = JobRepository.INSERT_EACH;
     static final String CLAIM = JobRepository.CLAIM_AVAILABLE_ONE_QUEUE;
     static final String COMPLETE = JobRepository.COMPLETE_IF_LEASE_HELD;
     static final String COMPLETE_EACH = JobRepository.COMPLETE_EACH_IF_LEASE_HELD_IDS; // the worker sends Prefer: return=minimal
@@ -30,19 +31,27 @@ final class Sql {
     record Lease(long id, String token, long version) {
     }
 
-    /** Inserts {@code n} echo jobs with Baton's enqueue statement, all in one transaction (one batch request). */
+    /** Inserts {@code n} echo jobs with Baton's batch statement, as one POST /jobs/batch without unique keys does. */
     static void enqueue(Connection c, String queue, int n) throws SQLException {
-        boolean auto = c.getAutoCommit();
-        c.setAutoCommit(false);
-        try (PreparedStatement ps = c.prepareStatement(ENQUEUE)) {
-            for (int i = 0; i < n; i++) {
-                bindEchoJob(ps, queue);
-                ps.addBatch();
+        Object[][] columns = {new String[n], new String[n], new String[n], new Integer[n], new Integer[n], new String[n],
+                new Long[n], new String[n], new Integer[n], new Long[n], new Double[n], new Long[n], new Double[n]};
+        for (int i = 0; i < n; i++) {
+            Object[] row = {queue, "baton.echo", "{}", 0, 5, null, 0L, "{}", 3600, 1000L, 2.0, 3_600_000L, 0.1};
+            for (int k = 0; k < row.length; k++) {
+                columns[k][i] = row[k];
             }
-            ps.executeBatch();
-            c.commit();
-        } finally {
-            c.setAutoCommit(auto);
+        }
+        String[] types = {"text", "text", "text", "int4", "int4", "text", "int8", "text", "int4", "int8", "float8",
+                "int8", "float8"};
+        try (PreparedStatement ps = c.prepareStatement(ENQUEUE_EACH)) {
+            for (int k = 0; k < columns.length; k++) {
+                ps.setArray(k + 1, c.createArrayOf(types[k], columns[k]));
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    drainRow(rs);
+                }
+            }
         }
     }
 

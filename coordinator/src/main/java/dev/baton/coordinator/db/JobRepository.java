@@ -68,6 +68,71 @@ public final class JobRepository {
         }
     }
 
+    // POST /jobs/batch without unique keys: every job in one statement. The rows are inserted in
+    // the request's order (ORDER BY ord), so their ids, drawn from the sequence row by row, rise in
+    // that order; the answer is sorted by id to give it back. Same defaults and casts as
+    // INSERT_UNLESS_ACTIVE_DUPLICATE.
+    public static final String INSERT_EACH = """
+            with item as (
+                select * from unnest(?::text[], ?::text[], ?::text[], ?::int[], ?::int[], ?::text[], ?::bigint[],
+                                     ?::text[], ?::int[], ?::bigint[], ?::float8[], ?::bigint[], ?::float8[])
+                    with ordinality as i(queue, type, payload, priority, max_attempts, run_at, delay_ms, labels,
+                                         timeout_seconds, backoff_initial_ms, backoff_factor, backoff_max_ms,
+                                         backoff_jitter, ord)
+            ), inserted as (
+                insert into jobs (queue, type, payload, priority, status, max_attempts, run_at, unique_key, labels,
+                                  timeout_seconds, backoff_initial_ms, backoff_factor, backoff_max_ms, backoff_jitter)
+                select queue, type, payload::jsonb, priority, 'queued', max_attempts,
+                       coalesce(run_at::timestamptz, now() + make_interval(secs => delay_ms::double precision / 1000)),
+                       null, labels::jsonb, timeout_seconds, backoff_initial_ms, backoff_factor, backoff_max_ms,
+                       backoff_jitter
+                from item
+                order by ord
+                returning *
+            ), event as (
+                insert into job_events (job_id, type, to_status, attempt)
+                select id, 'enqueued', 'queued', 0 from inserted
+            )
+            select * from inserted order by id
+            """;
+
+    /** Inserts every job (none may carry a unique key) in one statement; returns them in the given order. */
+    public List<Job> insertEach(Connection c, List<NewJob> all) throws SQLException {
+        int n = all.size();
+        Object[][] columns = new Object[13][n];
+        for (int i = 0; i < n; i++) {
+            NewJob j = all.get(i);
+            if (j.uniqueKey() != null) {
+                throw new IllegalArgumentException("insertEach takes no unique keys");
+            }
+            columns[0][i] = j.queue();
+            columns[1][i] = j.type();
+            columns[2][i] = j.payloadJson();
+            columns[3][i] = j.priority();
+            columns[4][i] = j.maxAttempts();
+            columns[5][i] = j.runAt() == null ? null : j.runAt().toString();
+            columns[6][i] = j.delayMs();
+            columns[7][i] = j.labelsJson();
+            columns[8][i] = j.timeoutSeconds();
+            columns[9][i] = j.backoff().initialMs();
+            columns[10][i] = j.backoff().factor();
+            columns[11][i] = j.backoff().maxMs();
+            columns[12][i] = j.backoff().jitter();
+        }
+        String[] types = {"text", "text", "text", "int4", "int4", "text", "int8", "text", "int4", "int8", "float8",
+                "int8", "float8"};
+        try (PreparedStatement ps = c.prepareStatement(INSERT_EACH)) {
+            for (int k = 0; k < columns.length; k++) {
+                ps.setArray(k + 1, c.createArrayOf(types[k], columns[k]));
+            }
+            List<Job> inserted = JobRows.list(ps, JobRows::job);
+            if (inserted.size() != n) {
+                throw new IllegalStateException("inserted " + inserted.size() + " of " + n + " jobs");
+            }
+            return inserted;
+        }
+    }
+
     public Job findActiveByUniqueKey(Connection c, String queue, String uniqueKey) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("""
                 select * from jobs where queue = ? and unique_key = ? and status in ('queued', 'running')""")) {

@@ -58,7 +58,13 @@ public final class JobService {
     /** All or nothing: one transaction for the whole batch. */
     public List<Job> enqueueBatch(Requests.EnqueueBatch batch) {
         List<NewJob> all = factory.newJobs(batch);
+        // Without unique keys nothing can collide: one statement inserts them all. With any, each
+        // job goes alone in order, so a later job can find an earlier one as its duplicate.
+        boolean anyUnique = all.stream().anyMatch(n -> n.uniqueKey() != null);
         List<Enqueued> done = db.tx(c -> {
+            if (!anyUnique) {
+                return jobs.insertEach(c, all).stream().map(j -> new Enqueued(j, true)).toList();
+            }
             List<Enqueued> out = new ArrayList<>(all.size());
             for (NewJob n : all) {
                 out.add(insertOrFindDuplicate(c, n));
