@@ -158,15 +158,10 @@ public final class JobRepository {
     }
 
     // The picked CTE is MATERIALIZED so that LIMIT and SKIP LOCKED are applied once; inlined, the
-    // planner may evaluate it more than once and claim more than n rows. %s is the queue predicate.
+    // planner may evaluate it more than once and claim more than n rows. %s is the pick.
     private static final String CLAIM_TEMPLATE = """
             with picked as materialized (
-                select id from jobs
-                where status = 'queued' and %s and run_at <= now()
-                  and (?::text[] is null or type = any(?::text[]))
-                order by priority desc, run_at, id
-                limit ?
-                for update skip locked
+                %s
             ), claimed as (
                 update jobs j
                 set status = 'running', attempt = j.attempt + 1, version = j.version + 1,
@@ -187,15 +182,44 @@ public final class JobRepository {
     private static final String UNLIMITED = " and queue not in (select name from queues"
             + " where paused or max_running is not null or rate_per_second is not null)";
 
-    private static final String CLAIM_AVAILABLE = CLAIM_TEMPLATE.formatted("queue = any(?)" + UNLIMITED);
+    // The pick for one queue. With `queue = ?` the planner walks jobs_claim_order in claim order and
+    // stops after `limit` rows. Parameters: queue, types, types, limit.
+    private static final String PICK_ONE_QUEUE = """
+            select id from jobs
+                where status = 'queued' and queue = ?%s and run_at <= now()
+                  and (?::text[] is null or type = any(?::text[]))
+                order by priority desc, run_at, id
+                limit ?
+                for update skip locked""";
 
-    // The same for one queue, the usual claim. With `queue = ?` the planner walks jobs_claim_order in
-    // claim order and stops after `limit` rows; with `queue = any(?)` it cannot use that order, so
-    // every claim read and sorted the queue's whole backlog (50,000 queued jobs: a sequential scan
-    // and an on-disk sort, 47 ms instead of 0.2 ms per claim).
-    public static final String CLAIM_AVAILABLE_ONE_QUEUE = CLAIM_TEMPLATE.formatted("queue = ?" + UNLIMITED);
+    // The pick for several queues. `queue = any(?)` cannot use the index's order, so every claim
+    // read and sorted the queues' whole backlog (50,000 queued jobs: a sequential scan and an
+    // on-disk sort, 47 ms instead of 0.2 ms per claim). Instead each queue's index is walked on
+    // its own (at most `limit` rows each, locked), and the best `limit` of those are taken: the
+    // same jobs a global sort would pick. Rows locked but not taken are released at commit, an
+    // instant later. Parameters: queues, types, types, limit, limit.
+    private static final String PICK_EACH_QUEUE = """
+            select id from (
+                    select j.id, j.priority, j.run_at
+                    from unnest(?::text[]) as q(name)
+                    cross join lateral (
+                        select id, priority, run_at from jobs
+                        where status = 'queued' and queue = q.name and run_at <= now()
+                          and (?::text[] is null or type = any(?::text[]))
+                        order by priority desc, run_at, id
+                        limit ?
+                        for update skip locked) j
+                    where true%s
+                ) candidates
+                order by priority desc, run_at, id
+                limit ?""";
 
-    private static final String CLAIM_FROM_ONE_QUEUE = CLAIM_TEMPLATE.formatted("queue = ?");
+    private static final String CLAIM_AVAILABLE = CLAIM_TEMPLATE.formatted(
+            PICK_EACH_QUEUE.formatted(UNLIMITED.replace("queue not in", "q.name not in")));
+
+    public static final String CLAIM_AVAILABLE_ONE_QUEUE = CLAIM_TEMPLATE.formatted(PICK_ONE_QUEUE.formatted(UNLIMITED));
+
+    private static final String CLAIM_FROM_ONE_QUEUE = CLAIM_TEMPLATE.formatted(PICK_ONE_QUEUE.formatted(""));
 
     /** Claims up to {@code limit} due jobs of unlimited, unpaused queues; each carries its new lease token. */
     public List<Job> claimAvailable(Connection c, String workerId, List<String> queues, List<String> types,
@@ -207,7 +231,7 @@ public final class JobRepository {
             } else {
                 ps.setArray(1, c.createArrayOf("text", queues.toArray()));
             }
-            return claim(c, ps, workerId, types, limit, leaseMs);
+            return claim(c, ps, !one, workerId, types, limit, leaseMs);
         }
     }
 
@@ -216,19 +240,23 @@ public final class JobRepository {
                                     long leaseMs) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(CLAIM_FROM_ONE_QUEUE)) {
             ps.setString(1, queue);
-            return claim(c, ps, workerId, types, limit, leaseMs);
+            return claim(c, ps, false, workerId, types, limit, leaseMs);
         }
     }
 
-    private static List<Job> claim(Connection c, PreparedStatement ps, String workerId, List<String> types, int limit,
-                                   long leaseMs) throws SQLException {
+    private static List<Job> claim(Connection c, PreparedStatement ps, boolean eachQueue, String workerId,
+                                   List<String> types, int limit, long leaseMs) throws SQLException {
         Array typeArray = types == null ? null : c.createArrayOf("text", types.toArray());
         ps.setArray(2, typeArray);
         ps.setArray(3, typeArray);
         ps.setInt(4, limit);
-        ps.setLong(5, leaseMs);
-        ps.setLong(6, leaseMs);
-        ps.setString(7, workerId);
+        int next = 5;
+        if (eachQueue) {
+            ps.setInt(next++, limit);
+        }
+        ps.setLong(next++, leaseMs);
+        ps.setLong(next++, leaseMs);
+        ps.setString(next, workerId);
         return JobRows.list(ps, rs -> JobRows.job(rs).withLeaseToken(rs.getString("lease_token")));
     }
 
