@@ -45,7 +45,7 @@ final class Bench implements AutoCloseable {
     final String redisPrefix;
     private final long budgetSeconds;
     final List<String> coordinatorOpts;
-    private final List<String> workerOpts;
+    final List<String> workerOpts;
     private final boolean jfr;
     private final String coordinatorJar;
     private final List<Proc> procs = new ArrayList<>();
@@ -61,8 +61,11 @@ final class Bench implements AutoCloseable {
         this.pgUser = args.text("pg-user", "postgres");
         this.redisUrl = args.text("redis", "redis://127.0.0.1:6379/0");
         this.budgetSeconds = args.integer("budget-seconds", 600);
-        this.coordinatorOpts = split(args.text("coordinator-opts", ""));
-        this.workerOpts = split(args.text("worker-opts", ""));
+        // What the README recommends: C1 only on hosts with two cores or fewer, the JVM's defaults
+        // elsewhere. "none" runs the JVM's defaults anywhere.
+        String hostDefault = Runtime.getRuntime().availableProcessors() <= 2 ? SMALL_HOST_OPTS : "";
+        this.coordinatorOpts = split(args.text("coordinator-opts", hostDefault));
+        this.workerOpts = split(args.text("worker-opts", hostDefault));
         this.jfr = args.flag("jfr");
         // Another build of the coordinator, for before/after comparisons of a change.
         this.coordinatorJar = args.text("coordinator-jar", "coordinator/target/baton-coordinator.jar");
@@ -295,7 +298,12 @@ final class Bench implements AutoCloseable {
         return "bench-" + HexFormat.of().formatHex(b);
     }
 
+    static final String SMALL_HOST_OPTS = "-XX:TieredStopAtLevel=1";
+
     private static List<String> split(String opts) {
+        if (opts.trim().equals("none")) {
+            return List.of();
+        }
         return Arrays.stream(opts.trim().split("\\s+")).filter(s -> !s.isEmpty()).toList();
     }
 

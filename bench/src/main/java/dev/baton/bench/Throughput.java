@@ -78,6 +78,7 @@ public final class Throughput {
                 r.cpu().addTo(line, p, jobs);
             }
             line.add("coordinator_opts", b.coordinatorOpts.isEmpty() ? "none" : String.join(" ", b.coordinatorOpts))
+                    .add("worker_opts", b.workerOpts.isEmpty() ? "none" : String.join(" ", b.workerOpts))
                     .add("load_after", Bench.loadavg()).print();
         }
     }
