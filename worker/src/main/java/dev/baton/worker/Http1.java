@@ -20,14 +20,14 @@ import javax.net.ssl.SSLSocketFactory;
 
 /**
  * A small blocking HTTP/1.1 client over keep-alive connections, for the worker's few request
- * shapes (POST a JSON body, read a JSON answer). Worker threads are virtual, so blocking costs
+ * shapes (send a JSON body, read a JSON answer); the bench drives coordinators with it too. Worker threads are virtual, so blocking costs
  * nothing; the JDK's HttpClient spent about 1 ms of CPU per request on this machine (its
  * selector thread, executor hand-offs and futures), more than the coordinator's work for a whole
  * claim. One request per connection at a time; an idle connection is reused by the next request
  * to the same coordinator, most recently used first. {@code https://} URLs use the JDK's default
  * TLS settings with host name verification.
  */
-final class Http1 {
+public final class Http1 {
     private static final int CONNECT_TIMEOUT_MS = 3000;
     private static final int MAX_IDLE = 32;
 
@@ -37,10 +37,10 @@ final class Http1 {
     private final String hostHeader;
     private final ConcurrentLinkedDeque<Connection> idle = new ConcurrentLinkedDeque<>();
 
-    record Response(int status, String body) {
+    public record Response(int status, String body) {
     }
 
-    Http1(URI base) {
+    public Http1(URI base) {
         this.tls = "https".equalsIgnoreCase(base.getScheme());
         if (!tls && !"http".equalsIgnoreCase(base.getScheme())) {
             throw new IllegalArgumentException("coordinator URL must be http:// or https://: " + base);
@@ -50,13 +50,20 @@ final class Http1 {
         this.hostHeader = base.getPort() >= 0 ? host + ":" + port : host;
     }
 
+    /** POSTs a JSON body; see {@link #send}. */
+    public Response post(String path, Map<String, String> headers, String body, Duration timeout) throws IOException {
+        return send("POST", path, headers, body, timeout);
+    }
+
     /**
-     * Sends the request and reads the whole answer. A connection that sat idle may have been
-     * closed by the server meanwhile: when a reused connection fails before the first byte of an
-     * answer, the request goes once more on a new connection (every worker request may be resent).
+     * Sends the request ({@code body} JSON, or null for none) and reads the whole answer. A
+     * connection that sat idle may have been closed by the server meanwhile: when a reused
+     * connection fails before the first byte of an answer, the request goes once more on a new
+     * connection (every worker request may be resent).
      */
-    Response post(String path, Map<String, String> headers, String body, Duration timeout) throws IOException {
-        byte[] request = encode(path, headers, body);
+    public Response send(String method, String path, Map<String, String> headers, String body, Duration timeout)
+            throws IOException {
+        byte[] request = encode(method, path, headers, body);
         int timeoutMs = (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis()));
         Connection c = idle.pollFirst();
         if (c != null) {
@@ -73,7 +80,7 @@ final class Http1 {
         }
     }
 
-    void close() {
+    public void close() {
         for (Connection c; (c = idle.pollFirst()) != null; ) {
             c.close();
         }
@@ -94,10 +101,13 @@ final class Http1 {
         }
     }
 
-    private byte[] encode(String path, Map<String, String> headers, String body) {
-        byte[] payload = body.getBytes(StandardCharsets.UTF_8);
-        StringBuilder head = new StringBuilder(256).append("POST ").append(path).append(" HTTP/1.1\r\nHost: ")
-                .append(hostHeader).append("\r\nContent-Type: application/json\r\nAccept: application/json\r\n");
+    private byte[] encode(String method, String path, Map<String, String> headers, String body) {
+        byte[] payload = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
+        StringBuilder head = new StringBuilder(256).append(method).append(' ').append(path).append(" HTTP/1.1\r\nHost: ")
+                .append(hostHeader).append("\r\nAccept: application/json\r\n");
+        if (body != null) {
+            head.append("Content-Type: application/json\r\n");
+        }
         headers.forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
         head.append("Content-Length: ").append(payload.length).append("\r\n\r\n");
         byte[] h = head.toString().getBytes(StandardCharsets.UTF_8);
