@@ -93,8 +93,13 @@ public final class BatonClient {
      * except that (with {@code Prefer: return=minimal}) an item that succeeded carries no job.
      */
     public List<Responses.CompletionResult> completions(Requests.Completions request) {
-        return post("/api/v1/completions", request, Responses.CompletionResults.class,
-                Duration.ofSeconds(10 + request.items().size() / 50), "return=minimal").items();
+        List<Responses.CompletionResult> items = post("/api/v1/completions", request,
+                Responses.CompletionResults.class, Duration.ofSeconds(10 + request.items().size() / 50),
+                "return=minimal").items();
+        if (items == null) {
+            throw new Unavailable("a completions answer without items", null);
+        }
+        return items;
     }
 
     public Job fail(String id, Requests.Fail request) {
@@ -114,7 +119,7 @@ public final class BatonClient {
         Http1.Response response;
         try {
             response = http.get(index).post(target, headers, Json.write(body), timeout);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             if (Thread.currentThread().isInterrupted()) {
                 throw new Unavailable("interrupted", e);
             }

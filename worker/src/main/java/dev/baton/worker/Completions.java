@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +36,7 @@ final class Completions implements AutoCloseable {
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong items = new AtomicLong();
     private final Thread sender;
+    private volatile boolean closed;
 
     Completions(BatonClient client) {
         this.client = client;
@@ -45,15 +48,24 @@ final class Completions implements AutoCloseable {
      * throws {@link BatonClient.Conflict} or {@link BatonClient.Rejected} as {@code complete} would.
      */
     Job complete(String id, String leaseToken, JsonNode result) throws InterruptedException {
+        if (closed) {
+            throw new BatonClient.Unavailable("worker closing", null);
+        }
         CompletableFuture<Job> answer = new CompletableFuture<>();
         queue.add(new Pending(new Requests.CompletionItem(id, leaseToken, result), answer));
-        try {
-            return answer.get();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
+        while (true) {
+            try {
+                return answer.get(1, TimeUnit.SECONDS);
+            } catch (TimeoutException e) {
+                if (!sender.isAlive()) { // closed meanwhile: nobody will send it
+                    throw new BatonClient.Unavailable("worker closing", null);
+                }
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException r) {
+                    throw r;
+                }
+                throw new BatonClient.Unavailable("completion failed: " + e.getCause(), e.getCause());
             }
-            throw new IllegalStateException(e.getCause());
         }
     }
 
@@ -72,11 +84,17 @@ final class Completions implements AutoCloseable {
             while (true) {
                 batch.add(queue.take());
                 queue.drainTo(batch, MAX_BATCH - 1);
-                send(batch);
+                try {
+                    send(batch);
+                } catch (RuntimeException | Error e) {
+                    // Never let one bad answer stop every completion: this batch's jobs resend on their own.
+                    LOG.warn("completions of {} item(s) failed unexpectedly; their jobs will resend", batch.size(), e);
+                    batch.forEach(p -> p.answer().completeExceptionally(new BatonClient.Unavailable(e.toString(), e)));
+                }
                 batch.clear();
             }
         } catch (InterruptedException e) {
-            // closing: whoever still waits is interrupted by the worker's own shutdown
+            // closing: everyone still waiting is told, and resends (or lets the lease lapse)
             batch.addAll(queue);
             batch.forEach(p -> p.answer().completeExceptionally(new BatonClient.Unavailable("worker closing", e)));
         }
@@ -106,19 +124,21 @@ final class Completions implements AutoCloseable {
         }
     }
 
-    /** Matches answers to items; coordinators answer in order, but an unexpected order is matched by id. */
+    /** Matches answers to items in order; an answer that does not match item for item is not trusted. */
     private static void settle(List<Pending> batch, List<Responses.CompletionResult> answers) {
-        boolean inOrder = answers.size() == batch.size();
+        boolean inOrder = answers != null && answers.size() == batch.size();
         for (int i = 0; inOrder && i < batch.size(); i++) {
-            inOrder = batch.get(i).item().id().equals(answers.get(i).id());
+            inOrder = answers.get(i) != null && batch.get(i).item().id().equals(answers.get(i).id());
+        }
+        if (!inOrder) {
+            batch.forEach(p -> p.answer().completeExceptionally(
+                    new BatonClient.Unavailable("the completions answer does not match the request", null)));
+            return;
         }
         for (int i = 0; i < batch.size(); i++) {
             Pending p = batch.get(i);
-            Responses.CompletionResult a = inOrder ? answers.get(i) : answers.stream()
-                    .filter(x -> p.item().id().equals(x.id())).findFirst().orElse(null);
-            if (a == null) {
-                p.answer().completeExceptionally(new BatonClient.Unavailable("no answer for job " + p.item().id(), null));
-            } else if (a.status() == 200) {
+            Responses.CompletionResult a = answers.get(i);
+            if (a.status() == 200) {
                 p.answer().complete(a.job());
             } else if (a.status() == 409 || a.status() == 404) {
                 p.answer().completeExceptionally(new BatonClient.Conflict(
@@ -143,6 +163,7 @@ final class Completions implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         sender.interrupt();
     }
 }

@@ -159,16 +159,23 @@ public final class Http1 {
             boolean reused = used;
             used = true;
             socket.setSoTimeout(timeoutMs);
-            String status;
+            // Stale only if the server closed the connection before sending a single byte of the
+            // answer: then it had not started on this request.
+            int first;
             try {
                 out.write(request);
                 out.flush();
-                status = line();
+                first = in.read();
             } catch (SocketTimeoutException e) {
                 throw e;
             } catch (IOException e) {
                 throw reused ? new StaleConnection(e) : e;
             }
+            if (first < 0) {
+                IOException closed = new IOException("connection closed by " + host + ":" + port + " before answering");
+                throw reused ? new StaleConnection(closed) : closed;
+            }
+            String status = first == '\n' ? "" : first == '\r' ? line() : (char) first + line();
             if (!status.startsWith("HTTP/1.") || status.length() < 12) {
                 throw new IOException("not an HTTP/1.x answer: " + abbreviate(status));
             }
@@ -189,14 +196,16 @@ public final class Http1 {
                 String name = l.substring(0, colon).trim().toLowerCase(Locale.ROOT);
                 String value = l.substring(colon + 1).trim();
                 switch (name) {
-                    case "content-length" -> length = Long.parseLong(value);
+                    case "content-length" -> length = parseLength(value);
                     case "transfer-encoding" -> chunked = value.toLowerCase(Locale.ROOT).contains("chunked");
-                    case "connection" -> reusable &= !value.equalsIgnoreCase("close");
+                    case "connection" -> reusable &= !value.toLowerCase(Locale.ROOT).contains("close");
                     default -> { }
                 }
             }
             byte[] content;
-            if (chunked) {
+            if (code / 100 == 1 || code == 204 || code == 304) {
+                content = new byte[0]; // never a body (RFC 9112 6.3)
+            } else if (chunked) {
                 ByteArrayOutputStream b = new ByteArrayOutputStream();
                 for (int n = chunkSize(); n > 0; n = chunkSize()) {
                     b.write(readExactly(n));
@@ -221,9 +230,25 @@ public final class Http1 {
         private int chunkSize() throws IOException {
             String l = line();
             try {
-                return Integer.parseInt(l.split(";", 2)[0].trim(), 16);
+                int n = Integer.parseInt(l.split(";", 2)[0].trim(), 16);
+                if (n < 0) {
+                    throw new NumberFormatException();
+                }
+                return n;
             } catch (NumberFormatException e) {
                 throw new IOException("malformed chunk size: " + abbreviate(l));
+            }
+        }
+
+        private long parseLength(String value) throws IOException {
+            try {
+                long n = Long.parseLong(value);
+                if (n < 0) {
+                    throw new NumberFormatException();
+                }
+                return n;
+            } catch (NumberFormatException e) {
+                throw new IOException("malformed Content-Length: " + abbreviate(value));
             }
         }
 

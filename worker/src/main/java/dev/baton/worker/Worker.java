@@ -107,6 +107,13 @@ public final class Worker implements AutoCloseable {
                     return;
                 }
                 continue;
+            } catch (RuntimeException e) {
+                // A bug or an answer nobody expected must not end claiming for good.
+                LOG.error("claim failed unexpectedly", e);
+                if (!Retry.sleep(Retry.delayMs(failures++, 200, 5000))) {
+                    return;
+                }
+                continue;
             }
             // Claimed jobs are ours even if we are stopping: run them rather than let their leases lapse.
             for (Job job : jobs) {

@@ -156,4 +156,40 @@ class Http1Test {
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
         assertThat(requests.get()).isEqualTo(1); // a timeout is not resent here: the caller decides
     }
+
+    @Test
+    void bodilessStatusesAndMalformedLengths() throws IOException {
+        Http1 http = start((n, head, body) -> switch (n) {
+            case 1 -> "HTTP/1.1 204 No Content\r\n\r\n";
+            case 2 -> "HTTP/1.1 200 OK\r\nContent-Length: 2, 2\r\n\r\n{}";
+            default -> ok("{}");
+        }, false);
+        Http1.Response none = http.send("POST", "/a", Map.of(), "{}", Duration.ofSeconds(5));
+        assertThat(none.status()).isEqualTo(204);
+        assertThat(none.body()).isEmpty();
+        assertThatThrownBy(() -> http.post("/a", Map.of(), "{}", Duration.ofSeconds(5)))
+                .isInstanceOf(IOException.class).hasMessageContaining("Content-Length");
+        assertThat(http.post("/a", Map.of(), "{}", Duration.ofSeconds(5)).body()).isEqualTo("{}");
+    }
+
+    /**
+     * The completions sender survives answers it cannot use: a malformed one is resent by the
+     * sender itself; one that does not match the request item for item is not trusted, and the
+     * job waiting on it is told to resend (Unavailable); the next completion still goes through.
+     */
+    @Test
+    void aBadCompletionsAnswerDoesNotStopTheSender() throws Exception {
+        start((n, head, body) -> switch (n) {
+            case 1 -> "HTTP/1.1 200 OK\r\nContent-Length: nonsense\r\n\r\n";
+            case 2 -> ok("{\"items\":[{\"id\":\"8\",\"status\":200}]}");
+            default -> ok("{\"items\":[{\"id\":\"7\",\"status\":200}]}");
+        }, false);
+        BatonClient client = new BatonClient(List.of(URI.create("http://127.0.0.1:" + server.getLocalPort() + "/")), "t");
+        try (Completions completions = new Completions(client)) {
+            assertThatThrownBy(() -> completions.complete("7", "lease", null)).isInstanceOf(BatonClient.Unavailable.class);
+            completions.complete("7", "lease", null); // answered 200 (without a job: return=minimal)
+            assertThat(requests.get()).isEqualTo(3);
+            assertThat(heads.get(2)).contains("Prefer: return=minimal");
+        }
+    }
 }
