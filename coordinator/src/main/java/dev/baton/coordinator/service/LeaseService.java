@@ -236,12 +236,19 @@ public final class LeaseService {
         return List.of(results);
     }
 
-    /** One item's answer; a database that cannot be reached fails the whole request (503), which is safe to resend. */
+    /**
+     * One item's answer, looked up after the batch statement committed. A database lost by then
+     * cannot fail the whole request (its other items were written): this item alone is answered
+     * 503 {@code unavailable}, to be sent again.
+     */
     private CompletionResult judged(Requests.CompletionItem item, boolean minimal, Db.Work<Job> work) {
         try {
             Job job = db.run(work);
             return new CompletionResult(item.id(), 200, null, minimal ? null : job);
         } catch (BatonException e) {
+            if (e.code() == ErrorCode.UNAVAILABLE) {
+                return new CompletionResult(item.id(), e.code().status(), e.code().code(), null);
+            }
             return refusal(item, e);
         }
     }
