@@ -1,12 +1,15 @@
 package dev.baton.bench;
 
+import dev.baton.common.Job;
 import dev.baton.coordinator.db.JobRepository;
+import dev.baton.coordinator.db.NewJob;
 import dev.baton.coordinator.db.ProgressLogRepository;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -33,20 +36,8 @@ final class Sql {
 
     /** Inserts {@code n} echo jobs with Baton's batch statement, as one POST /jobs/batch without unique keys does. */
     static void enqueue(Connection c, String queue, int n) throws SQLException {
-        Object[][] columns = {new String[n], new String[n], new String[n], new Integer[n], new Integer[n], new String[n],
-                new Long[n], new String[n], new Integer[n], new Long[n], new Double[n], new Long[n], new Double[n]};
-        for (int i = 0; i < n; i++) {
-            Object[] row = {queue, "baton.echo", "{}", 0, 5, null, 0L, "{}", 3600, 1000L, 2.0, 3_600_000L, 0.1};
-            for (int k = 0; k < row.length; k++) {
-                columns[k][i] = row[k];
-            }
-        }
-        String[] types = {"text", "text", "text", "int4", "int4", "text", "int8", "text", "int4", "int8", "float8",
-                "int8", "float8"};
         try (PreparedStatement ps = c.prepareStatement(ENQUEUE_EACH)) {
-            for (int k = 0; k < columns.length; k++) {
-                ps.setArray(k + 1, c.createArrayOf(types[k], columns[k]));
-            }
+            JobRepository.bindInsertEach(c, ps, Collections.nCopies(n, echoJob(queue)));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     drainRow(rs);
@@ -55,33 +46,20 @@ final class Sql {
         }
     }
 
-    /** Binds ENQUEUE to the values POST /jobs stores for {"queue", "type": "baton.echo", "payload": {}}. */
+    /** Binds ENQUEUE to one echo job, as POST /jobs stores it. */
     static void bindEchoJob(PreparedStatement ps, String queue) throws SQLException {
-        ps.setString(1, queue);
-        ps.setString(2, "baton.echo");
-        ps.setString(3, "{}");
-        ps.setInt(4, 0);
-        ps.setInt(5, 5);
-        ps.setNull(6, java.sql.Types.VARCHAR);
-        ps.setLong(7, 0);
-        ps.setNull(8, java.sql.Types.VARCHAR);
-        ps.setString(9, "{}");
-        ps.setInt(10, 3600);
-        ps.setLong(11, 1000);
-        ps.setDouble(12, 2.0);
-        ps.setLong(13, 3_600_000);
-        ps.setDouble(14, 0.1);
+        JobRepository.bindInsert(ps, echoJob(queue));
+    }
+
+    /** What the coordinator makes of {"queue", "type": "baton.echo", "payload": {}}: every default applied. */
+    private static NewJob echoJob(String queue) {
+        return new NewJob(queue, "baton.echo", "{}", 0, null, 0, 5, null, "{}", 3600, Job.Backoff.DEFAULT);
     }
 
     static List<Lease> claim(Connection c, String queue, String workerId, int limit, long leaseMs) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(CLAIM)) {
             ps.setString(1, queue);
-            ps.setArray(2, null);
-            ps.setArray(3, null);
-            ps.setInt(4, limit);
-            ps.setLong(5, leaseMs);
-            ps.setLong(6, leaseMs);
-            ps.setString(7, workerId);
+            JobRepository.bindClaim(c, ps, false, workerId, null, limit, leaseMs);
             List<Lease> out = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -95,18 +73,9 @@ final class Sql {
 
     /** Completes the jobs in one statement, as POST /completions with return=minimal does; returns how many it completed. */
     static int completeEach(Connection c, List<Lease> leases) throws SQLException {
-        Long[] ids = new Long[leases.size()];
-        String[] tokens = new String[leases.size()];
-        String[] results = new String[leases.size()];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = leases.get(i).id();
-            tokens[i] = leases.get(i).token();
-            results[i] = "{}";
-        }
         try (PreparedStatement ps = c.prepareStatement(COMPLETE_EACH)) {
-            ps.setArray(1, c.createArrayOf("bigint", ids));
-            ps.setArray(2, c.createArrayOf("text", tokens));
-            ps.setArray(3, c.createArrayOf("text", results));
+            JobRepository.bindCompleteEach(c, ps, leases.stream().map(Lease::id).toList(),
+                    leases.stream().map(Lease::token).toList(), Collections.nCopies(leases.size(), "{}"));
             int n = 0;
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {

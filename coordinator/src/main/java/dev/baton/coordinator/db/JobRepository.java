@@ -50,22 +50,30 @@ public final class JobRepository {
 
     public Job insertUnlessActiveDuplicate(Connection c, NewJob n) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(INSERT_UNLESS_ACTIVE_DUPLICATE)) {
-            ps.setString(1, n.queue());
-            ps.setString(2, n.type());
-            ps.setString(3, n.payloadJson());
-            ps.setInt(4, n.priority());
-            ps.setInt(5, n.maxAttempts());
-            JobRows.setInstant(ps, 6, n.runAt());
-            ps.setLong(7, n.delayMs());
-            ps.setString(8, n.uniqueKey());
-            ps.setString(9, n.labelsJson());
-            ps.setInt(10, n.timeoutSeconds());
-            ps.setLong(11, n.backoff().initialMs());
-            ps.setDouble(12, n.backoff().factor());
-            ps.setLong(13, n.backoff().maxMs());
-            ps.setDouble(14, n.backoff().jitter());
+            bindInsert(ps, n);
             return JobRows.singleJob(ps);
         }
+    }
+
+    // The binders below are public so that the bench's raw-SQL loop binds these statements exactly
+    // as the coordinator does.
+
+    /** Binds {@link #INSERT_UNLESS_ACTIVE_DUPLICATE} to one job. */
+    public static void bindInsert(PreparedStatement ps, NewJob n) throws SQLException {
+        ps.setString(1, n.queue());
+        ps.setString(2, n.type());
+        ps.setString(3, n.payloadJson());
+        ps.setInt(4, n.priority());
+        ps.setInt(5, n.maxAttempts());
+        JobRows.setInstant(ps, 6, n.runAt());
+        ps.setLong(7, n.delayMs());
+        ps.setString(8, n.uniqueKey());
+        ps.setString(9, n.labelsJson());
+        ps.setInt(10, n.timeoutSeconds());
+        ps.setLong(11, n.backoff().initialMs());
+        ps.setDouble(12, n.backoff().factor());
+        ps.setLong(13, n.backoff().maxMs());
+        ps.setDouble(14, n.backoff().jitter());
     }
 
     // POST /jobs/batch without unique keys: every job in one statement. The rows are inserted in
@@ -98,6 +106,18 @@ public final class JobRepository {
 
     /** Inserts every job (none may carry a unique key) in one statement; returns them in the given order. */
     public List<Job> insertEach(Connection c, List<NewJob> all) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(INSERT_EACH)) {
+            bindInsertEach(c, ps, all);
+            List<Job> inserted = JobRows.list(ps, JobRows::job);
+            if (inserted.size() != all.size()) {
+                throw new IllegalStateException("inserted " + inserted.size() + " of " + all.size() + " jobs");
+            }
+            return inserted;
+        }
+    }
+
+    /** Binds {@link #INSERT_EACH} to the jobs, one array per column. */
+    public static void bindInsertEach(Connection c, PreparedStatement ps, List<NewJob> all) throws SQLException {
         int n = all.size();
         Object[][] columns = new Object[13][n];
         for (int i = 0; i < n; i++) {
@@ -121,15 +141,8 @@ public final class JobRepository {
         }
         String[] types = {"text", "text", "text", "int4", "int4", "text", "int8", "text", "int4", "int8", "float8",
                 "int8", "float8"};
-        try (PreparedStatement ps = c.prepareStatement(INSERT_EACH)) {
-            for (int k = 0; k < columns.length; k++) {
-                ps.setArray(k + 1, c.createArrayOf(types[k], columns[k]));
-            }
-            List<Job> inserted = JobRows.list(ps, JobRows::job);
-            if (inserted.size() != n) {
-                throw new IllegalStateException("inserted " + inserted.size() + " of " + n + " jobs");
-            }
-            return inserted;
+        for (int k = 0; k < columns.length; k++) {
+            ps.setArray(k + 1, c.createArrayOf(types[k], columns[k]));
         }
     }
 
@@ -246,6 +259,13 @@ public final class JobRepository {
 
     private static List<Job> claim(Connection c, PreparedStatement ps, boolean eachQueue, String workerId,
                                    List<String> types, int limit, long leaseMs) throws SQLException {
+        bindClaim(c, ps, eachQueue, workerId, types, limit, leaseMs);
+        return JobRows.list(ps, rs -> JobRows.job(rs).withLeaseToken(rs.getString("lease_token")));
+    }
+
+    /** Binds a claim statement after its first parameter (the queue, or the queues when {@code eachQueue}). */
+    public static void bindClaim(Connection c, PreparedStatement ps, boolean eachQueue, String workerId,
+                                 List<String> types, int limit, long leaseMs) throws SQLException {
         Array typeArray = types == null ? null : c.createArrayOf("text", types.toArray());
         ps.setArray(2, typeArray);
         ps.setArray(3, typeArray);
@@ -257,7 +277,6 @@ public final class JobRepository {
         ps.setLong(next++, leaseMs);
         ps.setLong(next++, leaseMs);
         ps.setString(next, workerId);
-        return JobRows.list(ps, rs -> JobRows.job(rs).withLeaseToken(rs.getString("lease_token")));
     }
 
     public static final String COMPLETE_IF_LEASE_HELD = """
@@ -348,15 +367,21 @@ public final class JobRepository {
     private static void completeEach(Connection c, String sql, List<Long> ids, List<String> leaseTokens,
                                      List<String> resultsJson, RowSink sink) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setArray(1, c.createArrayOf("bigint", ids.toArray()));
-            ps.setArray(2, c.createArrayOf("text", leaseTokens.toArray()));
-            ps.setArray(3, c.createArrayOf("text", resultsJson.toArray()));
+            bindCompleteEach(c, ps, ids, leaseTokens, resultsJson);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     sink.accept(rs);
                 }
             }
         }
+    }
+
+    /** Binds {@link #COMPLETE_EACH_IF_LEASE_HELD} or its ids-only twin; {@code ids} must be distinct. */
+    public static void bindCompleteEach(Connection c, PreparedStatement ps, List<Long> ids, List<String> leaseTokens,
+                                        List<String> resultsJson) throws SQLException {
+        ps.setArray(1, c.createArrayOf("bigint", ids.toArray()));
+        ps.setArray(2, c.createArrayOf("text", leaseTokens.toArray()));
+        ps.setArray(3, c.createArrayOf("text", resultsJson.toArray()));
     }
 
     private static final String FAIL_IF_LEASE_HELD = """
