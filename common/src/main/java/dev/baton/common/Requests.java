@@ -5,7 +5,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
-/** Request bodies of ../shared/PROTOCOL.md. Absent fields are null; the coordinator validates. */
+/** Request bodies of docs/protocol.md. Absent fields are null; the coordinator validates. */
 public final class Requests {
     private Requests() {
     }

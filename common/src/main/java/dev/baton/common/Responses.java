@@ -6,7 +6,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
-/** Response bodies of ../shared/PROTOCOL.md. */
+/** Response bodies of docs/protocol.md. */
 public final class Responses {
     private Responses() {
     }

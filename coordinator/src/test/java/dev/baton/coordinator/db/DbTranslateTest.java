@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A transaction PostgreSQL rolled back whole (deadlock 40P01, serialization failure 40001) wrote
- * nothing and may be sent again: 503 unavailable, as docs/protocol-notes.md promises; a data
+ * nothing and may be sent again: 503 unavailable, as docs/protocol.md promises; a data
  * exception is the input's 400; anything else stays a bug.
  */
 class DbTranslateTest {
