@@ -32,16 +32,17 @@ public final class Db {
     public <T> T tx(Work<T> work) {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
+            T result;
             try {
-                T result = work.apply(c);
+                result = work.apply(c);
                 c.commit();
-                return result;
             } catch (SQLException | RuntimeException | Error e) {
                 rollbackQuietly(c);
+                restoreAutoCommit(c, e);
                 throw e;
-            } finally {
-                c.setAutoCommit(true);
             }
+            restoreAutoCommit(c, null);
+            return result;
         } catch (SQLException e) {
             throw translate(e);
         }
@@ -103,6 +104,22 @@ public final class Db {
             }
         }
         return false;
+    }
+
+    /**
+     * On a connection that just broke this fails too ("Connection is closed", no SQL state). The
+     * first failure is the one that says what happened (and makes a lost connection a 503), so
+     * this one is only attached to it; after a commit it changes nothing written and is dropped.
+     * The pool discards a broken connection and resets autocommit on the ones it keeps.
+     */
+    private static void restoreAutoCommit(Connection c, Throwable primary) {
+        try {
+            c.setAutoCommit(true);
+        } catch (SQLException e) {
+            if (primary != null) {
+                primary.addSuppressed(e);
+            }
+        }
     }
 
     private static void rollbackQuietly(Connection c) {
