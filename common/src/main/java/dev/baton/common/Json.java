@@ -3,6 +3,7 @@ package dev.baton.common;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,8 +15,8 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
 /**
  * The one JSON configuration both sides of the wire use. It is strict on purpose: a string
- * where a number belongs, a float where an integer belongs, or an unknown field is a 400 with a
- * clear message, never a silent guess.
+ * where a number belongs, a float where an integer belongs, an unknown field or a field given
+ * twice is a 400 with a clear message, never a silent guess.
  */
 public final class Json {
     private static final ObjectMapper MAPPER = build();
@@ -47,6 +48,8 @@ public final class Json {
                 // Payloads and results are stored exactly as sent: 1e400 stays 1e400, never Infinity.
                 .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
                 .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+                // {"type":"a","type":"b"} means nothing certain: refused, never "the last one wins".
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                 .serializationInclusion(JsonInclude.Include.ALWAYS)
                 .build();
         mapper.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.DatabindException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
@@ -99,6 +100,13 @@ public final class Bodies {
     }
 
     public static BatonException toInvalid(JacksonException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            // Databind wraps the parser's report when the field sits inside a value it builds.
+            if (t instanceof StreamReadException s && s.getProcessor() instanceof JsonParser p
+                    && String.valueOf(s.getOriginalMessage()).startsWith("Duplicate field")) {
+                return BatonException.invalid(path(p.getParsingContext()), "is given more than once");
+            }
+        }
         String field = "body";
         if (e instanceof JsonMappingException m && !m.getPath().isEmpty()) {
             field = m.getPath().stream()

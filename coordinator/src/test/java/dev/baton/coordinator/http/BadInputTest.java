@@ -3,9 +3,14 @@ package dev.baton.coordinator.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.common.Json;
 import dev.baton.coordinator.testing.Api;
 import dev.baton.coordinator.testing.TestCluster;
+import java.net.URI;
 import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -148,6 +153,32 @@ class BadInputTest {
                         "operations[0].changes"),
                 bad("runAt and delayMs both", "POST", jobs, P,
                         "{\"type\":\"t\",\"runAt\":\"2030-01-01T00:00:00Z\",\"delayMs\":5}", "runAt"),
+                // a field given twice, at the top or nested: refused, never "the last one wins"
+                bad("type given twice", "POST", jobs, P, "{\"type\":\"a\",\"type\":\"b\"}", "type"),
+                bad("a payload key given twice", "POST", jobs, P,
+                        "{\"type\":\"t\",\"payload\":{\"a\":{\"b\":1,\"b\":2}}}", "payload.a.b"),
+                bad("a label given twice", "POST", jobs, P,
+                        "{\"type\":\"t\",\"labels\":{\"a\":\"x\",\"a\":\"y\"}}", "labels.a"),
+                bad("a batch job's queue given twice", "POST", jobs + "/batch", P,
+                        "{\"jobs\":[{\"type\":\"t\"},{\"type\":\"t\",\"queue\":\"a\",\"queue\":\"b\"}]}",
+                        "jobs[1].queue"),
+                bad("jobs given twice in a batch", "POST", jobs + "/batch", P,
+                        "{\"jobs\":[{\"type\":\"t\"}],\"jobs\":[{\"type\":\"u\"}]}", "jobs"),
+                bad("a bulk action given twice", "POST", jobs + "/bulk", A,
+                        "{\"operations\":[{\"id\":\"{queued}\",\"action\":\"retry\",\"action\":\"cancel\"}]}",
+                        "operations[0].action"),
+                bad("cancel reason given twice", "POST", jobs + "/{queued}/cancel", A,
+                        "{\"reason\":\"a\",\"reason\":\"b\"}", "reason"),
+                bad("PATCH priority given twice", "PATCH", jobs + "/{queued}", A,
+                        "{\"expectedVersion\":1,\"priority\":1,\"priority\":2}", "priority"),
+                bad("claim queues given twice", "POST", claims, W,
+                        "{\"workerId\":\"w1\",\"queues\":[\"held\"],\"queues\":[\"default\"]}", "queues"),
+                bad("a result key given twice", "POST", jobs + "/{running}/complete", W,
+                        "{\"leaseToken\":\"x\",\"result\":{\"k\":1,\"k\":2}}", "result.k"),
+                bad("queue paused given twice", "PUT", "/api/v1/queues/default", A,
+                        "{\"paused\":true,\"paused\":false}", "paused"),
+                bad("schedule job type given twice", "PUT", "/api/v1/schedules/s1", A,
+                        "{\"cron\":\"0 0 * * * *\",\"job\":{\"type\":\"a\",\"type\":\"b\"}}", "job.type"),
                 // query parameters
                 bad("forged cursor abc", "GET", jobs + "?cursor=abc", P, null, "cursor"),
                 bad("cursor of 'j:1 or 1=1'", "GET", jobs + "?cursor=" + injected, P, null, "cursor"),
@@ -202,6 +233,73 @@ class BadInputTest {
                         415, "unsupported_media_type", null));
     }
 
+    /** A body sent as these exact bytes, which are not UTF-8. */
+    record RawCase(String name, String method, String path, String token, byte[] body) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    /** {@code before}, then bytes no UTF-8 decoder may accept, then {@code after}. */
+    private static byte[] broken(String before, byte[] bad, String after) {
+        byte[] a = before.getBytes(StandardCharsets.UTF_8);
+        byte[] b = after.getBytes(StandardCharsets.UTF_8);
+        byte[] out = new byte[a.length + bad.length + b.length];
+        System.arraycopy(a, 0, out, 0, a.length);
+        System.arraycopy(bad, 0, out, a.length, bad.length);
+        System.arraycopy(b, 0, out, a.length + bad.length, b.length);
+        return out;
+    }
+
+    static Stream<RawCase> rawCases() {
+        String jobs = "/api/v1/jobs";
+        byte[] overlong = {(byte) 0xC0, (byte) 0xAF};                  // '/' in two bytes
+        byte[] continuation = {(byte) 0x80};                            // a continuation byte alone
+        byte[] truncated = {(byte) 0xE2, (byte) 0x82};                  // '€' without its last byte
+        byte[] surrogate = {(byte) 0xED, (byte) 0xA0, (byte) 0x80};     // U+D800, which UTF-8 cannot carry
+        byte[] fourByteOverlong = {(byte) 0xF0, (byte) 0x80, (byte) 0x80, (byte) 0xAF};
+        return Stream.of(
+                new RawCase("overlong '/' in type", "POST", jobs, P, broken("{\"type\":\"a", overlong, "\"}")),
+                new RawCase("lone continuation byte in type", "POST", jobs, P,
+                        broken("{\"type\":\"a", continuation, "\"}")),
+                new RawCase("truncated sequence in type", "POST", jobs, P, broken("{\"type\":\"a", truncated, "\"}")),
+                new RawCase("truncated sequence at the end of the body", "POST", jobs, P,
+                        broken("{\"type\":\"t\"}", truncated, "")),
+                new RawCase("encoded surrogate in type", "POST", jobs, P, broken("{\"type\":\"a", surrogate, "\"}")),
+                new RawCase("four-byte overlong in a payload", "POST", jobs, P,
+                        broken("{\"type\":\"t\",\"payload\":{\"s\":\"", fourByteOverlong, "\"}}")),
+                new RawCase("lone continuation byte in a label", "POST", jobs, P,
+                        broken("{\"type\":\"t\",\"labels\":{\"k\":\"", continuation, "\"}}")),
+                new RawCase("surrogate in a field name", "POST", jobs, P,
+                        broken("{\"type\":\"t\",\"payload\":{\"", surrogate, "\":1}}")),
+                new RawCase("batch", "POST", jobs + "/batch", P,
+                        broken("{\"jobs\":[{\"type\":\"t\"},{\"type\":\"", overlong, "\"}]}")),
+                new RawCase("cancel", "POST", jobs + "/{queued}/cancel", A, broken("{\"reason\":\"", continuation, "\"}")),
+                new RawCase("retry", "POST", jobs + "/{cancelled}/retry", A, broken("{\"maxAttempts\":3", surrogate, "}")),
+                new RawCase("PATCH", "PATCH", jobs + "/{queued}", A,
+                        broken("{\"expectedVersion\":1,\"payload\":\"", truncated, "\"}")),
+                new RawCase("bulk", "POST", jobs + "/bulk", A,
+                        broken("{\"operations\":[{\"id\":\"{queued}\",\"action\":\"cancel\"}],\"x\":\"", overlong, "\"}")),
+                new RawCase("claim", "POST", "/api/v1/claims", W,
+                        broken("{\"workerId\":\"w", overlong, "\",\"queues\":[\"default\"]}")),
+                new RawCase("heartbeat", "POST", jobs + "/{running}/heartbeat", W,
+                        broken("{\"leaseToken\":\"", continuation, "\"}")),
+                new RawCase("complete", "POST", jobs + "/{running}/complete", W,
+                        broken("{\"leaseToken\":\"x\",\"result\":{\"s\":\"", surrogate, "\"}}")),
+                new RawCase("fail", "POST", jobs + "/{running}/fail", W,
+                        broken("{\"leaseToken\":\"x\",\"error\":{\"message\":\"", truncated, "\"}}")),
+                new RawCase("completions", "POST", "/api/v1/completions", W,
+                        broken("{\"items\":[{\"id\":\"{running}\",\"leaseToken\":\"", overlong, "\"}]}")),
+                new RawCase("progress", "POST", jobs + "/{running}/progress", W,
+                        broken("{\"leaseToken\":\"x\",\"message\":\"", continuation, "\"}")),
+                new RawCase("logs", "POST", jobs + "/{running}/logs", W,
+                        broken("{\"leaseToken\":\"x\",\"entries\":[{\"seq\":1,\"message\":\"", surrogate, "\"}]}")),
+                new RawCase("queue", "PUT", "/api/v1/queues/default", A, broken("{\"paused\":true", overlong, "}")),
+                new RawCase("schedule", "PUT", "/api/v1/schedules/s1", A,
+                        broken("{\"cron\":\"0 0 * * * *\",\"job\":{\"type\":\"", truncated, "\"}}")));
+    }
+
     static TestCluster cluster;
     static Api api;
     static Map<String, String> fixtures;
@@ -235,7 +333,29 @@ class BadInputTest {
         List<String> before = snapshot();
         Api.Resp r = api.send(c.method(), fill(c.path()), c.token(), c.body() == null ? null : fill(c.body()),
                 c.contentType());
+        assertRefused(c, r, before);
+    }
 
+    /** Before, such bytes were decoded leniently and stored as U+FFFD, as if the client had sent it. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("rawCases")
+    void aBodyThatIsNotUtf8IsRefusedAndChangesNothing(RawCase raw) throws Exception {
+        List<String> before = snapshot();
+        String text = new String(raw.body(), StandardCharsets.ISO_8859_1);
+        byte[] body = fill(text).getBytes(StandardCharsets.ISO_8859_1);
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + cluster.coordinator(0).port()
+                        + fill(raw.path())))
+                .header("Authorization", "Bearer " + raw.token())
+                .header("Content-Type", JSON)
+                .method(raw.method(), HttpRequest.BodyPublishers.ofByteArray(body))
+                .build();
+        HttpResponse<String> sent = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(request, HttpResponse.BodyHandlers.ofString());
+        Api.Resp r = new Api.Resp(sent.statusCode(), Json.mapper().readTree(sent.body()), sent.headers(), sent.body());
+        assertRefused(new Case(raw.name(), raw.method(), raw.path(), raw.token(), null, JSON, 400, "invalid_request",
+                "body"), r, before);
+    }
+
+    private static void assertRefused(Case c, Api.Resp r, List<String> before) {
         assertThat(r.status()).as(brief(r)).isEqualTo(c.status());
         assertThat(r.contentType()).as(brief(r)).startsWith("application/problem+json");
         JsonNode body = r.body();
