@@ -12,6 +12,7 @@ public enum ErrorCode {
     INVALID_TRANSITION(409, "invalid_transition", "Invalid transition"),
     PAYLOAD_TOO_LARGE(413, "payload_too_large", "Payload too large"),
     UNSUPPORTED_MEDIA_TYPE(415, "unsupported_media_type", "Unsupported media type"),
+    NOT_ACCEPTABLE(406, "not_acceptable", "Not acceptable"),
     INTERNAL(500, "internal", "Internal error"),
     UNAVAILABLE(503, "unavailable", "Unavailable");
 
@@ -37,7 +38,11 @@ public enum ErrorCode {
         return title;
     }
 
-    /** The code Baton reports for a status some framework layer chose. */
+    /**
+     * The code Baton reports for a status some framework layer chose. A status without a code of
+     * its own falls back to 400 or 500, and the answer then carries that status: a problem's
+     * {@code status} is always the HTTP status.
+     */
     public static ErrorCode forStatus(int status) {
         for (ErrorCode c : values()) {
             if (c.status == status && c != VERSION_CONFLICT && c != LEASE_LOST) {

@@ -10,6 +10,7 @@ import io.micronaut.http.MutableHttpResponse;
 import io.micronaut.http.annotation.Produces;
 import io.micronaut.http.exceptions.ContentLengthExceededException;
 import io.micronaut.http.server.exceptions.ExceptionHandler;
+import io.micronaut.http.server.exceptions.NotAcceptableException;
 import io.micronaut.http.server.exceptions.response.ErrorContext;
 import io.micronaut.http.server.exceptions.response.ErrorResponseProcessor;
 import jakarta.inject.Singleton;
@@ -35,7 +36,8 @@ public final class ProblemResponses {
         public MutableHttpResponse<String> processResponse(ErrorContext context, MutableHttpResponse<?> response) {
             int status = response.getStatus().getCode();
             ErrorCode code = ErrorCode.forStatus(status);
-            if (context.getRootCause().orElse(null) instanceof ContentLengthExceededException) {
+            Throwable cause = context.getRootCause().orElse(null);
+            if (cause instanceof ContentLengthExceededException) {
                 code = ErrorCode.PAYLOAD_TOO_LARGE;
             }
             String detail = switch (code) {
@@ -43,11 +45,16 @@ public final class ProblemResponses {
                 case METHOD_NOT_ALLOWED -> context.getRequest().getMethod() + " is not allowed on " + context.getRequest().getPath();
                 case PAYLOAD_TOO_LARGE -> "the request body is over the size limit";
                 case UNSUPPORTED_MEDIA_TYPE -> "send application/json";
+                case NOT_ACCEPTABLE -> cause instanceof NotAcceptableException n
+                        ? "cannot answer in " + String.join(", ", n.getAcceptedTypes()) + "; this route answers "
+                                + String.join(", ", n.getProduceableContentTypes())
+                                + " (application/problem+json or */* in Accept takes any of them)"
+                        : "cannot answer in any type the Accept header lists";
                 case INTERNAL -> "unexpected error; it has been logged";
                 default -> context.getErrors().isEmpty() ? code.title() : sanitize(context.getErrors().get(0).getMessage());
             };
-            MutableHttpResponse<String> problem = Problems.of(code, detail);
-            return problem.status(response.getStatus());
+            // The status is the code's: the framework's own wherever Baton has a code for it.
+            return Problems.of(code, detail);
         }
 
         private static String sanitize(String message) {

@@ -2,9 +2,14 @@ package dev.baton.coordinator.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.baton.coordinator.error.ErrorCode;
 import dev.baton.coordinator.testing.TestCluster;
 import io.micronaut.web.router.Router;
 import io.micronaut.web.router.UriRouteInfo;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -45,5 +50,24 @@ class OpenApiDocumentTest {
                 .forEach(r -> served.add(r.getHttpMethodName() + " " + r.getUriMatchTemplate().toString()));
         served.add("GET /prometheus"); // Micronaut's management endpoint, not a controller route
         assertThat(documented).isEqualTo(served);
+    }
+
+    /** Every code the coordinator can answer is in the document's Problem schema and in docs/protocol.md. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void everyErrorCodeIsDocumented() throws IOException {
+        Map<String, Object> doc = new Yaml().load(cluster.api().get("/openapi.yaml", null).raw());
+        Map<String, Object> problem = (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>)
+                doc.get("components")).get("schemas")).get("Problem");
+        Map<String, Object> code = (Map<String, Object>) ((Map<String, Object>) problem.get("properties")).get("code");
+        Set<String> codes = new TreeSet<>();
+        for (ErrorCode c : ErrorCode.values()) {
+            codes.add(c.code());
+        }
+        assertThat(new TreeSet<>((List<String>) code.get("enum"))).isEqualTo(codes);
+        String protocol = Files.readString(Path.of("../docs/protocol.md"));
+        for (ErrorCode c : ErrorCode.values()) {
+            assertThat(protocol).as("docs/protocol.md names " + c.code()).contains("`" + c.code() + "`");
+        }
     }
 }
