@@ -559,9 +559,16 @@ public final class JobRepository {
         }
     }
 
+    /**
+     * A page of one job's events after the event {@code afterId}, in id order. Ordered and paged by
+     * the same key: a job's event ids rise in commit order (each is drawn under the job's row lock),
+     * so a later page never skips an event that committed after an earlier page was read.
+     * Ordering by {@code at} did: a claim that waited on a queue lock was stamped before events
+     * that committed while it waited.
+     */
     public List<Event> events(Connection c, long jobId, long afterId, int limit) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("""
-                select * from job_events where job_id = ? and id > ? order by at, id limit ?""")) {
+                select * from job_events where job_id = ? and id > ? order by id limit ?""")) {
             ps.setLong(1, jobId);
             ps.setLong(2, afterId);
             ps.setInt(3, limit);
