@@ -22,6 +22,21 @@ class JobStatusTest {
     }
 
     @Test
+    void eachMoveStartsWhereTheDiagramSays() {
+        assertEquals(Set.of(JobStatus.QUEUED), JobStatus.Move.CLAIM.from());
+        assertEquals(Set.of(JobStatus.RUNNING), JobStatus.Move.COMPLETE.from());
+        assertEquals(Set.of(JobStatus.RUNNING), JobStatus.Move.RETRY_LATER.from());
+        assertEquals(Set.of(JobStatus.RUNNING), JobStatus.Move.GIVE_UP.from());
+        assertEquals(Set.of(JobStatus.QUEUED, JobStatus.RUNNING), JobStatus.Move.CANCEL.from());
+        assertEquals(Set.of(JobStatus.FAILED, JobStatus.CANCELLED), JobStatus.Move.RETRY.from());
+        for (JobStatus.Move m : JobStatus.Move.values()) {
+            for (JobStatus s : JobStatus.values()) {
+                assertEquals(m.from().contains(s), s.allows(m), m + " from " + s);
+            }
+        }
+    }
+
+    @Test
     void wireNamesRoundTripAndUnknownOnesAreRefused() {
         for (JobStatus s : JobStatus.values()) {
             assertEquals(s, JobStatus.fromWire(s.wire()));

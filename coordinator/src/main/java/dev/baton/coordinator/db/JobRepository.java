@@ -13,6 +13,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -449,12 +450,14 @@ public final class JobRepository {
     // One statement for both ways an attempt ends without its worker: the lease ran out, or the
     // attempt ran past the job's timeout. Guarded by the same conditions it selects on, so any
     // number of coordinators may run it at once; SKIP LOCKED keeps them off each other's rows and
-    // off rows a complete or fail is settling right now.
-    private static final String REQUEUE_EXPIRED_LEASES = """
+    // off rows a complete or fail is settling right now. %s narrows the rows: all but some ids
+    // (the batch), or one id (a row handled alone; see requeueExpiredLease).
+    private static final String REQUEUE_EXPIRED_TEMPLATE = """
             with expired as materialized (
                 select id, lease_expires_at <= now() as lease_expired from jobs
                 where status = 'running'
                   and (lease_expires_at <= now() or started_at + make_interval(secs => timeout_seconds) <= now())
+                  and %s
                 order by lease_expires_at
                 limit ?
                 for update skip locked
@@ -486,11 +489,44 @@ public final class JobRepository {
             select queue from done
             """;
 
-    /** Ends attempts whose lease expired or that timed out; returns the queues that got jobs back. */
-    public List<String> requeueExpiredLeases(Connection c, int limit) throws SQLException {
+    private static final String REQUEUE_EXPIRED_LEASES = REQUEUE_EXPIRED_TEMPLATE.formatted("id <> all(?::bigint[])");
+
+    private static final String REQUEUE_EXPIRED_LEASE = REQUEUE_EXPIRED_TEMPLATE.formatted("id = ?");
+
+    /**
+     * Ends up to {@code limit} attempts whose lease expired or that timed out, leaving out the
+     * {@code skipped} ids; returns the queue of each job it ended (one entry per job).
+     */
+    public List<String> requeueExpiredLeases(Connection c, int limit, Collection<Long> skipped) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(REQUEUE_EXPIRED_LEASES)) {
-            ps.setInt(1, limit);
+            ps.setArray(1, c.createArrayOf("bigint", skipped.toArray()));
+            ps.setInt(2, limit);
             return JobRows.list(ps, rs -> rs.getString(1));
+        }
+    }
+
+    /** As {@link #requeueExpiredLeases} for one job: its queue if it ended the job's attempt, else null. */
+    public String requeueExpiredLease(Connection c, long id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(REQUEUE_EXPIRED_LEASE)) {
+            ps.setLong(1, id);
+            ps.setInt(2, 1);
+            List<String> queues = JobRows.list(ps, rs -> rs.getString(1));
+            return queues.isEmpty() ? null : queues.get(0);
+        }
+    }
+
+    /** The ids {@link #requeueExpiredLeases} would pick, unlocked, for handling them one at a time. */
+    public List<Long> expiredLeaseIds(Connection c, int limit, Collection<Long> skipped) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                select id from jobs
+                where status = 'running'
+                  and (lease_expires_at <= now() or started_at + make_interval(secs => timeout_seconds) <= now())
+                  and id <> all(?::bigint[])
+                order by lease_expires_at
+                limit ?""")) {
+            ps.setArray(1, c.createArrayOf("bigint", skipped.toArray()));
+            ps.setInt(2, limit);
+            return JobRows.list(ps, rs -> rs.getLong(1));
         }
     }
 
@@ -559,9 +595,16 @@ public final class JobRepository {
         }
     }
 
+    /**
+     * A page of one job's events after the event {@code afterId}, in id order. Ordered and paged by
+     * the same key: a job's event ids rise in commit order (each is drawn under the job's row lock),
+     * so a later page never skips an event that committed after an earlier page was read.
+     * Ordering by {@code at} did: a claim that waited on a queue lock was stamped before events
+     * that committed while it waited.
+     */
     public List<Event> events(Connection c, long jobId, long afterId, int limit) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("""
-                select * from job_events where job_id = ? and id > ? order by at, id limit ?""")) {
+                select * from job_events where job_id = ? and id > ? order by id limit ?""")) {
             ps.setLong(1, jobId);
             ps.setLong(2, afterId);
             ps.setInt(3, limit);
@@ -591,11 +634,13 @@ public final class JobRepository {
     // Oldest first through jobs_finished_at, at most `limit` rows, skipping rows another
     // transaction holds (an admin retry, say), so a batch never waits and holds its locks for
     // milliseconds. Events, logs and schedule ticks go with their job (on delete cascade). The
-    // status is checked again on the locked row: a queued or running job is never deleted.
-    private static final String DELETE_FINISHED_BEFORE = """
+    // status is checked again on the locked row: a queued or running job is never deleted. %s
+    // narrows the rows: all but some ids (the batch), or one id (a row deleted alone).
+    private static final String DELETE_FINISHED_TEMPLATE = """
             with doomed as materialized (
                 select id from jobs
                 where status = ? and finished_at < coalesce(?::timestamptz, now()) - make_interval(secs => ?)
+                  and %s
                 order by finished_at
                 limit ?
                 for update skip locked
@@ -603,15 +648,57 @@ public final class JobRepository {
             delete from jobs j using doomed where j.id = doomed.id and j.status = ?
             """;
 
-    /** Deletes up to {@code limit} jobs that reached {@code status} more than {@code age} before {@code now} (null: now()). */
-    public int deleteFinishedBefore(Connection c, String status, Duration age, Instant now, int limit) throws SQLException {
+    private static final String DELETE_FINISHED_BEFORE = DELETE_FINISHED_TEMPLATE.formatted("id <> all(?::bigint[])");
+
+    private static final String DELETE_ONE_FINISHED_BEFORE = DELETE_FINISHED_TEMPLATE.formatted("id = ?");
+
+    /**
+     * Deletes up to {@code limit} jobs that reached {@code status} more than {@code age} before
+     * {@code now} (null: now()), leaving out the {@code skipped} ids; returns how many.
+     */
+    public int deleteFinishedBefore(Connection c, String status, Duration age, Instant now, int limit,
+                                    Collection<Long> skipped) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(DELETE_FINISHED_BEFORE)) {
-            ps.setString(1, status);
-            JobRows.setInstant(ps, 2, now);
-            ps.setDouble(3, age.toMillis() / 1000.0);
-            ps.setInt(4, limit);
-            ps.setString(5, status);
+            bindFinishedBefore(ps, status, age, now);
+            ps.setArray(4, c.createArrayOf("bigint", skipped.toArray()));
+            ps.setInt(5, limit);
+            ps.setString(6, status);
             return ps.executeUpdate();
         }
+    }
+
+    /** As {@link #deleteFinishedBefore} for one job: whether it deleted it. */
+    public boolean deleteOneFinishedBefore(Connection c, long id, String status, Duration age, Instant now)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(DELETE_ONE_FINISHED_BEFORE)) {
+            bindFinishedBefore(ps, status, age, now);
+            ps.setLong(4, id);
+            ps.setInt(5, 1);
+            ps.setString(6, status);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    /** The ids {@link #deleteFinishedBefore} would pick, unlocked, for deleting them one at a time. */
+    public List<Long> finishedBeforeIds(Connection c, String status, Duration age, Instant now, int limit,
+                                        Collection<Long> skipped) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                select id from jobs
+                where status = ? and finished_at < coalesce(?::timestamptz, now()) - make_interval(secs => ?)
+                  and id <> all(?::bigint[])
+                order by finished_at
+                limit ?""")) {
+            bindFinishedBefore(ps, status, age, now);
+            ps.setArray(4, c.createArrayOf("bigint", skipped.toArray()));
+            ps.setInt(5, limit);
+            return JobRows.list(ps, rs -> rs.getLong(1));
+        }
+    }
+
+    private static void bindFinishedBefore(PreparedStatement ps, String status, Duration age, Instant now)
+            throws SQLException {
+        ps.setString(1, status);
+        JobRows.setInstant(ps, 2, now);
+        ps.setDouble(3, age.toMillis() / 1000.0);
     }
 }

@@ -6,7 +6,9 @@ import dev.baton.coordinator.db.JobRepository;
 import dev.baton.coordinator.error.BatonException;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Requires;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PreDestroy;
+import java.sql.SQLException;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -19,7 +21,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Gives back jobs whose lease expired (or whose attempt timed out), every second on every
  * coordinator. The statement is guarded, so coordinators running it together do no harm, and no
- * single runner is needed: expiry is noticed within about a second however many are alive.
+ * single runner is needed: expiry is noticed within about a second however many are alive. A row
+ * the statement cannot handle is set aside by {@link BadRows}; the others are still handled.
  */
 @Context
 @Requires(beans = Settings.class) // only inside a coordinator, never in an application that merely has it on its classpath
@@ -30,9 +33,11 @@ public final class ExpiredLeaseReaper {
     private final JobRepository jobs;
     private final Wakeups wakeups;
     private final ScheduledExecutorService timer;
+    private final BadRows bad;
 
-    public ExpiredLeaseReaper(Db db, JobRepository jobs, Wakeups wakeups, Settings settings) {
+    public ExpiredLeaseReaper(Db db, JobRepository jobs, Wakeups wakeups, Settings settings, MeterRegistry registry) {
         this.db = db;
+        this.bad = new BadRows("lease-reaper", registry);
         this.jobs = jobs;
         this.wakeups = wakeups;
         this.timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("lease-reaper").factory());
@@ -42,14 +47,37 @@ public final class ExpiredLeaseReaper {
 
     /** One pass; returns how many attempts it ended. Tests call it directly. */
     public int step() {
-        int total = 0;
         Set<String> queues = new HashSet<>();
-        List<String> batch;
-        do {
-            batch = db.run(c -> jobs.requeueExpiredLeases(c, BATCH));
-            queues.addAll(batch);
-            total += batch.size();
-        } while (batch.size() == BATCH);
+        int total = db.run(c -> {
+            BadRows.RowWork requeue = id -> {
+                String queue = jobs.requeueExpiredLease(c, id);
+                if (queue == null) {
+                    return false;
+                }
+                queues.add(queue);
+                return true;
+            };
+            int ended = bad.eachAlone(bad.ids(), requeue);
+            boolean more;
+            do {
+                try {
+                    List<String> batch = jobs.requeueExpiredLeases(c, BATCH, bad.ids());
+                    queues.addAll(batch);
+                    ended += batch.size();
+                    more = batch.size() == BATCH;
+                } catch (SQLException e) {
+                    if (!BadRows.isRowError(e)) {
+                        throw e;
+                    }
+                    // A row refused the batch: this batch's rows one at a time instead.
+                    List<Long> ids = jobs.expiredLeaseIds(c, BATCH, bad.ids());
+                    int n = bad.eachAlone(ids, requeue);
+                    ended += n;
+                    more = ids.size() == BATCH && n > 0;
+                }
+            } while (more);
+            return ended;
+        });
         queues.forEach(wakeups::jobsAvailable);
         return total;
     }

@@ -5,9 +5,15 @@ import dev.baton.coordinator.Retention;
 import dev.baton.coordinator.Settings;
 import dev.baton.coordinator.db.Db;
 import dev.baton.coordinator.db.JobRepository;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.inject.Singleton;
+import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,21 +21,25 @@ import org.slf4j.LoggerFactory;
  * Deletes finished jobs (succeeded, failed, cancelled) older than BATON_RETENTION, with their
  * events, logs and schedule ticks. JobRunr runs {@link #step} every five minutes on one
  * coordinator. Each batch of {@value #BATCH} is its own short transaction, so pruning a large
- * backlog never holds locks for long and never blocks claims.
+ * backlog never holds locks for long and never blocks claims. A row that cannot be deleted is set
+ * aside by {@link BadRows}; the others are still deleted.
  */
 @Singleton
 public final class FinishedJobPruner {
     static final int BATCH = 1000;
-    private static final List<JobStatus> FINISHED = List.of(JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED);
+    private static final List<JobStatus> FINISHED = Arrays.stream(JobStatus.values()).filter(JobStatus::isFinished).toList();
     private static final Logger LOG = LoggerFactory.getLogger(FinishedJobPruner.class);
     private final Db db;
     private final JobRepository jobs;
     private final Retention retention;
+    // One per status: a bad row is tried alone again with its own status's statement.
+    private final Map<JobStatus, BadRows> badRows = new EnumMap<>(JobStatus.class);
 
-    public FinishedJobPruner(Db db, JobRepository jobs, Settings settings) {
+    public FinishedJobPruner(Db db, JobRepository jobs, Settings settings, MeterRegistry registry) {
         this.db = db;
         this.jobs = jobs;
         this.retention = settings.retention();
+        FINISHED.forEach(s -> badRows.put(s, new BadRows("finished-job-pruner", registry)));
     }
 
     /** One pass with the configured retention, by the database clock. */
@@ -45,11 +55,30 @@ public final class FinishedJobPruner {
     public int prune(Retention retention, Instant now) {
         int total = 0;
         for (JobStatus status : FINISHED) {
-            int n;
-            do {
-                n = db.run(c -> jobs.deleteFinishedBefore(c, status.wire(), retention.of(status), now, BATCH));
-                total += n;
-            } while (n == BATCH);
+            BadRows bad = badRows.get(status);
+            Duration age = retention.of(status);
+            total += db.run(c -> {
+                BadRows.RowWork deleteOne = id -> jobs.deleteOneFinishedBefore(c, id, status.wire(), age, now);
+                int deleted = bad.eachAlone(bad.ids(), deleteOne);
+                boolean more;
+                do {
+                    try {
+                        int n = jobs.deleteFinishedBefore(c, status.wire(), age, now, BATCH, bad.ids());
+                        deleted += n;
+                        more = n == BATCH;
+                    } catch (SQLException e) {
+                        if (!BadRows.isRowError(e)) {
+                            throw e;
+                        }
+                        // A row refused the batch: this batch's rows one at a time instead.
+                        List<Long> ids = jobs.finishedBeforeIds(c, status.wire(), age, now, BATCH, bad.ids());
+                        int n = bad.eachAlone(ids, deleteOne);
+                        deleted += n;
+                        more = ids.size() == BATCH && n > 0;
+                    }
+                } while (more);
+                return deleted;
+            });
         }
         return total;
     }

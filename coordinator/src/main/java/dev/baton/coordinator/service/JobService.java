@@ -24,11 +24,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Producer and admin operations on jobs. Admin changes run under the job's row lock. */
 @Singleton
 public final class JobService {
     private static final Set<String> BULK_ACTIONS = Set.of("cancel", "retry", "update");
+    private static final Logger LOG = LoggerFactory.getLogger(JobService.class);
+    /** The schema's bound on max_attempts: a job never has more attempts than this. */
+    static final int MAX_ATTEMPTS = 1000;
     private final Db db;
     private final JobRepository jobs;
     private final JobQueries queries;
@@ -135,7 +140,7 @@ public final class JobService {
         checks.throwIfAny();
         return db.tx(c -> {
             Job current = lockedForChange(c, jobId, id, r.expectedVersion());
-            if (current.status().isFinished()) {
+            if (!current.status().allows(JobStatus.Move.CANCEL)) {
                 throw BatonException.conflict(ErrorCode.INVALID_TRANSITION,
                         "a " + current.status().wire() + " job cannot be cancelled", current);
             }
@@ -151,14 +156,18 @@ public final class JobService {
     public Job retry(String id, Requests.Retry r) {
         long jobId = Ids.job(id);
         Checks checks = new Checks();
-        checks.range("maxAttempts", r.maxAttempts(), 1, 1000);
+        checks.range("maxAttempts", r.maxAttempts(), 1, MAX_ATTEMPTS);
         checks.time("runAt", r.runAt());
         checks.throwIfAny();
         Job retried = db.tx(c -> {
             Job current = lockedForChange(c, jobId, id, r.expectedVersion());
-            if (current.status() != JobStatus.FAILED && current.status() != JobStatus.CANCELLED) {
+            if (!current.status().allows(JobStatus.Move.RETRY)) {
                 throw BatonException.conflict(ErrorCode.INVALID_TRANSITION,
                         "only failed or cancelled jobs can be retried; this one is " + current.status().wire(), current);
+            }
+            if (current.attempt() >= MAX_ATTEMPTS) {
+                throw BatonException.conflict(ErrorCode.INVALID_TRANSITION, "this job has made " + current.attempt()
+                        + " attempts, the most a job may have: no further attempt can be granted", current);
             }
             Job queued;
             try {
@@ -183,7 +192,7 @@ public final class JobService {
         Checks checks = new Checks();
         checks.required("expectedVersion", r.expectedVersion());
         checks.range("priority", r.priority(), -1_000_000, 1_000_000);
-        checks.range("maxAttempts", r.maxAttempts(), 1, 1000);
+        checks.range("maxAttempts", r.maxAttempts(), 1, MAX_ATTEMPTS);
         checks.labels("labels", r.labels());
         checks.time("runAt", r.runAt());
         if (r.priority() == null && r.runAt() == null && r.payload() == null && r.maxAttempts() == null
@@ -205,6 +214,7 @@ public final class JobService {
         if (r.labels() != null) changed.add("labels");
         Job updated = db.tx(c -> {
             Job current = lockedForChange(c, jobId, id, r.expectedVersion());
+            // An edit is no transition: only a job still waiting (queued) may be changed.
             if (current.status() != JobStatus.QUEUED) {
                 throw BatonException.conflict(ErrorCode.INVALID_TRANSITION,
                         "only queued jobs can be edited; this one is " + current.status().wire(), current);
@@ -223,7 +233,11 @@ public final class JobService {
         return updated;
     }
 
-    /** Each operation in its own transaction; one refusal never rolls back another. */
+    /**
+     * Each operation in its own transaction; one refusal never rolls back another. Earlier
+     * operations may have committed, so no later one may turn the answer into a 500: an
+     * unexpected failure is logged and reported as that operation's {@code internal}.
+     */
     public BulkResult bulk(Requests.Bulk r) {
         if (r.operations() == null) {
             throw BatonException.invalid("operations", "is required");
@@ -271,6 +285,10 @@ public final class JobService {
                     throw e;
                 }
                 failed.add(new BulkFailed(op.id(), e.code().code(), e.getMessage(), e.job()));
+            } catch (RuntimeException e) {
+                LOG.error("bulk {} of job {} failed", op.action(), Ids.abbreviate(op.id()), e);
+                failed.add(new BulkFailed(op.id(), ErrorCode.INTERNAL.code(), "the operation failed unexpectedly; "
+                        + "it was logged", null));
             }
         }
         return new BulkResult(succeeded, failed);
