@@ -33,25 +33,58 @@ final class BadRows {
                 .register(registry);
     }
 
+    /** The duty's batch statement, leaving out {@code skipped}; returns how many rows it handled. */
+    @FunctionalInterface
+    interface Batch {
+        int run(List<Long> skipped) throws SQLException;
+    }
+
+    /** The ids the batch statement would take, leaving out {@code skipped}. */
+    @FunctionalInterface
+    interface Pick {
+        List<Long> ids(List<Long> skipped) throws SQLException;
+    }
+
     /** One row handled alone; true if it changed the row. */
     @FunctionalInterface
     interface RowWork {
         boolean handle(long id) throws SQLException;
     }
 
-    /** The rows to leave out of batch statements. */
-    List<Long> ids() {
-        return List.copyOf(ids);
+    /**
+     * One pass of the duty on an autocommit connection: the rows set aside earlier, each alone,
+     * then {@code batch} until it handles fewer than {@code size} rows. When a row refuses a
+     * batch, the rows it would have taken ({@code pick}) are handled alone instead. Returns how
+     * many rows changed.
+     */
+    int pass(int size, Batch batch, Pick pick, RowWork alone) throws SQLException {
+        int changed = eachAlone(List.copyOf(ids), alone);
+        boolean more;
+        do {
+            try {
+                int n = batch.run(List.copyOf(ids));
+                changed += n;
+                more = n == size;
+            } catch (SQLException e) {
+                if (!isRowError(e)) {
+                    throw e;
+                }
+                List<Long> picked = pick.ids(List.copyOf(ids));
+                int n = eachAlone(picked, alone);
+                changed += n;
+                more = picked.size() == size && n > 0;
+            }
+        } while (more);
+        return changed;
     }
 
     /** Whether PostgreSQL refused the statement for the data it met, rather than a lost connection or a bug. */
-    static boolean isRowError(SQLException e) {
+    private static boolean isRowError(SQLException e) {
         String state = e.getSQLState();
         return state != null && (state.startsWith("22") || state.startsWith("23"));
     }
 
-    /** Handles each row alone; a row that fails alone is reported and skipped. Returns how many changed. */
-    int eachAlone(Collection<Long> rowIds, RowWork work) throws SQLException {
+    private int eachAlone(Collection<Long> rowIds, RowWork work) throws SQLException {
         int changed = 0;
         for (long id : rowIds) {
             try {

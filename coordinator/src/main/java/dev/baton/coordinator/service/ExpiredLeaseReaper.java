@@ -8,7 +8,6 @@ import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Requires;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PreDestroy;
-import java.sql.SQLException;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -57,26 +56,11 @@ public final class ExpiredLeaseReaper {
                 queues.add(queue);
                 return true;
             };
-            int ended = bad.eachAlone(bad.ids(), requeue);
-            boolean more;
-            do {
-                try {
-                    List<String> batch = jobs.requeueExpiredLeases(c, BATCH, bad.ids());
-                    queues.addAll(batch);
-                    ended += batch.size();
-                    more = batch.size() == BATCH;
-                } catch (SQLException e) {
-                    if (!BadRows.isRowError(e)) {
-                        throw e;
-                    }
-                    // A row refused the batch: this batch's rows one at a time instead.
-                    List<Long> ids = jobs.expiredLeaseIds(c, BATCH, bad.ids());
-                    int n = bad.eachAlone(ids, requeue);
-                    ended += n;
-                    more = ids.size() == BATCH && n > 0;
-                }
-            } while (more);
-            return ended;
+            return bad.pass(BATCH, skipped -> {
+                List<String> batch = jobs.requeueExpiredLeases(c, BATCH, skipped);
+                queues.addAll(batch);
+                return batch.size();
+            }, skipped -> jobs.expiredLeaseIds(c, BATCH, skipped), requeue);
         });
         queues.forEach(wakeups::jobsAvailable);
         return total;

@@ -7,7 +7,6 @@ import dev.baton.coordinator.db.Db;
 import dev.baton.coordinator.db.JobRepository;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.inject.Singleton;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
@@ -57,28 +56,10 @@ public final class FinishedJobPruner {
         for (JobStatus status : FINISHED) {
             BadRows bad = badRows.get(status);
             Duration age = retention.of(status);
-            total += db.run(c -> {
-                BadRows.RowWork deleteOne = id -> jobs.deleteOneFinishedBefore(c, id, status.wire(), age, now);
-                int deleted = bad.eachAlone(bad.ids(), deleteOne);
-                boolean more;
-                do {
-                    try {
-                        int n = jobs.deleteFinishedBefore(c, status.wire(), age, now, BATCH, bad.ids());
-                        deleted += n;
-                        more = n == BATCH;
-                    } catch (SQLException e) {
-                        if (!BadRows.isRowError(e)) {
-                            throw e;
-                        }
-                        // A row refused the batch: this batch's rows one at a time instead.
-                        List<Long> ids = jobs.finishedBeforeIds(c, status.wire(), age, now, BATCH, bad.ids());
-                        int n = bad.eachAlone(ids, deleteOne);
-                        deleted += n;
-                        more = ids.size() == BATCH && n > 0;
-                    }
-                } while (more);
-                return deleted;
-            });
+            total += db.run(c -> bad.pass(BATCH,
+                    skipped -> jobs.deleteFinishedBefore(c, status.wire(), age, now, BATCH, skipped),
+                    skipped -> jobs.finishedBeforeIds(c, status.wire(), age, now, BATCH, skipped),
+                    id -> jobs.deleteOneFinishedBefore(c, id, status.wire(), age, now)));
         }
         return total;
     }
