@@ -106,10 +106,8 @@ public final class LeaseService {
                 if (wanted <= 0) {
                     break;
                 }
-                claimed.addAll(db.tx(c -> {
-                    int room = limits.lockAndCountRoom(c, queue, wanted);
-                    return room <= 0 ? List.<Job>of() : jobs.claimFromQueue(c, workerId, queue, types, room, leaseMs);
-                }));
+                claimed.addAll(db.tx(c -> limits.claimWithinLimits(c, queue, wanted,
+                        room -> jobs.claimFromQueue(c, workerId, queue, types, room, leaseMs))));
             }
         }
         return claimed;
