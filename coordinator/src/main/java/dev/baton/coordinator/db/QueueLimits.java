@@ -106,8 +106,9 @@ public final class QueueLimits {
     private final AtomicReference<Snapshot> snapshot = new AtomicReference<>();
 
     /**
-     * Of {@code queues}, those a claim must take one by one under their row lock. The set of
-     * limited queues is read at most once a second: the claim statement for unlimited queues
+     * Of {@code queues}, those a claim must take one by one under their row lock, in name order:
+     * a claim locks them in that order, so two claims naming the same queues never deadlock. The
+     * set of limited queues is read at most once a second: the claim statement for unlimited queues
      * excludes limited ones by itself, so a stale set can only delay a newly limited queue's claims
      * by up to a second, never break its limit.
      */
@@ -124,7 +125,7 @@ public final class QueueLimits {
             snapshot.set(s);
         }
         Set<String> names = s.names();
-        return queues.stream().filter(names::contains).toList();
+        return queues.stream().filter(names::contains).sorted().toList();
     }
 
     private static long running(Connection c, String queue) throws SQLException {

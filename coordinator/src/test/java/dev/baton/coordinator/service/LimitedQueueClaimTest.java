@@ -2,6 +2,7 @@ package dev.baton.coordinator.service;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.coordinator.testing.Api;
 import dev.baton.coordinator.testing.Jobs;
 import dev.baton.coordinator.testing.TestCluster;
@@ -22,8 +23,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Claims of limited queues wait for the queue's row lock. A claim that waited is stamped
- * (start, lease, event, rate) with a time after the wait, so the rate still holds.
+ * Claims of limited queues wait for the queue's row lock. A claim cut off during that wait
+ * claims nothing, not even from the unlimited queues it also named; a claim that waited is
+ * stamped (start, lease, event, rate) with a time after the wait, so the rate still holds.
  */
 class LimitedQueueClaimTest {
     static TestCluster cluster;
@@ -31,7 +33,8 @@ class LimitedQueueClaimTest {
     @BeforeAll
     static void start() {
         cluster = TestCluster.start(LimitedQueueClaimTest.class, 1);
-        // Before any claim, so the coordinator's first look at the limited queues sees it.
+        // Before any claim, so the coordinator's first look at the limited queues sees both.
+        assertThat(cluster.api().put("/api/v1/queues/lq-capped", Api.ADMIN, Map.of("maxRunning", 10)).status()).isEqualTo(200);
         assertThat(cluster.api().put("/api/v1/queues/lq-paced", Api.ADMIN, Map.of("ratePerSecond", 1.0)).status()).isEqualTo(200);
     }
 
@@ -43,6 +46,50 @@ class LimitedQueueClaimTest {
     private static CompletableFuture<Api.Resp> claimAsync(List<String> queues, int limit) {
         return CompletableFuture.supplyAsync(() -> cluster.api().post("/api/v1/claims", Api.WORKER,
                 Map.of("workerId", "lq-worker", "queues", queues, "limit", limit, "leaseMs", 60_000)));
+    }
+
+    @Test
+    void aClaimCutOffWhileWaitingForALimitedQueueClaimsNothing() throws Exception {
+        String free = Jobs.enqueue(cluster.api(), "lq-free", Map.of()).path("id").asText();
+        String capped = Jobs.enqueue(cluster.api(), "lq-capped", Map.of()).path("id").asText();
+        Api.Resp answer;
+        try (Connection holder = cluster.sql()) {
+            holder.setAutoCommit(false);
+            lockQueueRow(holder, "lq-capped");
+            CompletableFuture<Api.Resp> claim = claimAsync(List.of("lq-free", "lq-capped"), 5);
+            int pid = claimsWaitingForAQueueLock(1).get(0);
+            // The database drops the claim's connection while the claim has already taken the
+            // unlimited queue's job and waits for the limited queue's row.
+            try (Connection admin = cluster.sql(); PreparedStatement ps = admin.prepareStatement("select pg_terminate_backend(?)")) {
+                ps.setInt(1, pid);
+                ps.execute();
+            }
+            answer = claim.get(60, TimeUnit.SECONDS);
+            holder.rollback();
+        }
+        List<String> answered = new ArrayList<>();
+        if (answer.status() == 200) {
+            answer.body().path("jobs").forEach(j -> answered.add(j.path("id").asText()));
+        }
+        List<String> running = new ArrayList<>();
+        for (String id : List.of(free, capped)) {
+            JsonNode job = Jobs.get(cluster.api(), id);
+            if (job.path("status").asText().equals("running")) {
+                running.add(id);
+            } else {
+                assertThat(job.path("attempt").asInt()).as("job %s lost no attempt", id).isZero();
+            }
+        }
+        assertThat(running).as("every job left running was handed to the worker").containsExactlyInAnyOrderElementsOf(answered);
+        assertThat(answer.status()).as(answer.toString()).isIn(200, 503);
+
+        Api.Resp again = cluster.api().post("/api/v1/claims", Api.WORKER,
+                Map.of("workerId", "lq-worker", "queues", List.of("lq-free", "lq-capped"), "limit", 5));
+        assertThat(again.status()).isEqualTo(200);
+        List<String> ids = new ArrayList<>(answered);
+        again.body().path("jobs").forEach(j -> ids.add(j.path("id").asText()));
+        assertThat(ids).containsExactlyInAnyOrder(free, capped);
+        assertThat(cluster.queryLong("select max(attempt) from jobs where queue in ('lq-free', 'lq-capped')")).isEqualTo(1);
     }
 
     @Test
