@@ -173,6 +173,10 @@ public final class JobRepository {
 
     // The picked CTE is MATERIALIZED so that LIMIT and SKIP LOCKED are applied once; inlined, the
     // planner may evaluate it more than once and claim more than n rows. %s is the pick.
+    // The claim's time is statement_timestamp(), not now(): inside a claim's transaction now() is
+    // when the transaction began, before it waited for a limited queue's row lock, and would
+    // stamp the start, the lease and the event that long ago (a lease short by the wait). Started
+    // at, lease, updated at and the claimed event all carry this one time.
     private static final String CLAIM_TEMPLATE = """
             with picked as materialized (
                 %s
@@ -180,19 +184,20 @@ public final class JobRepository {
                 update jobs j
                 set status = 'running', attempt = j.attempt + 1, version = j.version + 1,
                     lease_token = gen_random_uuid()::text,
-                    lease_expires_at = now() + make_interval(secs => ?::double precision / 1000),
-                    lease_ms = ?, worker_id = ?, started_at = now(), updated_at = now(), progress = null
+                    lease_expires_at = statement_timestamp() + make_interval(secs => ?::double precision / 1000),
+                    lease_ms = ?, worker_id = ?, started_at = statement_timestamp(),
+                    updated_at = statement_timestamp(), progress = null
                 from picked
                 where j.id = picked.id
                 returning j.*
             ), event as (
-                insert into job_events (job_id, type, from_status, to_status, attempt, worker_id)
-                select id, 'claimed', 'queued', 'running', attempt, worker_id from claimed
+                insert into job_events (job_id, at, type, from_status, to_status, attempt, worker_id)
+                select id, started_at, 'claimed', 'queued', 'running', attempt, worker_id from claimed
             )
             select * from claimed order by priority desc, run_at, id
             """;
 
-    // Queues with a pause, a cap or a rate are left to claimLimitedQueue, under the queue's row lock.
+    // Queues with a pause, a cap or a rate are left to claimFromQueue, under the queue's row lock.
     private static final String UNLIMITED = " and queue not in (select name from queues"
             + " where paused or max_running is not null or rate_per_second is not null)";
 
@@ -200,7 +205,7 @@ public final class JobRepository {
     // stops after `limit` rows. Parameters: queue, types, types, limit.
     private static final String PICK_ONE_QUEUE = """
             select id from jobs
-                where status = 'queued' and queue = ?%s and run_at <= now()
+                where status = 'queued' and queue = ?%s and run_at <= statement_timestamp()
                   and (?::text[] is null or type = any(?::text[]))
                 order by priority desc, run_at, id
                 limit ?
@@ -218,7 +223,7 @@ public final class JobRepository {
                     from unnest(?::text[]) as q(name)
                     cross join lateral (
                         select id, priority, run_at from jobs
-                        where status = 'queued' and queue = q.name and run_at <= now()
+                        where status = 'queued' and queue = q.name and run_at <= statement_timestamp()
                           and (?::text[] is null or type = any(?::text[]))
                         order by priority desc, run_at, id
                         limit ?

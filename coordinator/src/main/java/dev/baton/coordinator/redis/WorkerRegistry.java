@@ -4,14 +4,20 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.common.Json;
 import dev.baton.coordinator.Settings;
+import dev.baton.coordinator.db.Db;
 import jakarta.inject.Singleton;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.redisson.api.RMapCache;
 import org.redisson.client.codec.StringCodec;
 import org.slf4j.Logger;
@@ -25,6 +31,7 @@ import org.slf4j.LoggerFactory;
 public final class WorkerRegistry {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerRegistry.class);
     private final RedisHub hub;
+    private final Db db;
     private final String mapName;
     private final long ttlMs;
 
@@ -39,8 +46,15 @@ public final class WorkerRegistry {
     private final long refreshNanos;
     private volatile long lastPruned = System.nanoTime();
 
-    public WorkerRegistry(RedisHub hub, Settings settings) {
+    // lastSeenAt is database time, like every time Baton shows. The writes due are gathered here
+    // and written by one background writer that reads now() once for all of them: a claim or
+    // heartbeat (which may hold a pooled connection already) never waits for a second one.
+    private final ConcurrentHashMap<String, Set<String>> due = new ConcurrentHashMap<>();
+    private final AtomicBoolean writing = new AtomicBoolean();
+
+    public WorkerRegistry(RedisHub hub, Db db, Settings settings) {
         this.hub = hub;
+        this.db = db;
         this.mapName = settings.redisPrefix() + ":workers";
         this.ttlMs = settings.workerTtlMs();
         this.refreshNanos = TimeUnit.MILLISECONDS.toNanos(Math.min(1000, ttlMs / 10));
@@ -58,12 +72,57 @@ public final class WorkerRegistry {
             lastPruned = now;
             lastWritten.values().removeIf(t -> now - t > refreshNanos);
         }
+        if (hub.client().isEmpty()) {
+            return;
+        }
+        due.merge(workerId, new TreeSet<>(queues), (a, b) -> {
+            TreeSet<String> all = new TreeSet<>(a);
+            all.addAll(b);
+            return all;
+        });
+        startWriter();
+    }
+
+    private void startWriter() {
+        if (writing.compareAndSet(false, true)) {
+            Thread.ofVirtual().name("worker-registry").start(this::writeDue);
+        }
+    }
+
+    private void writeDue() {
+        try {
+            while (!due.isEmpty()) {
+                Instant dbNow = db.run(c -> {
+                    try (PreparedStatement ps = c.prepareStatement("select now()"); ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        return rs.getObject(1, OffsetDateTime.class).toInstant();
+                    }
+                });
+                for (String workerId : List.copyOf(due.keySet())) {
+                    Set<String> queues = due.remove(workerId);
+                    if (queues != null) {
+                        write(workerId, queues, dbNow);
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            due.clear();
+            LOG.debug("worker registry not updated: {}", e.getMessage());
+        } finally {
+            writing.set(false);
+        }
+        if (!due.isEmpty()) {
+            startWriter(); // a write that came due after the last look
+        }
+    }
+
+    private void write(String workerId, Set<String> queues, Instant lastSeenAt) {
         hub.client().ifPresent(client -> {
             RMapCache<String, String> map = client.getMapCache(mapName, StringCodec.INSTANCE);
             map.getAsync(workerId).thenCompose(previous -> {
                 TreeSet<String> all = new TreeSet<>(queues);
                 all.addAll(read(previous).queues());
-                String value = Json.write(Map.of("queues", all, "lastSeenAt", Instant.now().toString()));
+                String value = Json.write(Map.of("queues", all, "lastSeenAt", lastSeenAt.toString()));
                 return map.fastPutAsync(workerId, value, ttlMs, TimeUnit.MILLISECONDS);
             }).exceptionally(e -> {
                 LOG.debug("worker registry not updated: {}", e.getMessage());

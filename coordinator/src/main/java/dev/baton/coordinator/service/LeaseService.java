@@ -95,24 +95,32 @@ public final class LeaseService {
     }
 
     /**
-     * One look for work: unlimited queues in one statement, then each paused-or-limited queue in
-     * its own transaction under its row lock, sized by {@link QueueLimits}.
+     * One look for work: unlimited queues in one statement, then each paused-or-limited queue
+     * under its row lock, sized by {@link QueueLimits}, all in one transaction: a claim that fails
+     * part way (the database lost while it waits for a queue's lock) claims nothing, rather than
+     * leaving the jobs of its earlier parts running for a worker that was answered 503. Queue rows
+     * are locked in name order, so claims naming the same queues cannot deadlock.
      */
     private List<Job> claimOnce(String workerId, List<String> queues, List<String> types, int limit, long leaseMs) {
-        List<Job> claimed = new ArrayList<>(db.run(c -> jobs.claimAvailable(c, workerId, queues, types, limit, leaseMs)));
-        if (claimed.size() < limit) {
-            for (String queue : limits.limited(db, queues)) {
+        List<String> limited = limits.limited(db, queues);
+        if (limited.isEmpty()) {
+            return db.run(c -> jobs.claimAvailable(c, workerId, queues, types, limit, leaseMs));
+        }
+        return db.tx(c -> {
+            List<Job> claimed = new ArrayList<>();
+            if (limited.size() < queues.size()) {
+                claimed.addAll(jobs.claimAvailable(c, workerId, queues, types, limit, leaseMs));
+            }
+            for (String queue : limited) {
                 int wanted = limit - claimed.size();
                 if (wanted <= 0) {
                     break;
                 }
-                claimed.addAll(db.tx(c -> {
-                    int room = limits.lockAndCountRoom(c, queue, wanted);
-                    return room <= 0 ? List.<Job>of() : jobs.claimFromQueue(c, workerId, queue, types, room, leaseMs);
-                }));
+                claimed.addAll(limits.claimWithinLimits(c, queue, wanted,
+                        room -> jobs.claimFromQueue(c, workerId, queue, types, room, leaseMs)));
             }
-        }
-        return claimed;
+            return claimed;
+        });
     }
 
     public HeartbeatAnswer heartbeat(String id, Requests.Heartbeat r) {

@@ -105,6 +105,8 @@ public final class QueueService {
         checks.range("maxRunning", r.maxRunning(), 0, 1_000_000);
         checks.range("ratePerSecond", r.ratePerSecond(), 0.001, 1_000_000.0);
         checks.throwIfAny();
+        // A changed rate starts with a full bucket: what was owed at the old rate (up to 1000 s
+        // at 0.001/s) would otherwise hold back the new one.
         db.run(c -> {
             try (PreparedStatement ps = c.prepareStatement("""
                     insert into queues (name, paused, max_running, rate_per_second)
@@ -113,6 +115,9 @@ public final class QueueService {
                     set paused = coalesce(?::boolean, queues.paused),
                         max_running = coalesce(?::integer, queues.max_running),
                         rate_per_second = coalesce(?::double precision, queues.rate_per_second),
+                        rate_paced_until = case
+                            when coalesce(?::double precision, queues.rate_per_second) = queues.rate_per_second
+                            then queues.rate_paced_until end,
                         updated_at = now()""")) {
                 ps.setString(1, name);
                 ps.setObject(2, r.paused());
@@ -121,6 +126,7 @@ public final class QueueService {
                 ps.setObject(5, r.paused());
                 ps.setObject(6, r.maxRunning());
                 ps.setObject(7, r.ratePerSecond());
+                ps.setObject(8, r.ratePerSecond());
                 return ps.executeUpdate();
             }
         });
