@@ -8,7 +8,8 @@ comment on column job_events.at is 'When the event was written (database clock a
 comment on column job_events.id is 'Order of a job''s events: taken under the job''s row lock, so per job it rises in commit order; the after= cursor of GET /jobs/{id}/events.';
 create index job_events_by_job_id on job_events (job_id, id);
 comment on index job_events_by_job_id is 'GET /jobs/{id}/events: a job''s events in id order, paged by id.';
-drop index job_events_by_job;
+-- job_events_by_job (job_id, at, id) stays: the progress-event throttle looks up a job's recent
+-- events by time.
 
 -- Schedules tick from Baton's own ticker (every coordinator, several times a second), no longer
 -- from one JobRunr recurring job per schedule: each tick's job is enqueued just ahead of its time,
