@@ -68,7 +68,11 @@ public final class Requests {
     public record QueueUpdate(Boolean paused, Integer maxRunning, Double ratePerSecond) {
     }
 
-    /** PUT /schedules/{name}: a cron with seconds, an IANA time zone (default UTC), and a POST /jobs body. */
-    public record PutSchedule(String cron, String timezone, Enqueue job) {
+    /**
+     * PUT /schedules/{name}: a cron with seconds, an IANA time zone (default UTC), what to do with
+     * ticks missed while no coordinator ran ({@code all}, the default, {@code latest} or {@code none}),
+     * and a POST /jobs body.
+     */
+    public record PutSchedule(String cron, String timezone, String catchUp, Enqueue job) {
     }
 }

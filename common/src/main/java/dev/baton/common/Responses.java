@@ -67,7 +67,7 @@ public final class Responses {
     }
 
     /** A schedule as stored; {@code nextRunAt} is its next tick after now. */
-    public record Schedule(String name, String cron, String timezone, JsonNode job, Instant createdAt,
+    public record Schedule(String name, String cron, String timezone, String catchUp, JsonNode job, Instant createdAt,
                            Instant updatedAt, Instant nextRunAt) {
     }
 

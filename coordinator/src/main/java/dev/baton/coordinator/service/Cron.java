@@ -7,11 +7,11 @@ import org.jobrunr.scheduling.cron.CronExpression;
 import org.jobrunr.scheduling.cron.InvalidCronExpressionException;
 
 /**
- * A schedule's timing: a cron with seconds, read in an IANA zone. It is parsed by JobRunr's own
- * parser, so Baton and JobRunr agree on every fire time. Fire times are whole seconds.
+ * A schedule's timing: a cron with seconds, read in an IANA zone, parsed by JobRunr's cron
+ * parser. Fire times are whole seconds.
  */
 public record Cron(CronExpression expression, ZoneId zone) {
-    /** JobRunr refuses recurring jobs that fire closer together than its smallest poll interval. */
+    /** The shortest gap between ticks a schedule may have: a schedule is for periodic work, not a loop. */
     static final Duration SHORTEST_GAP = Duration.ofSeconds(5);
 
     /** Parses a stored or requested cron; the message of the IllegalArgumentException says what is wrong. */
@@ -30,7 +30,7 @@ public record Cron(CronExpression expression, ZoneId zone) {
         return new Cron(parsed, zone);
     }
 
-    /** The expression with single spaces, as stored and as given to JobRunr. */
+    /** The expression with single spaces, as stored. */
     public String text() {
         return expression.getExpression();
     }

@@ -5,14 +5,14 @@ import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.jobrunr.jobs.RecurringJob;
-import org.jobrunr.jobs.context.JobContext;
 import org.jobrunr.scheduling.JobScheduler;
 import org.jobrunr.storage.StorageProvider;
 
 /**
- * Baton's recurring jobs in JobRunr, registered by code (the feature ignores {@code @Recurring}).
- * A schedule's recurring-job id is its name; maintenance ids start with '_', which no schedule
- * name can. Registering is idempotent: the same id replaces what was there.
+ * Baton's maintenance jobs in JobRunr, registered by code (the feature ignores {@code @Recurring}).
+ * Their ids start with '_'. Any other recurring job was a schedule registered by an older Baton
+ * (schedules now tick from {@link ScheduleTicker}), which {@link ScheduleReconciler} deletes.
+ * Registering is idempotent: the same id replaces what was there.
  */
 @Singleton
 public final class RecurringJobs {
@@ -28,11 +28,6 @@ public final class RecurringJobs {
     public RecurringJobs(JobScheduler scheduler, StorageProvider storage) {
         this.scheduler = scheduler;
         this.storage = storage;
-    }
-
-    void registerSchedule(String name, Cron cron) {
-        scheduler.<ScheduleTicker>scheduleRecurrently(name, cron.text(), cron.zone(),
-                ticker -> ticker.fire(name, JobContext.Null));
     }
 
     /**
@@ -62,9 +57,5 @@ public final class RecurringJobs {
             out.put(r.getId(), r);
         }
         return out;
-    }
-
-    static boolean isMaintenance(String id) {
-        return id.startsWith("_");
     }
 }

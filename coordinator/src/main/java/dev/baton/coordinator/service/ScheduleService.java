@@ -19,30 +19,26 @@ import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Schedules: validated here, stored in the schedules table (the source of truth), and registered
- * as JobRunr recurring jobs in the same transaction, so a refused registration stores nothing.
+ * Schedules: validated here and stored in the schedules table, from which every coordinator's
+ * {@link ScheduleTicker} enqueues their ticks. Deleting or replacing a schedule cancels, in the
+ * same transaction, the jobs its ticker enqueued ahead of their time that have not started.
  */
 @Singleton
 public final class ScheduleService {
-    /** What JobRunr accepts as a recurring-job id, minus a leading '_' (kept for maintenance jobs). */
+    /** Letters, digits, '.', '_' and '-', not starting with '_' (kept for JobRunr's maintenance jobs). */
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
     private static final ObjectMapper TEMPLATE_WRITER =
             Json.mapper().copy().setDefaultPropertyInclusion(JsonInclude.Include.NON_NULL);
-    private static final Logger LOG = LoggerFactory.getLogger(ScheduleService.class);
     private final Db db;
     private final ScheduleRepository schedules;
     private final JobFactory factory;
-    private final RecurringJobs recurringJobs;
 
-    public ScheduleService(Db db, ScheduleRepository schedules, JobFactory factory, RecurringJobs recurringJobs) {
+    public ScheduleService(Db db, ScheduleRepository schedules, JobFactory factory) {
         this.db = db;
         this.schedules = schedules;
         this.factory = factory;
-        this.recurringJobs = recurringJobs;
     }
 
     public record Put(Schedule schedule, boolean created) {
@@ -61,6 +57,10 @@ public final class ScheduleService {
         if (r.cron() != null && !r.cron().isEmpty() && r.cron().length() <= 200) {
             cron = cron(r.cron(), zone == null ? ZoneId.of("UTC") : zone, checks);
         }
+        CatchUp catchUp = r.catchUp() == null ? CatchUp.DEFAULT : CatchUp.parse(r.catchUp());
+        if (catchUp == null) {
+            checks.fail("catchUp", "must be all, latest or none");
+        }
         checks.required("job", r.job());
         List<FieldError> errors = new ArrayList<>(checks.errors());
         if (r.job() != null) {
@@ -72,8 +72,10 @@ public final class ScheduleService {
         String jobJson = writeTemplate(r.job());
         Cron timing = cron;
         return db.tx(c -> {
-            ScheduleRepository.Upserted u = schedules.upsert(c, name, timing.text(), timezone, jobJson);
-            recurringJobs.registerSchedule(name, timing);
+            if (Boolean.TRUE.equals(schedules.lockAndCompare(c, name, timing.text(), timezone, jobJson))) {
+                schedules.cancelTicksAhead(c, name, "schedule " + name + " was replaced");
+            }
+            ScheduleRepository.Upserted u = schedules.upsert(c, name, timing.text(), timezone, catchUp.wire(), jobJson);
             return new Put(toSchedule(u.row()), u.created());
         });
     }
@@ -91,17 +93,20 @@ public final class ScheduleService {
     }
 
     /**
-     * Deletes the row, which ends the schedule: a tick JobRunr still runs finds no row and enqueues
-     * nothing. Its recurring job is then removed; if that fails, the reconciler removes it.
+     * Deletes the row, which ends the schedule, and cancels the jobs it enqueued ahead that have
+     * not started; under its row lock, so no tick is being enqueued meanwhile. Jobs of ticks whose
+     * time had come stay.
      */
     public void delete(String name) {
-        if (!NAME.matcher(name).matches() || !db.tx(c -> schedules.delete(c, name))) {
+        boolean deleted = NAME.matcher(name).matches() && db.tx(c -> {
+            if (schedules.findForTick(c, name) == null) {
+                return false;
+            }
+            schedules.cancelTicksAhead(c, name, "schedule " + name + " was deleted");
+            return schedules.delete(c, name);
+        });
+        if (!deleted) {
             throw notFound(name);
-        }
-        try {
-            recurringJobs.delete(name);
-        } catch (RuntimeException e) {
-            LOG.warn("schedule {} deleted, but not yet from JobRunr (the reconciler will): {}", name, e.toString());
         }
     }
 
@@ -168,7 +173,7 @@ public final class ScheduleService {
             // a row PUT never wrote; shown without nextRunAt
         }
         try {
-            return new Schedule(row.name(), row.cron(), row.timezone(), Json.mapper().readTree(row.jobJson()),
+            return new Schedule(row.name(), row.cron(), row.timezone(), row.catchUp(), Json.mapper().readTree(row.jobJson()),
                     row.createdAt(), row.updatedAt(), nextRunAt);
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);

@@ -4,137 +4,173 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.baton.common.Job;
 import dev.baton.common.Json;
 import dev.baton.common.Requests;
+import dev.baton.coordinator.Settings;
 import dev.baton.coordinator.db.Db;
 import dev.baton.coordinator.db.ScheduleRepository;
 import dev.baton.coordinator.db.ScheduleRepository.Row;
-import jakarta.inject.Singleton;
+import dev.baton.coordinator.error.BatonException;
+import dev.baton.coordinator.error.ErrorCode;
+import io.micronaut.context.annotation.Context;
+import io.micronaut.context.annotation.Requires;
+import jakarta.annotation.PreDestroy;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.jobrunr.jobs.context.JobContext;
-import org.jobrunr.jobs.states.ScheduledState;
-import org.jobrunr.storage.JobNotFoundException;
-import org.jobrunr.storage.StorageProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns a schedule's due ticks into Baton jobs, each exactly once. JobRunr calls {@link #fire}
- * at the schedule's fire times; {@link ScheduleReconciler} calls {@link #sweep} every 30 s on every
- * coordinator for what JobRunr missed. Both end in {@link #enqueueDue}: under the schedule's row
- * lock it enqueues every due tick past {@code due_after}, records each in schedule_ticks (whose
- * primary key refuses a tick twice) in the same transaction as its job, and moves due_after on.
- *
- * <p>The catch-up policy ({@link #plan}): a tick found due at most {@link #CATCH_UP_WINDOW}
- * after its fire time is enqueued as itself. That covers JobRunr's poll delay and the hand-over
- * when the coordinator running JobRunr's recurring jobs stops. Ticks more overdue than that fell
- * while no coordinator was running: of those only the latest is enqueued, once (one catch-up run
- * under its own tick time), and the older ones are skipped.
+ * Turns schedules' ticks into Baton jobs, each exactly once, on every coordinator every
+ * {@link #INTERVAL}. A pass takes the schedules whose {@code next_tick_at} falls within
+ * {@link #LOOKAHEAD} (an index scan), and ticks each in its own transaction under its row lock
+ * (SKIP LOCKED: coordinators share the work instead of waiting on each other): it enqueues the
+ * due ticks with {@code runAt} = the tick time, so a job enqueued a moment early becomes claimable
+ * at its second, records each in schedule_ticks (whose primary key refuses a tick twice) in the
+ * same transaction, and moves {@code due_after} and {@code next_tick_at} on. Ticks found more
+ * than {@link #MISSED_AFTER} overdue were missed (no coordinator ran); the schedule's
+ * {@link CatchUp} decides them. A schedule that cannot tick (a row PUT never wrote, a template
+ * that no longer validates) is logged at WARN and set aside for {@link #RETRY_BROKEN}; the pass
+ * goes on with the others.
  */
-@Singleton
+@Context
+@Requires(beans = Settings.class) // only inside a coordinator, never in an application that merely has it on its classpath
 public final class ScheduleTicker {
-    static final Duration CATCH_UP_WINDOW = Duration.ofMinutes(1);
-    /** JobRunr hands a tick over up to one poll interval early; a hint further ahead is not trusted. */
-    private static final Duration LONGEST_EARLY_FIRE = Duration.ofMinutes(5);
-    private static final int MOST_TICKS_PER_PASS = 1000;
+    static final Duration INTERVAL = Duration.ofMillis(250);
+    /** How early a tick's job may be enqueued; kept under a second so that DELETE has little to cancel. */
+    static final Duration LOOKAHEAD = Duration.ofMillis(500);
+    static final Duration MISSED_AFTER = Duration.ofSeconds(10);
+    static final int MOST_MISSED_TICKS = 1000;
+    static final Duration RETRY_BROKEN = Duration.ofMinutes(1);
+    private static final int SCHEDULES_PER_PASS = 500;
     private static final Logger LOG = LoggerFactory.getLogger(ScheduleTicker.class);
     private final Db db;
     private final ScheduleRepository schedules;
     private final JobService jobs;
     private final JobFactory factory;
     private final Wakeups wakeups;
-    private final StorageProvider jobRunrStorage;
+    private final ScheduledExecutorService timer;
 
-    public ScheduleTicker(Db db, ScheduleRepository schedules, JobService jobs, JobFactory factory, Wakeups wakeups,
-                          StorageProvider jobRunrStorage) {
+    public ScheduleTicker(Db db, ScheduleRepository schedules, JobService jobs, JobFactory factory, Wakeups wakeups) {
         this.db = db;
         this.schedules = schedules;
         this.jobs = jobs;
         this.factory = factory;
         this.wakeups = wakeups;
-        this.jobRunrStorage = jobRunrStorage;
+        this.timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("schedule-ticker").factory());
+        timer.scheduleWithFixedDelay(this::sweepQuietly, INTERVAL.toMillis(), INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** JobRunr's recurring job for schedule {@code name}; JobRunr passes its own JobContext in place of Null. */
-    public void fire(String name, JobContext context) {
-        enqueueDue(name, scheduledAt(context));
-    }
-
-    /** Enqueues what is due on every schedule; returns how many jobs it enqueued. */
+    /** One pass; returns how many jobs it enqueued. Tests call it directly. */
     public int sweep() {
+        return sweep(null);
+    }
+
+    /** One pass as if the database clock read {@code at} (null: it does). */
+    public int sweep(Instant at) {
         int enqueued = 0;
-        for (Row row : db.run(schedules::list)) {
-            Cron cron = cronOf(row);
-            if (cron != null && !cron.next(row.dueAfter()).isAfter(row.now())) {
-                enqueued += enqueueDue(row.name(), null).size();
+        for (String name : db.run(c -> schedules.namesDueBy(c, at, LOOKAHEAD, SCHEDULES_PER_PASS))) {
+            try {
+                enqueued += tick(name, at, false).size();
+            } catch (BatonException e) {
+                if (e.code() == ErrorCode.UNAVAILABLE) {
+                    throw e;
+                }
+                setAside(name, e);
+            } catch (RuntimeException e) {
+                setAside(name, e);
             }
         }
         return enqueued;
     }
 
     /**
-     * Enqueues the due ticks of one schedule and returns the jobs created. {@code scheduledAt} is
-     * the fire time JobRunr is running, or null; JobRunr may run a tick up to a poll interval
-     * early, so that tick counts as due (its job waits for it: runAt is the tick time).
+     * Enqueues what is due on one schedule, as of {@code at} (null: the database clock), waiting
+     * for its row lock if another pass holds it; returns the jobs created. Tests call it directly.
      */
-    public List<Job> enqueueDue(String name, Instant scheduledAt) {
+    public List<Job> enqueueDue(String name, Instant at) {
+        return tick(name, at, true);
+    }
+
+    /** JobRunr jobs that an older Baton scheduled for its recurring jobs still call this once; the sweep does the work. */
+    public void fire(String name, JobContext context) {
+        enqueueDue(name, null);
+    }
+
+    private List<Job> tick(String name, Instant at, boolean wait) {
+        Instant[] dbNow = new Instant[1];
         List<Job> created = db.tx(c -> {
-            Row row = schedules.findForTick(c, name);
-            Cron cron = row == null ? null : cronOf(row);
-            if (cron == null) {
+            Row row = wait ? schedules.findForTick(c, name) : schedules.lockIfDue(c, name, at, LOOKAHEAD);
+            if (row == null) {
                 return List.<Job>of();
             }
-            Instant upTo = row.now();
-            if (scheduledAt != null && scheduledAt.isAfter(upTo) && cron.firesAt(scheduledAt)
-                    && !scheduledAt.isAfter(upTo.plus(LONGEST_EARLY_FIRE))) {
-                upTo = scheduledAt;
+            dbNow[0] = row.now();
+            Cron cron = Cron.parse(row.cron(), ZoneId.of(row.timezone()));
+            CatchUp catchUp = CatchUp.parse(row.catchUp());
+            TickPlan plan = TickPlan.of(cron, row.dueAfter(), at == null ? row.now() : at, LOOKAHEAD, MISSED_AFTER,
+                    catchUp == null ? CatchUp.DEFAULT : catchUp, MOST_MISSED_TICKS);
+            if (plan.skippedThrough() != null) {
+                LOG.warn("schedule {}: ticks after {} up to {} were missed while no coordinator ran and are skipped (catchUp {})",
+                        name, row.dueAfter(), plan.skippedThrough(), row.catchUp());
             }
-            List<Instant> ticks = plan(cron, row.dueAfter(), upTo, row.now());
-            if (ticks.isEmpty()) {
-                return List.<Job>of();
-            }
-            if (ticks.get(0).isBefore(row.now().minus(CATCH_UP_WINDOW))) {
-                LOG.info("schedule {}: ticks after {} were missed while no coordinator ran; catching up once with {}",
-                        name, row.dueAfter(), ticks.get(0));
-            }
-            Requests.Enqueue template = template(row);
             List<Job> out = new ArrayList<>();
-            for (Instant tick : ticks) {
-                if (!schedules.insertTickUnlessRecorded(c, name, tick)) {
-                    continue;
-                }
-                JobService.Enqueued e = jobs.insertOrFindDuplicate(c, factory.newJob(forTick(template, name, tick), "job."));
-                schedules.setTickJob(c, name, tick, Long.parseLong(e.job().id()));
-                if (e.created()) {
-                    out.add(e.job());
+            if (!plan.ticks().isEmpty()) {
+                Requests.Enqueue template = template(row);
+                for (Instant tick : plan.ticks()) {
+                    if (!schedules.insertTickUnlessRecorded(c, name, tick)) {
+                        continue;
+                    }
+                    JobService.Enqueued e = jobs.insertOrFindDuplicate(c, factory.newJob(forTick(template, name, tick), "job."));
+                    schedules.setTickJob(c, name, tick, Long.parseLong(e.job().id()));
+                    if (e.created()) {
+                        out.add(e.job());
+                    }
                 }
             }
-            schedules.advanceDueAfter(c, name, ticks.get(ticks.size() - 1));
+            schedules.advance(c, name, plan.dueAfter(), cron.next(plan.dueAfter()));
             return out;
         });
-        Instant now = Instant.now();
-        created.stream().filter(j -> !j.runAt().isAfter(now)).map(Job::queue).distinct().forEach(wakeups::jobsAvailable);
+        for (Job j : created) {
+            wakeAt(j, dbNow[0]);
+        }
         return created;
     }
 
-    /** The ticks to enqueue, oldest first, under the catch-up policy of the class comment. */
-    static List<Instant> plan(Cron cron, Instant dueAfter, Instant upTo, Instant now) {
-        List<Instant> ticks = new ArrayList<>();
-        Instant from = dueAfter;
-        Instant overdue = now.minus(CATCH_UP_WINDOW);
-        if (dueAfter.isBefore(overdue)) {
-            Instant catchUp = cron.lastAtOrBefore(dueAfter, overdue);
-            if (catchUp != null) {
-                ticks.add(catchUp);
+    /** Wakes claims waiting on the job's queue when it becomes claimable (its runAt is at most the lookahead away). */
+    private void wakeAt(Job job, Instant dbNow) {
+        long delayMs = Math.max(0, Duration.between(dbNow, job.runAt()).toMillis());
+        if (delayMs == 0) {
+            wakeups.jobsAvailable(job.queue());
+        } else if (delayMs <= LOOKAHEAD.toMillis() + INTERVAL.toMillis()) {
+            timer.schedule(() -> wakeups.jobsAvailable(job.queue()), delayMs, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void setAside(String name, RuntimeException e) {
+        LOG.warn("schedule {} cannot tick and is set aside for {}; the other schedules go on: {}", name, RETRY_BROKEN,
+                e.toString());
+        db.run(c -> {
+            schedules.postpone(c, name, RETRY_BROKEN);
+            return null;
+        });
+    }
+
+    private void sweepQuietly() {
+        try {
+            int n = sweep();
+            if (n > 0) {
+                LOG.debug("schedule ticker enqueued {} tick(s)", n);
             }
-            from = overdue;
+        } catch (BatonException e) {
+            LOG.debug("schedule ticker skipped a pass: {}", e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.warn("schedule ticker pass failed", e);
         }
-        for (Instant t = cron.next(from); !t.isAfter(upTo) && ticks.size() < MOST_TICKS_PER_PASS; t = cron.next(t)) {
-            ticks.add(t);
-        }
-        return ticks;
     }
 
     /** The uniqueKey of a tick's job: the fire time in RFC 3339 UTC, not the time it was enqueued. */
@@ -156,26 +192,8 @@ public final class ScheduleTicker {
         }
     }
 
-    /** Null (and a warning) for a row whose cron or zone no longer parses; PUT never stores one. */
-    private static Cron cronOf(Row row) {
-        try {
-            return Cron.parse(row.cron(), ZoneId.of(row.timezone()));
-        } catch (RuntimeException e) {
-            LOG.warn("schedule {} is skipped: cron '{}' in {}: {}", row.name(), row.cron(), row.timezone(), e.getMessage());
-            return null;
-        }
-    }
-
-    /** The fire time JobRunr scheduled this run for; null when run by hand or from the dashboard. */
-    private Instant scheduledAt(JobContext context) {
-        if (context == null || context == JobContext.Null) {
-            return null;
-        }
-        try {
-            return jobRunrStorage.getJobById(context.getJobId()).getLastJobStateOfType(ScheduledState.class)
-                    .map(ScheduledState::getScheduledAt).orElse(null);
-        } catch (JobNotFoundException e) {
-            return null;
-        }
+    @PreDestroy
+    void stop() {
+        timer.shutdownNow();
     }
 }

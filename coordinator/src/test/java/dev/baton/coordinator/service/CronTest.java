@@ -6,49 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Fire times and the catch-up policy, without a database. */
+/** Fire times, without a database. */
 class CronTest {
     private static final ZoneId UTC = ZoneId.of("UTC");
     private static final Instant T0 = Instant.parse("2026-03-01T12:00:00Z");
-
-    @Test
-    void dueTicksAreEveryFireTimeAfterDueAfterUpToNow() {
-        Cron every5 = Cron.parse("*/5 * * * * *", UTC);
-        assertThat(ScheduleTicker.plan(every5, T0, T0.plusSeconds(12), T0.plusSeconds(12)))
-                .containsExactly(T0.plusSeconds(5), T0.plusSeconds(10));
-        assertThat(ScheduleTicker.plan(every5, T0.plusSeconds(10), T0.plusSeconds(12), T0.plusSeconds(12))).isEmpty();
-    }
-
-    @Test
-    void aTickJobRunrRunsEarlyIsDueButNothingBeyondIt() {
-        Cron every5 = Cron.parse("*/5 * * * * *", UTC);
-        Instant now = T0.plusSeconds(12);
-        assertThat(ScheduleTicker.plan(every5, T0.plusSeconds(10), T0.plusSeconds(15), now))
-                .containsExactly(T0.plusSeconds(15));
-    }
-
-    @Test
-    void ticksMissedLongerThanTheWindowCollapseIntoOneCatchUpRun() {
-        Cron every5 = Cron.parse("*/5 * * * * *", UTC);
-        Instant now = T0.plus(Duration.ofMinutes(10)).plusSeconds(2);
-        List<Instant> ticks = ScheduleTicker.plan(every5, T0, now, now);
-        Instant overdue = now.minus(ScheduleTicker.CATCH_UP_WINDOW);
-        List<Instant> expected = new ArrayList<>();
-        expected.add(T0.plus(Duration.ofMinutes(9))); // the latest tick more than a minute overdue
-        for (Instant t = T0.plus(Duration.ofMinutes(9)).plusSeconds(5); !t.isAfter(now); t = t.plusSeconds(5)) {
-            expected.add(t);
-        }
-        assertThat(ticks).containsExactlyElementsOf(expected);
-        assertThat(ticks.subList(1, ticks.size())).allMatch(t -> t.isAfter(overdue));
-
-        Cron yearly = Cron.parse("0 0 0 1 1 *", UTC);
-        assertThat(ScheduleTicker.plan(yearly, Instant.parse("2020-06-01T00:00:00Z"), T0, T0))
-                .containsExactly(Instant.parse("2026-01-01T00:00:00Z"));
-    }
 
     @Test
     void lastAtOrBeforeAgreesWithWalkingForward() {

@@ -14,13 +14,9 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.jobrunr.storage.StorageProvider;
 import org.junit.jupiter.api.AfterAll;
@@ -31,8 +27,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Schedules through JobRunr on two coordinators sharing one database, and the pruning of
- * finished jobs. Coordinator 0 is restarted by the tick test; every other test talks to 1.
+ * Schedules as stored and refused, on two coordinators sharing one database, and the pruning of
+ * finished jobs. How schedules tick is {@link ScheduleTickerTest}.
  */
 class ScheduleTest {
     private static final String SCHEDULES = "/api/v1/schedules/";
@@ -42,8 +38,7 @@ class ScheduleTest {
 
     @BeforeAll
     static void start() {
-        // JobRunr's smallest poll interval, so ticks every 5 s are not late by a default 15 s poll.
-        cluster = TestCluster.start(ScheduleTest.class, 2, Map.of("BATON_JOBRUNR_POLL_SECONDS", "5"));
+        cluster = TestCluster.start(ScheduleTest.class, 2);
     }
 
     @AfterAll
@@ -53,56 +48,6 @@ class ScheduleTest {
 
     private static Api api() {
         return cluster.api(1);
-    }
-
-    @Test
-    void eachTickIsEnqueuedOnceAcrossCoordinatorsAndARestartAndNotAfterDelete() throws Exception {
-        Api.Resp put = api().put(SCHEDULES + "every5", Api.ADMIN, Map.of("cron", "*/5 * * * * *", "timezone", "UTC",
-                "job", Map.of("type", "tick.t", "queue", "ticks", "payload", Map.of("n", 1))));
-        assertThat(put.status()).as(put.toString()).isEqualTo(201);
-        Instant createdAt = Instant.parse(put.body().path("createdAt").asText());
-        long started = System.nanoTime();
-
-        assertThat(Jobs.eventually(20_000, () -> tickTimes("every5").size() >= 2)).as("first ticks").isTrue();
-        // Coordinator 0 started first, so its JobRunr server is the master that schedules recurring jobs.
-        cluster.stop(0);
-        cluster.addCoordinator();
-        Api fresh = cluster.api(2);
-        // The observation period itself: ticks keep coming while the cluster changes under them.
-        Thread.sleep(Math.max(0, Duration.ofSeconds(25).toMillis() - (System.nanoTime() - started) / 1_000_000));
-
-        Instant end = dbNow();
-        List<Instant> expected = new ArrayList<>();
-        for (Instant t = createdAt.truncatedTo(ChronoUnit.SECONDS); !t.isAfter(end); t = t.plusSeconds(1)) {
-            if (t.isAfter(createdAt) && t.getEpochSecond() % 5 == 0) {
-                expected.add(t);
-            }
-        }
-        assertThat(expected).hasSizeGreaterThanOrEqualTo(5);
-        // A tick may come up to a poll late; one that fell in the hand-over comes with the next tick or sweep.
-        assertThat(Jobs.eventually(20_000, () -> tickTimes("every5").containsAll(expected)))
-                .as("every tick up to " + end + " enqueued; have " + tickTimes("every5")).isTrue();
-
-        assertThat(cluster.queryLong("""
-                select count(*) - count(distinct unique_key) from jobs where unique_key like 'schedule:every5:%'"""))
-                .as("no tick enqueued twice").isZero();
-        assertThat(tickTimes("every5")).allMatch(t -> t.isAfter(createdAt) && t.getEpochSecond() % 5 == 0);
-        assertThat(cluster.queryLong("""
-                select count(*) from schedule_ticks t join jobs j on j.id = t.job_id
-                where t.schedule_name = 'every5' and j.unique_key = 'schedule:every5:'
-                      || to_char(t.tick_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-                  and j.run_at = t.tick_at and j.type = 'tick.t' and j.queue = 'ticks'"""))
-                .as("each tick row names its job, whose runAt is the tick time")
-                .isEqualTo(cluster.queryLong("select count(*) from schedule_ticks where schedule_name = 'every5'"))
-                .isEqualTo(cluster.queryLong("select count(*) from jobs where unique_key like 'schedule:every5:%'"));
-
-        assertThat(fresh.send("DELETE", SCHEDULES + "every5", Api.ADMIN, null, null).status()).isEqualTo(204);
-        long afterDelete = cluster.queryLong("select count(*) from jobs where unique_key like 'schedule:every5:%'");
-        assertThat(recurringJobIds()).doesNotContain("every5");
-        Thread.sleep(10_000); // a negative: nothing may happen for 10 s
-        assertThat(cluster.queryLong("select count(*) from jobs where unique_key like 'schedule:every5:%'"))
-                .as("no tick after DELETE").isEqualTo(afterDelete);
-        assertThat(fresh.get(SCHEDULES + "every5", Api.ADMIN).status()).isEqualTo(404);
     }
 
     @Test
@@ -116,20 +61,23 @@ class ScheduleTest {
         assertThat(s.path("name").asText()).isEqualTo("nightly-report");
         assertThat(s.path("cron").asText()).isEqualTo("0 30 2 * * *");
         assertThat(s.path("timezone").asText()).isEqualTo("Europe/Berlin");
+        assertThat(s.path("catchUp").asText()).as("the default").isEqualTo("all");
         assertThat(s.path("job")).isEqualTo(Json.mapper().valueToTree(job));
         Instant next = Instant.parse(s.path("nextRunAt").asText());
         assertThat(next.atZone(java.time.ZoneId.of("Europe/Berlin")).toLocalTime()).isEqualTo(java.time.LocalTime.of(2, 30));
         assertThat(Duration.between(dbNow(), next)).isBetween(Duration.ZERO, Duration.ofHours(25));
 
+        assertThat(recurringJobIds()).as("schedules tick from Baton's ticker, not JobRunr").doesNotContain("nightly-report");
+
         Api.Resp updated = api().put(SCHEDULES + "nightly-report", Api.ADMIN,
-                Map.of("cron", YEARLY, "job", Map.of("type", "report.build")));
+                Map.of("cron", YEARLY, "catchUp", "latest", "job", Map.of("type", "report.build")));
         assertThat(updated.status()).as(updated.toString()).isEqualTo(200);
         assertThat(updated.body().path("timezone").asText()).as("timezone defaults to UTC").isEqualTo("UTC");
+        assertThat(updated.body().path("catchUp").asText()).isEqualTo("latest");
         assertThat(updated.body().path("createdAt")).isEqualTo(s.path("createdAt"));
         assertThat(Instant.parse(updated.body().path("updatedAt").asText()))
                 .isAfter(Instant.parse(s.path("updatedAt").asText()));
         assertThat(updated.body().path("job")).isEqualTo(Json.mapper().valueToTree(Map.of("type", "report.build")));
-        assertThat(recurringJob("nightly-report").getScheduleExpression()).as("JobRunr follows the PUT").isEqualTo(YEARLY);
 
         assertThat(api().get(SCHEDULES + "nightly-report", Api.ADMIN).body()).isEqualTo(updated.body());
         Api.Resp list = api().get("/api/v1/schedules", Api.ADMIN);
@@ -138,7 +86,6 @@ class ScheduleTest {
 
         assertThat(api().send("DELETE", SCHEDULES + "nightly-report", Api.ADMIN, null, null).status()).isEqualTo(204);
         assertThat(api().get(SCHEDULES + "nightly-report", Api.ADMIN).code()).isEqualTo("not_found");
-        assertThat(recurringJobIds()).doesNotContain("nightly-report");
     }
 
     static Stream<Arguments> invalidSchedules() {
@@ -169,7 +116,9 @@ class ScheduleTest {
                         "job.queue"),
                 Arguments.of("unknown top-level field", "bad18", Map.of("cron", YEARLY, "job", job, "name", "x"), "name"),
                 Arguments.of("name with a colon", "bad:19", Map.of("cron", YEARLY, "job", job), "name"),
-                Arguments.of("name with a leading underscore", "_baton.x", Map.of("cron", YEARLY, "job", job), "name"));
+                Arguments.of("name with a leading underscore", "_baton.x", Map.of("cron", YEARLY, "job", job), "name"),
+                Arguments.of("unknown catchUp", "bad20", Map.of("cron", YEARLY, "catchUp", "some", "job", job), "catchUp"),
+                Arguments.of("catchUp not a string", "bad21", Map.of("cron", YEARLY, "catchUp", true, "job", job), "catchUp"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -201,28 +150,6 @@ class ScheduleTest {
             assertThat(api().send("DELETE", SCHEDULES + "denied", token, null, null).status()).isEqualTo(403);
         }
         assertThat(cluster.queryLong("select count(*) from schedules where name = 'denied'")).isZero();
-    }
-
-    /** Every coordinator was down for years: one catch-up run, for the latest missed tick, and no more. */
-    @Test
-    void ticksMissedWhileNoCoordinatorRanCatchUpOnce() {
-        assertThat(api().put(SCHEDULES + "new-year", Api.ADMIN, Map.of("cron", YEARLY, "job", Map.of("type", "ny")))
-                .status()).isEqualTo(201);
-        cluster.execute("update schedules set due_after = now() - interval '5 years' where name = 'new-year'");
-        ScheduleTicker ticker = cluster.coordinator(1).context().getBean(ScheduleTicker.class);
-
-        // The reconciler's 30-second sweep may get there first; either way the outcome is the same.
-        var jobs = ticker.enqueueDue("new-year", null);
-        Instant latestMissed = OffsetDateTime.ofInstant(dbNow().minus(ScheduleTicker.CATCH_UP_WINDOW), ZoneOffset.UTC)
-                .withDayOfYear(1).truncatedTo(ChronoUnit.DAYS).toInstant();
-        assertThat(jobs.size()).isLessThanOrEqualTo(1);
-        assertThat(tickTimes("new-year")).containsExactly(latestMissed);
-        assertThat(cluster.queryLong("select count(*) from jobs where unique_key = ? and run_at = ?::timestamptz",
-                "schedule:new-year:" + latestMissed, latestMissed.toString())).isEqualTo(1);
-        assertThat(ticker.enqueueDue("new-year", null)).as("a second pass finds nothing due").isEmpty();
-        assertThat(cluster.coordinator(1).context().getBean(ScheduleReconciler.class).step().enqueued()).isZero();
-        assertThat(tickTimes("new-year")).containsExactly(latestMissed);
-        assertThat(api().send("DELETE", SCHEDULES + "new-year", Api.ADMIN, null, null).status()).isEqualTo(204);
     }
 
     @Test
@@ -313,23 +240,6 @@ class ScheduleTest {
                 + " = any(string_to_array(?, ',')::bigint[])", String.join(",", ids));
     }
 
-    private static TreeSet<Instant> tickTimes(String schedule) {
-        TreeSet<Instant> out = new TreeSet<>();
-        try (Connection c = cluster.sql(); var ps = c.prepareStatement("""
-                select substring(unique_key from length(?) + 1) from jobs where unique_key like ? || '%'""")) {
-            ps.setString(1, "schedule:" + schedule + ":");
-            ps.setString(2, "schedule:" + schedule + ":");
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(Instant.parse(rs.getString(1)));
-                }
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
-        return out;
-    }
-
     private static Instant dbNow() {
         try (Connection c = cluster.sql(); var ps = c.prepareStatement("select now()"); ResultSet rs = ps.executeQuery()) {
             rs.next();
@@ -347,7 +257,4 @@ class ScheduleTest {
         return jobRunr().getRecurringJobs().stream().map(r -> r.getId()).sorted().toList();
     }
 
-    private static org.jobrunr.jobs.RecurringJob recurringJob(String id) {
-        return jobRunr().getRecurringJobs().stream().filter(r -> r.getId().equals(id)).findFirst().orElseThrow();
-    }
 }
