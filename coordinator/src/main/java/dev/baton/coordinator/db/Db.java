@@ -146,7 +146,8 @@ public final class Db {
             c.releaseSavepoint(savepoint);
             return result;
         } catch (SQLException e) {
-            throw translate(e);
+            // On a connection the pool closed after an earlier failure, every call fails without an SQL state.
+            throw isClosed(c) ? translate(new SQLException(e.getMessage(), "08003", e)) : translate(e);
         }
     }
 
@@ -212,6 +213,14 @@ public final class Db {
             if (primary != null) {
                 primary.addSuppressed(e);
             }
+        }
+    }
+
+    private static boolean isClosed(Connection c) {
+        try {
+            return c.isClosed();
+        } catch (SQLException e) {
+            return true;
         }
     }
 
