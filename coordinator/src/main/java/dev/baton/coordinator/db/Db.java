@@ -6,6 +6,7 @@ import jakarta.inject.Singleton;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
+import java.sql.Savepoint;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,6 +18,8 @@ import org.slf4j.LoggerFactory;
 @Singleton
 public final class Db {
     private static final Logger LOG = LoggerFactory.getLogger(Db.class);
+    /** The connection of the {@link #enclosing} transaction this thread runs in, if any. */
+    private final ThreadLocal<Connection> enclosingTx = new ThreadLocal<>();
     private final DataSource dataSource;
 
     public Db(DataSource dataSource) {
@@ -28,14 +31,21 @@ public final class Db {
         T apply(Connection connection) throws SQLException;
     }
 
-    /** Runs {@code work} in one transaction: committed if it returns, rolled back if it throws. */
+    /**
+     * Runs {@code work} in one transaction: committed if it returns, rolled back if it throws.
+     * Inside {@link #enclosing}, a savepoint of the enclosing transaction instead.
+     */
     public <T> T tx(Work<T> work) {
-        try (Connection c = dataSource.getConnection()) {
+        Connection outer = enclosingTx.get();
+        if (outer != null) {
+            return savepoint(outer, work);
+        }
+        try (Connection c = connect()) {
             c.setAutoCommit(false);
             T result;
             try {
                 result = work.apply(c);
-                c.commit();
+                commit(c);
             } catch (SQLException | RuntimeException | Error e) {
                 rollbackQuietly(c);
                 restoreAutoCommit(c, e);
@@ -48,12 +58,96 @@ public final class Db {
         }
     }
 
-    /** Runs {@code work} with autocommit: each statement is its own transaction. */
+    /**
+     * Runs {@code work} in one transaction that every {@link #tx} and {@link #run} this thread
+     * calls inside it joins, each as a savepoint: what they write commits or rolls back with
+     * whatever {@code work} itself writes. This is how a route's effect and the answer stored
+     * for its {@code Idempotency-Key} commit together without the services knowing of it.
+     */
+    public <T> T enclosing(Work<T> work) {
+        if (enclosingTx.get() != null) {
+            return tx(work);
+        }
+        return tx(c -> {
+            enclosingTx.set(c);
+            try {
+                return work.apply(c);
+            } finally {
+                enclosingTx.remove();
+            }
+        });
+    }
+
+    /**
+     * Runs {@code work} with autocommit: each statement is its own transaction. Inside
+     * {@link #enclosing}, a savepoint of the enclosing transaction instead.
+     */
     public <T> T run(Work<T> work) {
-        try (Connection c = dataSource.getConnection()) {
+        Connection outer = enclosingTx.get();
+        if (outer != null) {
+            return savepoint(outer, work);
+        }
+        try (Connection c = connect()) {
             return work.apply(c);
         } catch (SQLException e) {
+            // each statement commits as it runs: one cut off may have been written or not
+            throw isConnectionFailure(e) ? outcomeUnknown(e) : translate(e);
+        }
+    }
+
+    /** A pool that cannot hand out a connection means nothing of this request was written. */
+    private Connection connect() {
+        try {
+            return dataSource.getConnection();
+        } catch (SQLException e) {
             throw translate(e);
+        }
+    }
+
+    private static void commit(Connection c) throws SQLException {
+        try {
+            c.commit();
+        } catch (SQLException e) {
+            if (isConnectionFailure(e)) {
+                throw outcomeUnknown(e);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * The connection was lost while a write may have been committing: PostgreSQL may have
+     * committed it and the answer never came back. The request is then neither known written nor
+     * known not written; docs/protocol.md tells the client to resend with the same
+     * Idempotency-Key, which makes that resend safe.
+     */
+    private static BatonException outcomeUnknown(SQLException e) {
+        LOG.warn("database connection lost mid-request: {}", e.getMessage());
+        return new BatonException(ErrorCode.UNAVAILABLE, "the connection to the database was lost during this "
+                + "request: what it wrote may or may not have been committed; send it again (with the same "
+                + "Idempotency-Key where the route takes one)");
+    }
+
+    /** A refusal inside it (a 409, a failed statement) undoes only its own writes, as its own transaction would. */
+    private static <T> T savepoint(Connection c, Work<T> work) {
+        try {
+            Savepoint savepoint = c.setSavepoint();
+            T result;
+            try {
+                result = work.apply(c);
+            } catch (SQLException | RuntimeException | Error e) {
+                try {
+                    c.rollback(savepoint);
+                } catch (SQLException broken) {
+                    e.addSuppressed(broken);
+                }
+                throw e;
+            }
+            c.releaseSavepoint(savepoint);
+            return result;
+        } catch (SQLException e) {
+            // On a connection the pool closed after an earlier failure, every call fails without an SQL state.
+            throw isClosed(c) ? translate(new SQLException(e.getMessage(), "08003", e)) : translate(e);
         }
     }
 
@@ -119,6 +213,14 @@ public final class Db {
             if (primary != null) {
                 primary.addSuppressed(e);
             }
+        }
+    }
+
+    private static boolean isClosed(Connection c) {
+        try {
+            return c.isClosed();
+        } catch (SQLException e) {
+            return true;
         }
     }
 

@@ -13,6 +13,7 @@ public enum ErrorCode {
     PAYLOAD_TOO_LARGE(413, "payload_too_large", "Payload too large"),
     UNSUPPORTED_MEDIA_TYPE(415, "unsupported_media_type", "Unsupported media type"),
     NOT_ACCEPTABLE(406, "not_acceptable", "Not acceptable"),
+    IDEMPOTENCY_KEY_REUSED(422, "idempotency_key_reused", "Idempotency key reused"),
     INTERNAL(500, "internal", "Internal error"),
     UNAVAILABLE(503, "unavailable", "Unavailable");
 
@@ -45,7 +46,7 @@ public enum ErrorCode {
      */
     public static ErrorCode forStatus(int status) {
         for (ErrorCode c : values()) {
-            if (c.status == status && c != VERSION_CONFLICT && c != LEASE_LOST) {
+            if (c.status == status && c != VERSION_CONFLICT && c != LEASE_LOST && c != IDEMPOTENCY_KEY_REUSED) {
                 return c;
             }
         }

@@ -9,6 +9,7 @@ import dev.baton.coordinator.db.JobQueries;
 import dev.baton.coordinator.error.BatonException;
 import dev.baton.coordinator.service.Ids;
 import dev.baton.coordinator.service.JobService;
+import dev.baton.coordinator.service.Wakeups;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
@@ -21,6 +22,7 @@ import io.micronaut.http.annotation.PathVariable;
 import io.micronaut.http.annotation.Post;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,24 +32,49 @@ import java.util.Map;
 @ExecuteOn(TaskExecutors.BLOCKING)
 public final class JobsController {
     private final JobService jobs;
+    private final Idempotency idempotency;
+    private final Wakeups wakeups;
 
-    public JobsController(JobService jobs) {
+    public JobsController(JobService jobs, Idempotency idempotency, Wakeups wakeups) {
         this.jobs = jobs;
+        this.idempotency = idempotency;
+        this.wakeups = wakeups;
     }
 
     @Post("/jobs")
-    public HttpResponse<String> enqueue(@Nullable @Body String body) {
-        JobService.Enqueued e = jobs.enqueue(Bodies.parse(body, Requests.Enqueue.class));
-        if (e.created()) {
-            return Bodies.json(HttpStatus.CREATED, e.job());
-        }
-        return Bodies.ok(e.job()).header("Baton-Deduplicated", "true");
+    public HttpResponse<String> enqueue(HttpRequest<?> request, @Nullable @Body String body) {
+        List<Job> created = new ArrayList<>(1);
+        HttpResponse<String> answer = idempotency.answer(request, "POST /jobs", body, () -> {
+            JobService.Enqueued e = jobs.enqueue(Bodies.parse(body, Requests.Enqueue.class));
+            if (e.created()) {
+                created.add(e.job());
+                return Bodies.json(HttpStatus.CREATED, e.job());
+            }
+            return Bodies.ok(e.job()).header("Baton-Deduplicated", "true");
+        });
+        wakeAfterCommit(request, created);
+        return answer;
     }
 
     @Post("/jobs/batch")
-    public HttpResponse<String> enqueueBatch(@Nullable @Body String body) {
-        return Bodies.json(HttpStatus.CREATED,
-                new Responses.Jobs(jobs.enqueueBatch(Bodies.parse(body, Requests.EnqueueBatch.class))));
+    public HttpResponse<String> enqueueBatch(HttpRequest<?> request, @Nullable @Body String body) {
+        List<Job> created = new ArrayList<>();
+        HttpResponse<String> answer = idempotency.answer(request, "POST /jobs/batch", body, () -> {
+            created.addAll(jobs.enqueueBatch(Bodies.parse(body, Requests.EnqueueBatch.class)));
+            return Bodies.json(HttpStatus.CREATED, new Responses.Jobs(created));
+        });
+        wakeAfterCommit(request, created);
+        return answer;
+    }
+
+    /**
+     * Under an Idempotency-Key the service's own wake-up went out before the enclosing COMMIT, so
+     * a claim it woke may have found nothing yet: wake the queues again now that the jobs show.
+     */
+    private void wakeAfterCommit(HttpRequest<?> request, List<Job> created) {
+        if (request.getHeaders().contains(Idempotency.HEADER)) {
+            created.stream().map(Job::queue).distinct().forEach(wakeups::jobsAvailable);
+        }
     }
 
     @Get("/jobs")
@@ -113,9 +140,11 @@ public final class JobsController {
         return Bodies.ok(jobs.update(id, Bodies.parse(body, Requests.Patch.class)));
     }
 
+    /** Under an Idempotency-Key, all operations commit together with the stored answer, or none. */
     @Post("/jobs/bulk")
-    public HttpResponse<String> bulk(@Nullable @Body String body) {
-        return Bodies.ok(jobs.bulk(Bodies.parse(body, Requests.Bulk.class)));
+    public HttpResponse<String> bulk(HttpRequest<?> request, @Nullable @Body String body) {
+        return idempotency.answer(request, "POST /jobs/bulk", body,
+                () -> Bodies.ok(jobs.bulk(Bodies.parse(body, Requests.Bulk.class))));
     }
 
 }

@@ -46,9 +46,9 @@ public final class ProblemResponses {
                 case PAYLOAD_TOO_LARGE -> "the request body is over the size limit";
                 case UNSUPPORTED_MEDIA_TYPE -> "send application/json";
                 case NOT_ACCEPTABLE -> cause instanceof NotAcceptableException n
-                        ? "cannot answer in " + String.join(", ", n.getAcceptedTypes()) + "; this route answers "
+                        ? sanitize("cannot answer in " + String.join(", ", n.getAcceptedTypes()) + "; this route answers "
                                 + String.join(", ", n.getProduceableContentTypes())
-                                + " (application/problem+json or */* in Accept takes any of them)"
+                                + " (application/problem+json or */* in Accept takes any of them)")
                         : "cannot answer in any type the Accept header lists";
                 case INTERNAL -> "unexpected error; it has been logged";
                 default -> context.getErrors().isEmpty() ? code.title() : sanitize(context.getErrors().get(0).getMessage());

@@ -134,6 +134,16 @@ class AcceptTest {
         }
     }
 
+    @Test
+    void eachRouteServesItsOwnType() {
+        for (String[] route : new String[][] {{"/openapi.yaml", "application/yaml"},
+                {"/prometheus", "text/plain"}, {"/api/v1/queues", "application/json"}}) {
+            Api.Resp r = api.send("GET", route[0], Api.ADMIN, null, null, Map.of("Accept", route[1]));
+            assertThat(r.status()).as(route[0] + ": " + r).isEqualTo(200);
+            assertThat(r.contentType()).as(route[0]).startsWith(route[1]);
+        }
+    }
+
     private static void assertStatusAgrees(Api.Resp r) {
         if (r.contentType().startsWith("application/problem+json")) {
             assertThat(r.body().path("status").asInt()).as(r.toString()).isEqualTo(r.status());

@@ -44,7 +44,8 @@ class BadInputTest {
             "select md5(coalesce(string_agg(j::text, '|' order by id), '')) from jobs j",
             "select md5(coalesce(string_agg(q::text, '|' order by name), '')) from queues q",
             "select md5(coalesce(string_agg(s::text, '|' order by name), '')) from schedules s",
-            "select count(*) from job_logs");
+            "select count(*) from job_logs",
+            "select count(*) from idempotency_keys");
     private static final List<String> INTERNALS = List.of(
             "at dev.baton", "Exception", "SQL", "\tat ", "com.fasterxml", "org.postgresql", "java.lang", "jdbc");
 

@@ -1,0 +1,133 @@
+package dev.baton.coordinator.http;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.baton.common.Json;
+import dev.baton.coordinator.db.Db;
+import dev.baton.coordinator.db.IdempotencyKeys;
+import dev.baton.coordinator.error.BatonException;
+import dev.baton.coordinator.error.ErrorCode;
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpHeaders;
+import io.micronaut.http.HttpRequest;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.HttpStatus;
+import io.micronaut.http.MutableHttpResponse;
+import jakarta.inject.Singleton;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * The {@code Idempotency-Key} header of the enqueue and bulk routes. Without it a route simply
+ * runs. With it, the route runs inside one transaction that also stores its answer, so either
+ * both commit or neither does; a resend with the same key and body gets that answer back, byte
+ * for byte, and does nothing again; with another body (or on another route) it is 422. A resend
+ * while the first is still running waits for it (the key's row lock) and then gets its answer.
+ * Refusals store nothing: they changed nothing, and a corrected resend may use the same key.
+ */
+@Singleton
+public final class Idempotency {
+    public static final String HEADER = "Idempotency-Key";
+    public static final String REPLAYED = "Idempotent-Replayed";
+    /** The headers of an answer that say something about it; the rest the server sets afresh. */
+    private static final List<String> KEPT = List.of(HttpHeaders.CONTENT_TYPE, "Baton-Deduplicated");
+    private static final TypeReference<Map<String, String>> HEADERS = new TypeReference<>() {
+    };
+    private final Db db;
+    private final IdempotencyKeys keys;
+
+    public Idempotency(Db db, IdempotencyKeys keys) {
+        this.db = db;
+        this.keys = keys;
+    }
+
+    /** The answer of {@code work} for {@code route}, or, under a key already used, the stored one. */
+    public MutableHttpResponse<String> answer(HttpRequest<?> request, String route, @Nullable String body,
+                                              Supplier<MutableHttpResponse<String>> work) {
+        String key = request.getHeaders().get(HEADER);
+        if (key == null) {
+            return work.get();
+        }
+        checkSyntax(key);
+        String caller = callerOf(request);
+        byte[] hash = sha256(body == null ? "" : body);
+        while (true) {
+            Optional<MutableHttpResponse<String>> answer = db.enclosing(c -> {
+                if (keys.takeUnlessHeld(c, caller, key, route, hash)) {
+                    MutableHttpResponse<String> fresh = work.get();
+                    keys.storeAnswer(c, caller, key, fresh.code(), keptHeaders(fresh), fresh.getBody().orElse(""));
+                    return Optional.of(fresh);
+                }
+                IdempotencyKeys.Stored stored = keys.findLive(c, caller, key);
+                if (stored == null) {
+                    return Optional.empty(); // past its lifetime and pruned between the two statements
+                }
+                if (!stored.route().equals(route) || !MessageDigest.isEqual(stored.requestHash(), hash)) {
+                    throw new BatonException(ErrorCode.IDEMPOTENCY_KEY_REUSED, "this Idempotency-Key was first sent "
+                            + "to " + stored.route() + " with another body; use a new key for a new request");
+                }
+                return Optional.of(replay(stored));
+            });
+            if (answer.isPresent()) {
+                return answer.get();
+            }
+        }
+    }
+
+    /** Whether {@code answer} was replayed from a stored one rather than produced now. */
+    public static boolean isReplay(HttpResponse<?> answer) {
+        return answer.getHeaders().contains(REPLAYED);
+    }
+
+    private static void checkSyntax(String key) {
+        boolean visibleAscii = !key.isEmpty() && key.length() <= 255
+                && key.chars().allMatch(ch -> ch >= 0x21 && ch <= 0x7e);
+        if (!visibleAscii) {
+            throw BatonException.invalid(HEADER, "must be 1 to 255 visible ASCII characters (no spaces)");
+        }
+    }
+
+    /** Keys belong to the token that sent them: two callers' keys never collide. */
+    private static String callerOf(HttpRequest<?> request) {
+        String authorization = request.getHeaders().get(HttpHeaders.AUTHORIZATION);
+        String token = authorization == null || authorization.length() <= 7 ? "" : authorization.substring(7).trim();
+        return HexFormat.of().formatHex(sha256(token));
+    }
+
+    private static String keptHeaders(HttpResponse<?> answer) {
+        Map<String, String> kept = new LinkedHashMap<>();
+        for (String name : KEPT) {
+            String value = answer.getHeaders().get(name);
+            if (value != null) {
+                kept.put(name, value);
+            }
+        }
+        return Json.write(kept);
+    }
+
+    private static MutableHttpResponse<String> replay(IdempotencyKeys.Stored stored) {
+        MutableHttpResponse<String> answer = HttpResponse.<String>status(HttpStatus.valueOf(stored.status()))
+                .body(stored.body());
+        try {
+            Json.mapper().readValue(stored.headersJson(), HEADERS).forEach(answer::header);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("stored headers are not a JSON object", e);
+        }
+        return answer.header(REPLAYED, "true");
+    }
+
+    private static byte[] sha256(String text) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

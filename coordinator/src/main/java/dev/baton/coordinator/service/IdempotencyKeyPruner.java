@@ -1,0 +1,66 @@
+package dev.baton.coordinator.service;
+
+import dev.baton.coordinator.Settings;
+import dev.baton.coordinator.db.Db;
+import dev.baton.coordinator.db.IdempotencyKeys;
+import dev.baton.coordinator.error.BatonException;
+import io.micronaut.context.annotation.Context;
+import io.micronaut.context.annotation.Requires;
+import jakarta.annotation.PreDestroy;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Deletes Idempotency-Key rows past their 24 hours, every ten minutes on every coordinator. A
+ * row past its lifetime is already ignored (and taken over by a new request with its key), so
+ * this only keeps the table small; running it on several coordinators at once does no harm.
+ */
+@Context
+@Requires(beans = Settings.class) // only inside a coordinator
+public final class IdempotencyKeyPruner {
+    static final int BATCH = 1000;
+    private static final Logger LOG = LoggerFactory.getLogger(IdempotencyKeyPruner.class);
+    private final Db db;
+    private final IdempotencyKeys keys;
+    private final ScheduledExecutorService timer;
+
+    public IdempotencyKeyPruner(Db db, IdempotencyKeys keys) {
+        this.db = db;
+        this.keys = keys;
+        this.timer = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("idempotency-key-pruner").factory());
+        timer.scheduleWithFixedDelay(this::stepQuietly, 1, 10, TimeUnit.MINUTES);
+    }
+
+    /** One pass, in short transactions of {@value #BATCH} rows; returns how many rows it deleted. */
+    public int step() {
+        int total = 0;
+        int n;
+        do {
+            n = db.run(c -> keys.deleteExpired(c, BATCH));
+            total += n;
+        } while (n == BATCH);
+        return total;
+    }
+
+    private void stepQuietly() {
+        try {
+            int n = step();
+            if (n > 0) {
+                LOG.info("pruned {} idempotency key(s) past their 24 hours", n);
+            }
+        } catch (BatonException e) {
+            LOG.debug("idempotency key pruner skipped a pass: {}", e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.warn("idempotency key pruner pass failed", e);
+        }
+    }
+
+    @PreDestroy
+    void stop() {
+        timer.shutdownNow();
+    }
+}
