@@ -175,6 +175,14 @@ public final class Db {
             return new BatonException(ErrorCode.UNAVAILABLE, "a concurrent request conflicted with this one; "
                     + "nothing was written; send it again");
         }
+        if (isGivenUp(e.getSQLState())) {
+            // The statement was stopped before it finished: a lock_timeout or statement_timeout an
+            // operator set on Baton's role, a cancel from pg_cancel_backend, or the server short of
+            // memory or disk. The statement (and its transaction) changed nothing; later it may pass.
+            LOG.warn("statement given up by PostgreSQL ({}): {}", e.getSQLState(), e.getMessage());
+            return new BatonException(ErrorCode.UNAVAILABLE, "the database gave up on this request; "
+                    + "nothing was written; send it again");
+        }
         if (e.getSQLState() != null && e.getSQLState().startsWith("22")) {
             // A data exception (a value PostgreSQL cannot store or compare): the input's fault, and
             // the statement changed nothing. Validation should have caught it; this is the backstop.
@@ -182,6 +190,11 @@ public final class Db {
             return BatonException.invalid("body", "holds a value that cannot be stored");
         }
         return new IllegalStateException("SQL failed with state " + e.getSQLState(), e);
+    }
+
+    /** 55P03 lock_not_available, 57014 query_canceled, 53xxx insufficient resources (but 53300, a connection failure). */
+    private static boolean isGivenUp(String state) {
+        return "55P03".equals(state) || "57014".equals(state) || (state != null && state.startsWith("53"));
     }
 
     private static boolean isConnectionFailure(SQLException e) {

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
 class DbTranslateTest {
     @Test
     void rolledBackTransactionsAreUnavailableAndDataExceptionsInvalid() {
-        for (String state : new String[] {"40P01", "40001", "08006", "57P01", "53300"}) {
+        for (String state : new String[] {"40P01", "40001", "08006", "57P01", "53300",
+                "55P03", "57014", "53100", "53200"}) {
             RuntimeException e = Db.translate(new SQLException("x", state));
             assertThat(e).as(state).isInstanceOf(BatonException.class);
             assertThat(((BatonException) e).code()).as(state).isEqualTo(ErrorCode.UNAVAILABLE);
@@ -62,6 +63,51 @@ class DbTranslateTest {
             })).isInstanceOfSatisfying(BatonException.class,
                     e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE));
             assertThat((boolean) db.tx(c -> c.isValid(1))).as("the pool replaced the dead connection").isTrue();
+        } finally {
+            TestServices.dropDatabase(database);
+        }
+    }
+
+    /**
+     * An operator's lock_timeout or statement_timeout on Baton's role stops a statement halfway:
+     * the transaction is rolled back whole, so the answer is 503 (nothing written), not a 500.
+     */
+    @Test
+    void aStatementTheServerGaveUpOnIsUnavailable() throws SQLException {
+        TestServices.Postgres pg = TestServices.postgres();
+        String database = TestServices.createDatabase(DbTranslateTest.class);
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(pg.urlFor(database));
+        config.setUsername(pg.user());
+        config.setPassword(pg.password());
+        config.setMaximumPoolSize(2);
+        try (HikariDataSource pool = new HikariDataSource(config);
+             Connection holder = DriverManager.getConnection(pg.urlFor(database), pg.user(), pg.password())) {
+            Db db = new Db(pool);
+            db.run(c -> c.createStatement().execute("create table t (id int primary key, n int); insert into t values (1, 0)"));
+            holder.setAutoCommit(false);
+            holder.createStatement().execute("select * from t where id = 1 for update");
+            assertThatThrownBy(() -> db.tx(c -> {
+                c.createStatement().execute("set local lock_timeout = '50ms'");
+                c.createStatement().execute("update t set n = n + 1 where id = 1");
+                return null;
+            })).as("lock_timeout").isInstanceOfSatisfying(BatonException.class,
+                    e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE));
+            holder.rollback();
+            assertThatThrownBy(() -> db.tx(c -> {
+                c.createStatement().execute("update t set n = n + 1 where id = 1");
+                c.createStatement().execute("set local statement_timeout = '50ms'");
+                c.createStatement().execute("select pg_sleep(5)");
+                return null;
+            })).as("statement_timeout").isInstanceOfSatisfying(BatonException.class,
+                    e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE));
+            int n = db.run(c -> {
+                try (ResultSet rs = c.createStatement().executeQuery("select n from t where id = 1")) {
+                    rs.next();
+                    return rs.getInt(1);
+                }
+            });
+            assertThat(n).as("nothing was written").isZero();
         } finally {
             TestServices.dropDatabase(database);
         }
