@@ -57,7 +57,11 @@ final class GracefulStop {
         Thread steps = Thread.ofPlatform().name("coordinator-stop-steps").start(this::steps);
         try {
             if (steps.join(Duration.ofMillis(Math.max(1, boundMs - elapsedMs())))) {
-                LOG.info("coordinator stopped in {} ms", elapsedMs());
+                if (drainedInTime) {
+                    LOG.info("coordinator stopped in {} ms", elapsedMs());
+                } else {
+                    LOG.warn("coordinator stopped in {} ms, cutting off requests still in flight", elapsedMs());
+                }
                 return drainedInTime;
             }
         } catch (InterruptedException e) {

@@ -174,6 +174,18 @@ class CoordinatorProcessTest {
     }
 
     @Test
+    void aRequestStillInFlightAtTheBoundIsCutOffAndTheProcessExitsOne() throws Exception {
+        Running c = coordinator("bound", cluster.settingsFor(Map.of("BATON_SHUTDOWN_TIMEOUT_MS", "2000")));
+        try (SlowEnqueue never = new SlowEnqueue(c.port(), "never-finished")) {
+            assertThat(Jobs.eventually(10_000, () -> c.api().get("/health", null).status() == 200)).isTrue();
+            c.sigterm();
+            assertThat(c.exit()).as("exit status; see " + c.log()).isEqualTo(1);
+        }
+        assertThat(c.output()).contains("still had a request in flight");
+        assertThat(cluster.queryLong("select count(*) from jobs where queue = 'never-finished'")).isZero();
+    }
+
+    @Test
     void embeddedModeStartsAgainAfterSigkillWithItsDataAndLeavesNothingRunningAfterSigterm(@TempDir Path dataDir)
             throws Exception {
         Map<String, String> env = Map.of("BATON_DATA_DIR", dataDir.toString(), "BATON_HTTP_PORT", "0",

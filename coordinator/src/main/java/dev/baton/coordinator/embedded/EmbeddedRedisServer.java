@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -69,9 +70,17 @@ public final class EmbeddedRedisServer implements AutoCloseable {
     private static EmbeddedRedisServer launch(Path dir, int port) throws IOException {
         Path binary = extractBinary(dir);
         Path pidFile = dir.resolve("redis.pid");
-        ProcessBuilder pb = new ProcessBuilder(List.of(binary.toString(), "--port", Integer.toString(port),
+        List<String> command = new ArrayList<>();
+        // In a session of its own, as pg_ctl puts PostgreSQL: Ctrl-C in the coordinator's terminal
+        // reaches the whole foreground process group, and Redis would quit before the coordinator
+        // has drained. setsid execs in place (we are no group leader), so the pid stays Redis's.
+        if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
+            command.add("/usr/bin/setsid");
+        }
+        command.addAll(List.of(binary.toString(), "--port", Integer.toString(port),
                 "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no",
-                "--pidfile", pidFile.toString(), "--dir", dir.toString()))
+                "--pidfile", pidFile.toString(), "--dir", dir.toString()));
+        ProcessBuilder pb = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("redis.log").toFile()));
         Process process = pb.start();
