@@ -64,8 +64,8 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         if (lock != null) {
             server.stopOrphan(baseDir.resolve("pg_ctl.log"));
         }
-        // A stale postmaster.pid whose process is gone is PostgreSQL's to clear; one naming a live
-        // process that is not our postgres (a reused pid) was deleted by stopOrphan.
+        // A postmaster.pid whose process is gone is PostgreSQL's to clear; one naming a live process
+        // that is not our postgres (a reused pid) was deleted by stopOrphan.
         server.run(List.of("pg_ctl", "-D", data.toString(), "-w", "-t", "60", "-l",
                 baseDir.resolve("postgres.log").toString(), "-o",
                 "-p " + server.port + " -h 127.0.0.1 -k " + runDir + " -c fsync=on -c max_connections=200",

@@ -20,19 +20,21 @@ final class Orphans {
 
     /**
      * The live process whose pid is the first line of {@code pidFile} and whose executable is
-     * {@code binary}; empty when the file is absent, unreadable, or names a process that is gone
-     * or is something else (its pid reused), in which case the stale file is deleted.
+     * {@code binary}; empty when the file is absent or unreadable or its process is gone. A file
+     * naming a live process that is something else (its pid reused) is deleted, since the server
+     * would take it for a running copy of itself; one whose process is gone is left alone, for
+     * PostgreSQL checks more than the pid (whether backends still hold its shared memory).
      */
     static Optional<ProcessHandle> find(Path pidFile, Path binary) throws IOException {
         if (!Files.exists(pidFile)) {
             return Optional.empty();
         }
-        Optional<ProcessHandle> process = readPid(pidFile).flatMap(ProcessHandle::of).filter(ProcessHandle::isAlive)
-                .filter(p -> runs(p, binary));
-        if (process.isEmpty()) {
+        Optional<ProcessHandle> live = readPid(pidFile).flatMap(ProcessHandle::of).filter(ProcessHandle::isAlive);
+        if (live.isPresent() && !runs(live.get(), binary)) {
             Files.deleteIfExists(pidFile);
+            return Optional.empty();
         }
-        return process;
+        return live;
     }
 
     /** Waits up to {@code timeoutMs} for {@code process} to end; returns whether it did. */
