@@ -42,7 +42,8 @@ final class GracefulStop {
     private final long boundMs;
     private volatile long startNanos;
     private volatile String step = "not started";
-    private volatile boolean drainedInTime = true;
+    /** False once a request had to be cut off or a step failed: the stop then ends in exit status 1. */
+    private volatile boolean clean = true;
 
     /** {@code embedded}: each stops one embedded server within the milliseconds it is given, in this order. */
     GracefulStop(ApplicationContext context, List<LongConsumer> embedded, long boundMs) {
@@ -57,12 +58,12 @@ final class GracefulStop {
         Thread steps = Thread.ofPlatform().name("coordinator-stop-steps").start(this::steps);
         try {
             if (steps.join(Duration.ofMillis(Math.max(1, boundMs - elapsedMs())))) {
-                if (drainedInTime) {
+                if (clean) {
                     LOG.info("coordinator stopped in {} ms", elapsedMs());
                 } else {
-                    LOG.warn("coordinator stopped in {} ms, cutting off requests still in flight", elapsedMs());
+                    LOG.warn("coordinator stopped in {} ms, not cleanly (see above)", elapsedMs());
                 }
-                return drainedInTime;
+                return clean;
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -81,22 +82,32 @@ final class GracefulStop {
     private void steps() {
         long drainMs = boundMs - Math.min(RESERVE_MS, boundMs / 2);
         long drainUntil = startNanos + TimeUnit.MILLISECONDS.toNanos(drainMs);
-        step = "handing out no more jobs";
-        LOG.info("stopping: no more jobs handed out; requests in flight get up to {} ms", drainMs);
-        context.findBean(Wakeups.class).ifPresent(Wakeups::stopHandingOut);
-        step = "waiting for requests in flight";
-        context.findBean(NettyEmbeddedServer.class).ifPresent(server -> drain(server, drainUntil));
-        step = "stopping the timers and JobRunr";
-        destroy(ExpiredLeaseReaper.class);
-        destroy(ScheduleReconciler.class);
-        context.findBean(BackgroundJobServer.class).ifPresent(BackgroundJobServer::stop);
-        step = "closing the HTTP server, the connection pool and the Redis client";
-        if (context.isRunning()) {
-            context.close();
+        try {
+            step = "handing out no more jobs";
+            LOG.info("stopping: no more jobs handed out; requests in flight get up to {} ms", drainMs);
+            context.findBean(Wakeups.class).ifPresent(Wakeups::stopHandingOut);
+            step = "waiting for requests in flight";
+            context.findBean(NettyEmbeddedServer.class).ifPresent(server -> drain(server, drainUntil));
+            step = "stopping the timers and JobRunr";
+            destroy(ExpiredLeaseReaper.class);
+            destroy(ScheduleReconciler.class);
+            context.findBean(BackgroundJobServer.class).ifPresent(BackgroundJobServer::stop);
+            step = "closing the HTTP server, the connection pool and the Redis client";
+            if (context.isRunning()) {
+                context.close();
+            }
+        } catch (RuntimeException e) {
+            clean = false;
+            LOG.warn("stopping: {} failed; going on", step, e);
+            if (context.isRunning()) {
+                context.close();
+            }
+        } finally {
+            // Whatever happened above, the embedded servers must not outlive the coordinator.
+            step = "stopping embedded Redis and PostgreSQL";
+            embedded.forEach(stop -> stop.accept(Math.max(1000, boundMs - elapsedMs())));
+            step = "done";
         }
-        step = "stopping embedded Redis and PostgreSQL";
-        embedded.forEach(stop -> stop.accept(Math.max(1000, boundMs - elapsedMs())));
-        step = "done";
     }
 
     private void drain(NettyEmbeddedServer server, long until) {
@@ -106,7 +117,7 @@ final class GracefulStop {
         try {
             drained.get(Math.max(0, until - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            drainedInTime = false;
+            clean = false;
             LOG.warn("{} connection(s) still had a request in flight at the drain's end; closing them",
                     server.reportActiveTasks().orElse(-1));
         } catch (Exception e) {
