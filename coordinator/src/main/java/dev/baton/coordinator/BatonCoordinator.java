@@ -1,14 +1,17 @@
 package dev.baton.coordinator;
 
+import dev.baton.coordinator.embedded.DataDirLock;
 import dev.baton.coordinator.embedded.EmbeddedPostgresServer;
 import dev.baton.coordinator.embedded.EmbeddedRedisServer;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.Micronaut;
 import io.micronaut.runtime.server.EmbeddedServer;
-import java.nio.file.Files;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,30 +22,50 @@ import org.slf4j.LoggerFactory;
 public final class BatonCoordinator implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BatonCoordinator.class);
     private final ApplicationContext context;
-    private final EmbeddedPostgresServer embeddedPostgres;
-    private final EmbeddedRedisServer embeddedRedis;
+    private final GracefulStop stop;
+    private final DataDirLock lock;
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private boolean stoppedInTime;
 
-    private BatonCoordinator(ApplicationContext context, EmbeddedPostgresServer pg, EmbeddedRedisServer redis) {
+    private BatonCoordinator(ApplicationContext context, Settings settings, DataDirLock lock, EmbeddedPostgresServer pg,
+                             EmbeddedRedisServer redis) {
         this.context = context;
-        this.embeddedPostgres = pg;
-        this.embeddedRedis = redis;
+        this.lock = lock;
+        List<LongConsumer> embedded = new ArrayList<>();
+        if (redis != null) {
+            embedded.add(ms -> redis.close());
+        }
+        if (pg != null) {
+            embedded.add(pg::stop);
+        }
+        this.stop = new GracefulStop(context, embedded, settings.shutdownTimeoutMs());
     }
 
+    /**
+     * Starts embedded services where no URL is given, then the Micronaut context and its HTTP
+     * server. Micronaut's own start is not used: it adds a JVM shutdown hook of its own, and the
+     * coordinator's single stop ({@link #close}) must decide the order alone.
+     */
     public static BatonCoordinator start(Settings settings) throws Exception {
         EmbeddedPostgresServer pg = null;
         EmbeddedRedisServer redis = null;
+        DataDirLock lock = null;
         Settings effective = settings;
-        if (settings.dbUrl() == null || settings.redisUrl() == null) {
-            Files.createDirectories(settings.dataDir());
-        }
-        if (settings.dbUrl() == null) {
-            pg = EmbeddedPostgresServer.start(settings.dataDir());
-            effective = effective.withServices(pg.jdbcUrl(), "postgres", "", effective.redisUrl());
-        }
-        if (settings.redisUrl() == null) {
-            redis = EmbeddedRedisServer.start();
-            effective = effective.withServices(effective.dbUrl(), effective.dbUser(), effective.dbPassword(), redis.url());
+        try {
+            if (settings.dbUrl() == null || settings.redisUrl() == null) {
+                lock = DataDirLock.take(settings.dataDir());
+            }
+            if (settings.dbUrl() == null) {
+                pg = EmbeddedPostgresServer.start(settings.dataDir(), lock);
+                effective = effective.withServices(pg.jdbcUrl(), "postgres", "", effective.redisUrl());
+            }
+            if (settings.redisUrl() == null) {
+                redis = EmbeddedRedisServer.start(settings.dataDir(), lock);
+                effective = effective.withServices(effective.dbUrl(), effective.dbUser(), effective.dbPassword(), redis.url());
+            }
+        } catch (Exception | Error e) {
+            stopEmbedded(pg, redis, lock);
+            throw e;
         }
         if (pg != null || redis != null) {
             LOG.warn("Running on embedded defaults ({}{}), data under {}. For real use set BATON_DB_URL "
@@ -50,16 +73,39 @@ public final class BatonCoordinator implements AutoCloseable {
                     + "(redis://host:6379/0).", pg != null ? "embedded PostgreSQL" : "",
                     redis != null ? (pg != null ? " and " : "") + "embedded Redis" : "", settings.dataDir());
         }
-        ApplicationContext context = Micronaut.build(new String[0])
-                .mainClass(Coordinator.class)
-                .banner(false)
-                .deduceEnvironment(false)
-                .properties(micronautProperties(effective))
-                .singletons(effective)
-                .start();
+        ApplicationContext context = null;
+        try {
+            context = Micronaut.build(new String[0])
+                    .mainClass(Coordinator.class)
+                    .banner(false)
+                    .deduceEnvironment(false)
+                    .properties(micronautProperties(effective))
+                    .singletons(effective)
+                    .build()
+                    .start();
+            context.getBean(EmbeddedServer.class).start();
+        } catch (RuntimeException | Error e) {
+            if (context != null && context.isRunning()) {
+                context.close();
+            }
+            stopEmbedded(pg, redis, lock);
+            throw e;
+        }
         int port = context.getBean(EmbeddedServer.class).getPort();
         LOG.info("Baton coordinator listening on http://127.0.0.1:{}", port);
-        return new BatonCoordinator(context, pg, redis);
+        return new BatonCoordinator(context, effective, lock, pg, redis);
+    }
+
+    private static void stopEmbedded(EmbeddedPostgresServer pg, EmbeddedRedisServer redis, DataDirLock lock) {
+        if (redis != null) {
+            redis.close();
+        }
+        if (pg != null) {
+            pg.close();
+        }
+        if (lock != null) {
+            lock.close();
+        }
     }
 
     static Map<String, Object> micronautProperties(Settings s) {
@@ -125,23 +171,26 @@ public final class BatonCoordinator implements AutoCloseable {
         stopped.await();
     }
 
+    /**
+     * Stops gracefully ({@link GracefulStop}), within BATON_SHUTDOWN_TIMEOUT_MS; returns whether
+     * everything stopped within it. Calls after the first wait for it and return the same.
+     */
+    public synchronized boolean stop() {
+        if (stopped.getCount() > 0) {
+            try {
+                stoppedInTime = stop.run();
+            } finally {
+                if (lock != null) {
+                    lock.close();
+                }
+                stopped.countDown();
+            }
+        }
+        return stoppedInTime;
+    }
+
     @Override
-    public synchronized void close() {
-        if (stopped.getCount() == 0) {
-            return;
-        }
-        try {
-            if (context.isRunning()) {
-                context.close();
-            }
-        } finally {
-            if (embeddedRedis != null) {
-                embeddedRedis.close();
-            }
-            if (embeddedPostgres != null) {
-                embeddedPostgres.close();
-            }
-            stopped.countDown();
-        }
+    public void close() {
+        stop();
     }
 }

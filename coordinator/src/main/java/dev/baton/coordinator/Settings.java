@@ -16,7 +16,8 @@ public record Settings(
         String dbUrl, String dbUser, String dbPassword, String redisUrl, int httpPort, Path dataDir,
         List<String> adminTokens, List<String> producerTokens, List<String> workerTokens,
         long payloadBytes, long requestBytes, int dbPoolSize, long pollIntervalMs, long reaperIntervalMs,
-        String redisPrefix, long workerTtlMs, Retention retention, int jobrunrPollSeconds, Dashboard dashboard) {
+        String redisPrefix, long workerTtlMs, Retention retention, int jobrunrPollSeconds, Dashboard dashboard,
+        long shutdownTimeoutMs) {
 
     /**
      * JobRunr's dashboard: off unless BATON_DASHBOARD_ENABLED=true, and then only on 127.0.0.1
@@ -50,6 +51,9 @@ public record Settings(
         }
         if (jobrunrPollSeconds < 5) {
             throw new IllegalArgumentException("BATON_JOBRUNR_POLL_SECONDS must be at least 5 (JobRunr's minimum)");
+        }
+        if (shutdownTimeoutMs < 1000) {
+            throw new IllegalArgumentException("BATON_SHUTDOWN_TIMEOUT_MS must be at least 1000, was " + shutdownTimeoutMs);
         }
         Objects.requireNonNull(retention, "retention");
         Objects.requireNonNull(dashboard, "dashboard");
@@ -95,14 +99,15 @@ public record Settings(
                 intValue(values, "BATON_JOBRUNR_POLL_SECONDS", 15),
                 new Dashboard(booleanValue(values, "BATON_DASHBOARD_ENABLED"),
                         intValue(values, "BATON_DASHBOARD_PORT", 8000),
-                        blankToNull(values.get("BATON_DASHBOARD_USER")), values.get("BATON_DASHBOARD_PASSWORD")));
+                        blankToNull(values.get("BATON_DASHBOARD_USER")), values.get("BATON_DASHBOARD_PASSWORD")),
+                longValue(values, "BATON_SHUTDOWN_TIMEOUT_MS", 30_000));
     }
 
     /** The same settings with the database and Redis the coordinator really uses (embedded ones filled in). */
     public Settings withServices(String db, String user, String password, String redis) {
         return new Settings(db, user, password, redis, httpPort, dataDir, adminTokens, producerTokens, workerTokens,
                 payloadBytes, requestBytes, dbPoolSize, pollIntervalMs, reaperIntervalMs, redisPrefix, workerTtlMs,
-                retention, jobrunrPollSeconds, dashboard);
+                retention, jobrunrPollSeconds, dashboard, shutdownTimeoutMs);
     }
 
     public boolean tokensConfigured() {
@@ -162,7 +167,7 @@ public record Settings(
                 + ", requestBytes=" + requestBytes + ", dbPoolSize=" + dbPoolSize + ", pollIntervalMs=" + pollIntervalMs
                 + ", reaperIntervalMs=" + reaperIntervalMs + ", redisPrefix=" + redisPrefix + ", workerTtlMs="
                 + workerTtlMs + ", retention=" + retention + ", jobrunrPollSeconds=" + jobrunrPollSeconds
-                + ", dashboard=" + dashboard + "]";
+                + ", dashboard=" + dashboard + ", shutdownTimeoutMs=" + shutdownTimeoutMs + "]";
     }
 
     private static String redact(String url) {

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -36,7 +37,20 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         this.port = port;
     }
 
+    /** Starts one that is stopped when this JVM exits (for tests and tools). */
     public static EmbeddedPostgresServer start(Path baseDir) throws IOException, InterruptedException {
+        EmbeddedPostgresServer server = start(baseDir, null);
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "embedded-postgres-stop"));
+        return server;
+    }
+
+    /**
+     * Starts PostgreSQL on the data under {@code baseDir} for a coordinator, which stops it itself,
+     * last, once nothing uses it any more. Holding {@code lock} proves that no other coordinator
+     * runs on this data, so a server still running from a killed one is stopped here first (else
+     * pg_ctl would refuse to start a second one on the same data).
+     */
+    public static EmbeddedPostgresServer start(Path baseDir, DataDirLock lock) throws IOException, InterruptedException {
         Path binaries = extractBinaries(baseDir.resolve("pg-binaries"));
         Path data = baseDir.resolve("pg-data");
         Path runDir = baseDir.resolve("pg-run");
@@ -47,14 +61,37 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
             server.run(List.of("initdb", "-D", data.toString(), "-U", "postgres", "-A", "trust", "-E", "UTF8",
                     "--locale=C"), baseDir.resolve("initdb.log"));
         }
-        // A stale postmaster.pid from a killed run would stop pg_ctl; PostgreSQL checks it is stale itself.
+        if (lock != null) {
+            server.stopOrphan(baseDir.resolve("pg_ctl.log"));
+        }
+        // A postmaster.pid whose process is gone is PostgreSQL's to clear; one naming a live process
+        // that is not our postgres (a reused pid) was deleted by stopOrphan.
         server.run(List.of("pg_ctl", "-D", data.toString(), "-w", "-t", "60", "-l",
                 baseDir.resolve("postgres.log").toString(), "-o",
                 "-p " + server.port + " -h 127.0.0.1 -k " + runDir + " -c fsync=on -c max_connections=200",
                 "start"), baseDir.resolve("pg_ctl.log"));
-        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "embedded-postgres-stop"));
         LOG.info("Embedded PostgreSQL 15 on 127.0.0.1:{} with data in {}", server.port, data);
         return server;
+    }
+
+    /** Stops a postmaster left running on our data by a coordinator that is gone. */
+    private void stopOrphan(Path log) throws IOException, InterruptedException {
+        Optional<ProcessHandle> orphan = Orphans.find(dataDir.resolve("postmaster.pid"), binDir.resolve("postgres"));
+        if (orphan.isEmpty()) {
+            return;
+        }
+        LOG.warn("Embedded PostgreSQL (pid {}) is still running on {} from a coordinator that did not stop; "
+                + "stopping it", orphan.get().pid(), dataDir);
+        try {
+            run(List.of("pg_ctl", "-D", dataDir.toString(), "-m", "fast", "-w", "-t", "30", "stop"), log);
+        } catch (IOException e) {
+            LOG.warn("fast stop failed ({}); stopping it immediately", e.getMessage());
+            run(List.of("pg_ctl", "-D", dataDir.toString(), "-m", "immediate", "-w", "-t", "30", "stop"), log);
+        }
+        if (!Orphans.awaitExit(orphan.get(), 30_000)) {
+            throw new IOException("embedded PostgreSQL (pid " + orphan.get().pid() + ") left by an earlier run "
+                    + "did not stop; stop it by hand (pg_ctl -D " + dataDir + " stop)");
+        }
     }
 
     public String jdbcUrl() {
@@ -63,10 +100,24 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
 
     @Override
     public void close() {
+        stop(60_000);
+    }
+
+    /**
+     * Stops the server, giving open sessions up to {@code timeoutMs} to be cut off cleanly (fast
+     * mode), then not waiting for them (immediate mode: crash recovery at the next start).
+     */
+    public void stop(long timeoutMs) {
+        String seconds = Long.toString(Math.max(1, timeoutMs / 1000));
         try {
-            run(List.of("pg_ctl", "-D", dataDir.toString(), "-m", "fast", "-w", "stop"), null);
+            run(List.of("pg_ctl", "-D", dataDir.toString(), "-m", "fast", "-w", "-t", seconds, "stop"), null);
         } catch (Exception e) {
-            LOG.warn("stopping embedded PostgreSQL: {}", e.getMessage());
+            LOG.warn("stopping embedded PostgreSQL: {}; stopping it immediately", e.getMessage());
+            try {
+                run(List.of("pg_ctl", "-D", dataDir.toString(), "-m", "immediate", "-w", "-t", "10", "stop"), null);
+            } catch (Exception again) {
+                LOG.warn("embedded PostgreSQL did not stop: {}", again.getMessage());
+            }
         }
     }
 

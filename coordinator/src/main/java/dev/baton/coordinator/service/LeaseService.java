@@ -82,6 +82,9 @@ public final class LeaseService {
         while (true) {
             Wakeups.Waiter waiter = wakeups.register(queues);
             try {
+                if (!wakeups.handingOut()) {
+                    return List.of();
+                }
                 List<Job> claimed = claimOnce(r.workerId(), queues, r.types(), limit, leaseMs);
                 long remaining = deadline - System.nanoTime();
                 if (!claimed.isEmpty() || remaining <= 0) {

@@ -134,6 +134,9 @@ public final class LogTail {
                     }
                     LockSupport.parkNanos(POLL_NANOS);
                 }
+                // Stopped: by the client (then a no-op) or by the coordinator stopping, which ends
+                // the stream without an end event so that an EventSource reconnects elsewhere.
+                sink.complete();
             } catch (RuntimeException e) {
                 LOG.debug("log stream of job {} ended: {}", jobId, e.toString());
                 sink.error(e);

@@ -18,6 +18,7 @@ import java.util.function.Consumer;
 public final class Wakeups {
     private final ConcurrentHashMap<String, Set<Waiter>> waiters = new ConcurrentHashMap<>();
     private final List<Consumer<String>> publishers = new CopyOnWriteArrayList<>();
+    private volatile boolean handingOut = true;
 
     public static final class Waiter {
         private final Semaphore signal = new Semaphore(0);
@@ -67,6 +68,20 @@ public final class Wakeups {
                 w.signal.release();
             }
         }
+    }
+
+    /**
+     * The coordinator is stopping: every waiting claim wakes and answers what it has (nothing),
+     * and claims from now on claim nothing, so no job is handed out by a coordinator about to go.
+     */
+    public void stopHandingOut() {
+        handingOut = false;
+        waiters.values().forEach(set -> set.forEach(w -> w.signal.release()));
+    }
+
+    /** False once {@link #stopHandingOut} was called; checked after {@link #register}, so no waiter misses it. */
+    public boolean handingOut() {
+        return handingOut;
     }
 
     public void addPublisher(Consumer<String> publisher) {
