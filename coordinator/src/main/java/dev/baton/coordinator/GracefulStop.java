@@ -1,8 +1,10 @@
 package dev.baton.coordinator;
 
 import dev.baton.coordinator.service.ExpiredLeaseReaper;
+import dev.baton.coordinator.service.IdempotencyKeyPruner;
 import dev.baton.coordinator.service.LogTail;
 import dev.baton.coordinator.service.ScheduleReconciler;
+import dev.baton.coordinator.service.ScheduleTicker;
 import dev.baton.coordinator.service.Wakeups;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.http.server.netty.NettyEmbeddedServer;
@@ -25,7 +27,7 @@ import org.slf4j.LoggerFactory;
  *       does any claim still arriving;</li>
  *   <li>the HTTP server takes no new connection and the requests in flight finish (log streams
  *       end, so that followers reconnect elsewhere);</li>
- *   <li>the timers (lease reaper, schedule reconciler) and JobRunr stop;</li>
+ *   <li>the timers (lease reaper, schedule ticker and reconciler, idempotency-key pruner) and JobRunr stop;</li>
  *   <li>the rest of the context closes: the HTTP server, the connection pool, the Redis client;</li>
  *   <li>embedded Redis and PostgreSQL stop, last, when nothing uses them.</li>
  * </ol>
@@ -91,6 +93,8 @@ final class GracefulStop {
             step = "stopping the timers and JobRunr";
             destroy(ExpiredLeaseReaper.class);
             destroy(ScheduleReconciler.class);
+            destroy(ScheduleTicker.class);
+            destroy(IdempotencyKeyPruner.class);
             context.findBean(BackgroundJobServer.class).ifPresent(BackgroundJobServer::stop);
             step = "closing the HTTP server, the connection pool and the Redis client";
             if (context.isRunning()) {
