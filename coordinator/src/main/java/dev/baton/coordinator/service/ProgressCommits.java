@@ -17,9 +17,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Group commit for progress. Progress commits durably, and a commit (its fsync) is the unit of
- * cost here; so one thread takes every update that arrived while the previous commit was under
+ * cost here; so a committer takes every update that arrived while the previous commits were under
  * way and applies them all in one guarded statement and one transaction, then answers each
- * caller once that commit is durable. An update the statement did not apply (its version or lease
+ * caller once that commit is durable. A few committers share the queue, so that while one waits
+ * for its fsync the next batch is already being applied (PostgreSQL flushes commits that wait
+ * together with one write). An update the statement did not apply (its version or lease
  * is off, its job was already in this batch, or the batch failed) is answered {@link #NOT_APPLIED}
  * and its caller settles it alone (see ProgressLogService), so one update never fails another.
  */
@@ -29,6 +31,7 @@ public final class ProgressCommits {
     /** The answer for an update this batch did not apply. */
     public static final long NOT_APPLIED = -1;
     private static final int MAX_BATCH = 500;
+    private static final int COMMITTERS = 4;
 
     private record Pending(ProgressItem item, CompletableFuture<Long> answer) {
     }
@@ -36,13 +39,15 @@ public final class ProgressCommits {
     private final Db db;
     private final ProgressLogRepository repo;
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
-    private final Thread committer;
+    private final List<Thread> committers = new ArrayList<>();
     private volatile boolean stopped;
 
     public ProgressCommits(Db db, ProgressLogRepository repo) {
         this.db = db;
         this.repo = repo;
-        this.committer = Thread.ofVirtual().name("progress-commits").start(this::run);
+        for (int i = 0; i < COMMITTERS; i++) {
+            committers.add(Thread.ofVirtual().name("progress-commits-" + i).start(this::run));
+        }
     }
 
     /** The job's new version once durable, or {@link #NOT_APPLIED}. */
@@ -101,6 +106,6 @@ public final class ProgressCommits {
     @PreDestroy
     void stop() {
         stopped = true;
-        committer.interrupt();
+        committers.forEach(Thread::interrupt);
     }
 }

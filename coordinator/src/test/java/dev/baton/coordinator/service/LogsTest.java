@@ -23,7 +23,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Log appends are atomic and idempotent, fenced by the lease; reads page in (attempt, seq) order. */
+/** Log appends are atomic and idempotent, fenced by the lease; reads page in the order lines were stored. */
 class LogsTest {
     static TestCluster cluster;
 
