@@ -161,9 +161,9 @@ public final class ProgressLogRepository {
     // job_logs_by_position: the cost does not grow with the log.
     //
     // Resends: the primary key (job_id, attempt, seq) makes an entry already stored a duplicate.
-    // The same statement compares each such entry with the stored line (this snapshot cannot see
-    // the lines it inserts itself, so every stored line it finds is an earlier one) and returns the
-    // seqs whose level or message differ; the service then rolls the whole append back. Rows go in
+    // The same statement compares each entry it did not insert with the stored line (this snapshot
+    // cannot see the lines it inserts itself, so every stored line it finds is an earlier one) and
+    // returns the seqs whose level or message differ; the service then rolls the whole append back. Rows go in
     // seq order so that index entries are taken in one order.
     public static final String APPEND_UNDER_LOCK = """
             with entry as (
@@ -176,12 +176,13 @@ public final class ProgressLogRepository {
                 from entry e cross join head
                 order by e.seq
                 on conflict (job_id, attempt, seq) do nothing
-                returning 1
+                returning seq
             )
             select (select count(*) from inserted) as accepted,
                    array(select e.seq from entry e
                          join job_logs s on s.job_id = ? and s.attempt = ? and s.seq = e.seq
-                         where (s.level, s.message) is distinct from (e.level, e.message)
+                         where e.seq not in (select seq from inserted)
+                           and (s.level, s.message) is distinct from (e.level, e.message)
                          order by e.seq) as conflicts
             """;
 
