@@ -89,17 +89,18 @@ public final class ProgressCommits {
                 p.answer().complete(NOT_APPLIED);
             }
         }
-        Map<Integer, Long> versions;
+        Map<Integer, Long> versions = Map.of();
         try {
             versions = db.tx(c -> repo.setProgressEachIfVersion(c, first.stream().map(Pending::item).toList()));
         } catch (RuntimeException e) {
             // A value PostgreSQL refused, a deadlock, a lost connection: each caller tries alone
             // and gets its own answer (400, 503 or its version).
             LOG.debug("progress batch of {} failed, each update is retried alone: {}", first.size(), e.toString());
-            versions = Map.of();
-        }
-        for (int k = 0; k < first.size(); k++) {
-            first.get(k).answer().complete(versions.getOrDefault(k, NOT_APPLIED));
+        } finally {
+            // Every caller is answered, whatever happened here (complete() ignores a second answer).
+            for (int k = 0; k < first.size(); k++) {
+                first.get(k).answer().complete(versions.getOrDefault(k, NOT_APPLIED));
+            }
         }
     }
 
