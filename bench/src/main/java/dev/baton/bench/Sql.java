@@ -27,8 +27,8 @@ final class Sql {
     static final String CLAIM = JobRepository.CLAIM_AVAILABLE_ONE_QUEUE;
     static final String COMPLETE = JobRepository.COMPLETE_IF_LEASE_HELD;
     static final String COMPLETE_EACH = JobRepository.COMPLETE_EACH_IF_LEASE_HELD_IDS; // the worker sends Prefer: return=minimal
-    static final String PROGRESS = ProgressLogRepository.SET_PROGRESS_IF_VERSION;
-    static final String APPEND = ProgressLogRepository.APPEND_IF_LEASE_HELD;
+    // Progress and appends: the coordinator's own repository methods, which bind its own texts.
+    private static final ProgressLogRepository PROGRESS_LOGS = new ProgressLogRepository();
 
     /** A claimed job: what later writes must present. */
     record Lease(long id, String token, long version) {
@@ -103,22 +103,17 @@ final class Sql {
         }
     }
 
-    /** The new version, or -1 when the guard refused. One autocommit statement that commits asynchronously, as Baton's. */
+    /**
+     * The new version, or -1 when the guard refused. One autocommit statement that commits durably,
+     * as each of Baton's group commits does; this loop has no one to share its commit with.
+     */
     static long progress(Connection c, Lease lease, long expectedVersion, long current) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(PROGRESS)) {
-            ps.setLong(1, current);
-            ps.setLong(2, 1_000_000_000L);
-            ps.setString(3, "step " + current);
-            ps.setLong(4, lease.id());
-            ps.setLong(5, expectedVersion);
-            ps.setString(6, lease.token());
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getLong(1) : -1;
-            }
-        }
+        Long v = PROGRESS_LOGS.setProgressIfVersion(c, new ProgressLogRepository.ProgressItem(lease.id(),
+                expectedVersion, lease.token(), current, 1_000_000_000L, "step " + current));
+        return v == null ? -1 : v;
     }
 
-    /** Appends lines {@code firstSeq…} (autocommit, durable, as Baton's append); returns how many were stored. */
+    /** Appends lines {@code firstSeq…} in one durable transaction, as Baton's append; returns how many were stored. */
     static int append(Connection c, Lease lease, int firstSeq, int count, String message) throws SQLException {
         Integer[] seqs = new Integer[count];
         String[] levels = new String[count];
@@ -128,17 +123,20 @@ final class Sql {
             levels[i] = "info";
             messages[i] = message;
         }
-        try (PreparedStatement ps = c.prepareStatement(APPEND)) {
-            ps.setLong(1, lease.id());
-            ps.setString(2, lease.token());
-            ps.setArray(3, c.createArrayOf("int4", seqs));
-            ps.setArray(4, c.createArrayOf("text", levels));
-            ps.setArray(5, c.createArrayOf("text", messages));
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    throw new IllegalStateException("lease of job " + lease.id() + " not held");
-                }
-                return rs.getInt("accepted");
+        c.setAutoCommit(false);
+        try {
+            ProgressLogRepository.LockedLease held = PROGRESS_LOGS.lockForAppend(c, lease.id(), lease.token());
+            if (held == null || !held.leaseHeld()) {
+                throw new IllegalStateException("lease of job " + lease.id() + " not held");
+            }
+            int accepted = PROGRESS_LOGS.appendUnderLock(c, lease.id(), held.attempt(), seqs, levels, messages)
+                    .accepted();
+            c.commit();
+            return accepted;
+        } finally {
+            if (!c.getAutoCommit()) {
+                c.rollback();
+                c.setAutoCommit(true);
             }
         }
     }

@@ -74,6 +74,7 @@ public final class Responses {
     /** RFC 9457 problem details with Baton's extensions. */
     public record Problem(String type, String title, int status, String detail, String code,
                           @JsonInclude(JsonInclude.Include.NON_NULL) Job job,
-                          @JsonInclude(JsonInclude.Include.NON_NULL) List<FieldError> errors) {
+                          @JsonInclude(JsonInclude.Include.NON_NULL) List<FieldError> errors,
+                          @JsonInclude(JsonInclude.Include.NON_NULL) List<Integer> seqs) {
     }
 }

@@ -6,6 +6,7 @@ import dev.baton.common.Job;
 import dev.baton.common.Json;
 import dev.baton.common.LogLevel;
 import dev.baton.common.Requests;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -39,7 +40,9 @@ final class JobRun implements JobContext {
     private final ConcurrentLinkedQueue<Requests.LogLine> logBuffer = new ConcurrentLinkedQueue<>();
     private final AtomicInteger nextSeq = new AtomicInteger(1);
     private final ReentrantLock flushLock = new ReentrantLock();
-    private List<Requests.LogLine> inflightLogs = List.of();
+    // The lines taken from the buffer and not yet acknowledged, as the batches still to send: one
+    // batch normally, its halves after a refusal (see flushLogs).
+    private final ArrayDeque<List<Requests.LogLine>> inflightLogs = new ArrayDeque<>();
     private long knownVersion;
     private volatile boolean lost;
     private volatile Thread handlerThread;
@@ -201,6 +204,11 @@ final class JobRun implements JobContext {
         }
     }
 
+    /**
+     * Sends the buffered lines in batches of up to 100. A batch the coordinator refuses as a whole
+     * because of some of its lines (400, 413 over the per-attempt cap, 409 log_conflict) is split
+     * in halves and each half sent again, down to single lines: only the refused lines are dropped.
+     */
     private void flushLogs() {
         while (!lost) {
             if (inflightLogs.isEmpty()) {
@@ -212,18 +220,33 @@ final class JobRun implements JobContext {
                 if (batch.isEmpty()) {
                     return;
                 }
-                inflightLogs = batch;
+                inflightLogs.add(batch);
             }
+            List<Requests.LogLine> batch = inflightLogs.peekFirst();
             try {
-                client.logs(job.id(), new Requests.LogAppend(token, inflightLogs));
-                inflightLogs = List.of(); // acknowledged; a resend of it would only count duplicates
+                client.logs(job.id(), new Requests.LogAppend(token, batch));
+                inflightLogs.pollFirst(); // acknowledged; a resend of it would only count duplicates
             } catch (BatonClient.Conflict c) {
-                loseLease();
+                if (c.code.equals("log_conflict")) {
+                    refused(batch, c.getMessage());
+                } else {
+                    loseLease();
+                }
             } catch (BatonClient.Rejected r) {
-                LOG.warn("job {}: log lines refused ({}); dropped", job.id(), r.getMessage());
-                inflightLogs = List.of();
+                refused(batch, r.getMessage());
             }
         }
+    }
+
+    private void refused(List<Requests.LogLine> batch, String why) {
+        inflightLogs.pollFirst();
+        if (batch.size() == 1) {
+            LOG.warn("job {}: log line {} refused ({}); dropped", job.id(), batch.get(0).seq(), why);
+            return;
+        }
+        int half = batch.size() / 2;
+        inflightLogs.addFirst(List.copyOf(batch.subList(half, batch.size())));
+        inflightLogs.addFirst(List.copyOf(batch.subList(0, half)));
     }
 
     private void flushProgress() {
@@ -291,6 +314,11 @@ final class JobRun implements JobContext {
     @Override
     public void log(LogLevel level, String message) {
         checkpoint();
+        String refusal = LogLines.refusal(message);
+        if (refusal != null) {
+            LOG.warn("job {}: log line not sent: {}", job.id(), refusal);
+            return;
+        }
         logBuffer.add(new Requests.LogLine(nextSeq.getAndIncrement(), level, message));
         startFlushing();
         if (logBuffer.size() >= LOG_BATCH) {

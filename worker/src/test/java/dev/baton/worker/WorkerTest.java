@@ -157,4 +157,54 @@ class WorkerTest {
                 "select count(distinct finished_at) from jobs where queue = 'batched' and status = 'succeeded'");
         assertThat(transactions).as("completion transactions for 299 jobs").isLessThan(150);
     }
+
+    /**
+     * One bad line must not cost the lines batched with it. The handler writes 160 lines to a
+     * coordinator that stores at most 150 per attempt, among them a line with U+0000 and one over
+     * 16 KiB: the coordinator refuses a whole request for any of these, and the worker used to drop
+     * the whole batch of up to 100. Every good line up to the cap must be stored, in order.
+     */
+    @Test
+    void aRefusedLineCostsOnlyItself() throws Exception {
+        // The cap is a Micronaut property that Settings does not carry: set for this start only.
+        var capped = withSystemProperty("baton.limits.log-lines-per-attempt", "150", cluster::addCoordinator);
+        String id = Jobs.enqueue(cluster.api(0), "badlines", Map.of("type", "lines")).path("id").asText();
+        List<String> expected = new ArrayList<>();
+        JobHandler lines = ctx -> {
+            ctx.info("good 1");
+            ctx.info("nul \u0000 here");
+            ctx.info("good 2");
+            ctx.info("x".repeat(16 * 1024 + 1));
+            for (int i = 3; i <= 158; i++) {
+                ctx.info("good " + i);
+            }
+            return Map.of();
+        };
+        for (int i = 1; i <= 150; i++) {
+            expected.add("good " + i);
+        }
+        try (Worker w = Worker.builder().coordinators("http://127.0.0.1:" + capped.port()).token(Api.WORKER)
+                .queues("badlines").handler("lines", lines).build().start()) {
+            assertThat(Jobs.eventually(30_000, () ->
+                    "succeeded".equals(Jobs.get(cluster.api(0), id).path("status").asText()))).isTrue();
+        }
+        List<String> stored = new ArrayList<>();
+        String cursor = null;
+        do {
+            Api.Resp page = cluster.api(0).get("/api/v1/jobs/" + id + "/logs?limit=1000"
+                    + (cursor == null ? "" : "&after=" + cursor), Api.PRODUCER);
+            page.body().path("items").forEach(n -> stored.add(n.path("message").asText()));
+            cursor = page.body().path("items").isEmpty() ? null : page.body().path("nextCursor").asText();
+        } while (cursor != null);
+        assertThat(stored).containsExactlyElementsOf(expected);
+    }
+
+    private static <T> T withSystemProperty(String key, String value, java.util.function.Supplier<T> action) {
+        System.setProperty(key, value);
+        try {
+            return action.get();
+        } finally {
+            System.clearProperty(key);
+        }
+    }
 }

@@ -8,8 +8,9 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A running attempt's progress and log lines. Like {@link JobRepository}, each write is one
@@ -19,32 +20,42 @@ import java.util.List;
 @Singleton
 public final class ProgressLogRepository {
 
-    // The compare-and-swap of PROTOCOL.md: one statement, guarded by the version the worker last
-    // saw and by its lease, so a stale update can never overwrite a newer one.
+    // The compare-and-swap of the protocol: guarded by the version the worker last saw and by its
+    // lease, so a stale update can never overwrite a newer one.
     //
     // Events: a worker may report progress many times a second, and job_events is the job's
     // history, not a metrics store. A `progress` event is written only when this attempt has no
-    // progress event from the last 5 seconds, decided inside this statement (the lookup walks
+    // progress event from the last 5 seconds, decided inside the statement (the lookup walks
     // job_events_by_job over at most 5 seconds of this job's events). So the history shows the
     // first progress of every attempt and then at most one sample per job per 5 seconds, while
     // jobs.progress always holds the latest value.
     //
-    // Durability: the statement turns synchronous_commit off for its own transaction (set_config
-    // with is_local, in the autocommit transaction of this one statement), which is what
-    // ProgressLogService.progress explains; it saves the BEGIN and COMMIT round trips a
-    // `SET LOCAL` would need. The CTE is materialized and read by the final select, so it runs
-    // whenever a row is updated.
-    public static final String SET_PROGRESS_IF_VERSION = """
-            with async_commit as materialized (
-                select set_config('synchronous_commit', 'off', true) as setting
+    // Durability: it commits like every other write (synchronous_commit on), so an acknowledged
+    // version is on disk and a crash cannot bring back a different version n. The speed comes from
+    // ProgressCommits, which puts the updates that arrive together into one statement and one
+    // commit: each item carries its own guard, so an item whose version or lease is off is simply
+    // not in the answer and never affects another. The rows are locked in id order first, so two
+    // batches that share jobs (two coordinators) wait for each other instead of deadlocking.
+    public static final String SET_PROGRESS_EACH_IF_VERSION = """
+            with item as (
+                select * from unnest(?::bigint[], ?::bigint[], ?::text[], ?::bigint[], ?::bigint[], ?::text[])
+                    with ordinality as i(id, expected_version, lease_token, current, total, message, ord)
+            ), held as materialized (
+                select j.id from jobs j join item i on i.id = j.id
+                where j.version = i.expected_version and j.status = 'running' and j.lease_token = i.lease_token
+                  and j.lease_expires_at > now()
+                order by j.id
+                for no key update of j
             ), updated as (
-                update jobs
+                update jobs j
                 set progress = jsonb_build_object(
-                        'current', ?::bigint, 'total', ?::bigint, 'message', ?::text,
+                        'current', i.current, 'total', i.total, 'message', i.message,
                         'updatedAt', to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')),
-                    version = version + 1, updated_at = now()
-                where id = ? and version = ? and status = 'running' and lease_token = ? and lease_expires_at > now()
-                returning id, version, attempt, worker_id, progress
+                    version = j.version + 1, updated_at = now()
+                from held h join item i on i.id = h.id
+                where j.id = h.id and j.version = i.expected_version and j.status = 'running'
+                  and j.lease_token = i.lease_token and j.lease_expires_at > now()
+                returning i.ord, j.id, j.version, j.attempt, j.worker_id, j.progress
             ), event as (
                 insert into job_events (job_id, type, from_status, to_status, attempt, worker_id, detail)
                 select u.id, 'progress', 'running', 'running', u.attempt, u.worker_id, u.progress - 'updatedAt'
@@ -54,63 +65,150 @@ public final class ProgressLogRepository {
                     where e.job_id = u.id and e.at > now() - interval '5 seconds'
                       and e.type = 'progress' and e.attempt = u.attempt)
             )
-            select updated.version, async_commit.setting from updated cross join async_commit
+            select ord, version from updated
             """;
 
-    /** The job's new version, or null when the version or the lease did not match. */
-    public Long setProgressIfVersion(Connection c, long id, long expectedVersion, String leaseToken,
-                                     long current, Long total, String message) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SET_PROGRESS_IF_VERSION)) {
-            ps.setLong(1, current);
-            JobRows.setLong(ps, 2, total);
-            ps.setString(3, message);
-            ps.setLong(4, id);
-            ps.setLong(5, expectedVersion);
-            ps.setString(6, leaseToken);
+    /** One progress update: the job, the version the worker saw, its lease and the new values. */
+    public record ProgressItem(long id, long expectedVersion, String leaseToken, long current, Long total,
+                               String message) {
+    }
+
+    /**
+     * Applies each item whose version and lease match, in one statement; ids must be distinct.
+     * Returns the new version by index into {@code items}; an index missing did not match.
+     */
+    public Map<Integer, Long> setProgressEachIfVersion(Connection c, List<ProgressItem> items) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SET_PROGRESS_EACH_IF_VERSION)) {
+            bindProgress(c, ps, items);
+            Map<Integer, Long> versions = new HashMap<>();
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getLong(1) : null;
+                while (rs.next()) {
+                    versions.put(rs.getInt("ord") - 1, rs.getLong("version"));
+                }
+            }
+            return versions;
+        }
+    }
+
+    /** The job's new version, or null when the version or the lease did not match. */
+    public Long setProgressIfVersion(Connection c, ProgressItem item) throws SQLException {
+        return setProgressEachIfVersion(c, List.of(item)).get(0);
+    }
+
+    /** Binds {@link #SET_PROGRESS_EACH_IF_VERSION}; the bench's raw loop binds it here too. */
+    public static void bindProgress(Connection c, PreparedStatement ps, List<ProgressItem> items) throws SQLException {
+        int n = items.size();
+        Long[] ids = new Long[n];
+        Long[] versions = new Long[n];
+        String[] tokens = new String[n];
+        Long[] currents = new Long[n];
+        Long[] totals = new Long[n];
+        String[] messages = new String[n];
+        for (int k = 0; k < n; k++) {
+            ProgressItem item = items.get(k);
+            ids[k] = item.id();
+            versions[k] = item.expectedVersion();
+            tokens[k] = item.leaseToken();
+            currents[k] = item.current();
+            totals[k] = item.total();
+            messages[k] = item.message();
+        }
+        ps.setArray(1, c.createArrayOf("bigint", ids));
+        ps.setArray(2, c.createArrayOf("bigint", versions));
+        ps.setArray(3, c.createArrayOf("text", tokens));
+        ps.setArray(4, c.createArrayOf("bigint", currents));
+        ps.setArray(5, c.createArrayOf("bigint", totals));
+        ps.setArray(6, c.createArrayOf("text", messages));
+    }
+
+    // An append is one transaction of two statements. The first locks the job's row (whatever its
+    // state, so the refusal can describe the row as it is) and says whether the lease is held; the
+    // lock is held until commit. Because it is FOR NO KEY UPDATE, two appends of one job run one
+    // after the other, and a complete, fail, cancel or lease expiry (which all update that row)
+    // waits for an append in flight while an append that waited for one of them finds the lease
+    // gone: once a job is finished no line of it can still appear, which lets a log stream end.
+    // The row is only locked: its columns and version stay as they are.
+    public static final String LOCK_FOR_APPEND = """
+            select attempt, (status = 'running' and lease_token = ? and lease_expires_at > now()) as lease_held
+            from jobs where id = ?
+            for no key update
+            """;
+
+    /** The locked job's attempt and whether {@code leaseToken} is its lease; null if there is no job. */
+    public LockedLease lockForAppend(Connection c, long id, String leaseToken) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(LOCK_FOR_APPEND)) {
+            ps.setString(1, leaseToken);
+            ps.setLong(2, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? new LockedLease(rs.getInt("attempt"), rs.getBoolean("lease_held")) : null;
             }
         }
     }
 
-    // All entries of one request in one INSERT. The lease is checked by the same statement, under
-    // a share lock on the job's row held until commit: a complete, fail, cancel or lease expiry
-    // (which all update that row) waits for appends in flight, and an append that waited for one
-    // of them finds the lease gone. So once a job is finished no line of it can still appear,
-    // which is what lets a log stream end. The row is only locked: its columns and version stay
-    // as they are. The primary key (job_id, attempt, seq) makes resends count as duplicates.
-    // Rows go in seq order so that two requests carrying the same seqs take the index entries in
-    // the same order and cannot deadlock.
-    public static final String APPEND_IF_LEASE_HELD = """
-            with lease as (
-                select id, attempt from jobs
-                where id = ? and status = 'running' and lease_token = ? and lease_expires_at > now()
-                for share
-            ), inserted as (
-                insert into job_logs (job_id, attempt, seq, level, message)
-                select lease.id, lease.attempt, e.seq, e.level, e.message
-                from lease cross join unnest(?::int[], ?::text[], ?::text[]) as e(seq, level, message)
-                order by e.seq
-                on conflict (job_id, attempt, seq) do nothing
-                returning 1
-            )
-            select attempt, (select count(*) from inserted) as accepted from lease
-            """;
-
-    public record Appended(int attempt, int accepted) {
+    public record LockedLease(int attempt, boolean leaseHeld) {
     }
 
-    /** Null when the lease is not held; then nothing was stored. {@code seqs} must be distinct. */
-    public Appended appendIfLeaseHeld(Connection c, long id, String leaseToken, Integer[] seqs, String[] levels,
-                                      String[] messages) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(APPEND_IF_LEASE_HELD)) {
-            ps.setLong(1, id);
-            ps.setString(2, leaseToken);
-            ps.setArray(3, c.createArrayOf("int4", seqs));
-            ps.setArray(4, c.createArrayOf("text", levels));
-            ps.setArray(5, c.createArrayOf("text", messages));
+    // The second statement, under that lock: all entries of one request in one INSERT. Its snapshot
+    // is taken after the lock was granted, so it sees every line of the appends before it.
+    //
+    // Positions: each line gets the job's highest position plus its place in the request, so
+    // positions follow the order appends commit, and a reader following them (a page's cursor, the
+    // stream) never passes a line that may still appear: a line with a lower position was committed
+    // before the line it has seen was even written. (attempt, seq) cannot serve as that order: two
+    // appends may commit in either order, and a worker may resend seq 3 after seq 5 was stored. The
+    // other way, reading only lines older than every transaction in flight, would stall every
+    // follower behind any long transaction in the database. max(position) is one descent of
+    // job_logs_by_position: the cost does not grow with the log.
+    //
+    // Resends: the primary key (job_id, attempt, seq) makes an entry already stored a duplicate.
+    // The same statement compares each entry it did not insert with the stored line (this snapshot
+    // cannot see the lines it inserts itself, so every stored line it finds is an earlier one) and
+    // returns the seqs whose level or message differ; the service then rolls the whole append back. Rows go in
+    // seq order so that index entries are taken in one order.
+    public static final String APPEND_UNDER_LOCK = """
+            with entry as (
+                select * from unnest(?::int[], ?::text[], ?::text[]) with ordinality as e(seq, level, message, ord)
+            ), head as (
+                select coalesce(max(position), 0) as last from job_logs where job_id = ?
+            ), inserted as (
+                insert into job_logs (job_id, attempt, seq, level, message, position)
+                select ?, ?, e.seq, e.level, e.message, head.last + e.ord
+                from entry e cross join head
+                order by e.seq
+                on conflict (job_id, attempt, seq) do nothing
+                returning seq
+            )
+            select (select count(*) from inserted) as accepted,
+                   array(select e.seq from entry e
+                         join job_logs s on s.job_id = ? and s.attempt = ? and s.seq = e.seq
+                         where e.seq not in (select seq from inserted)
+                           and (s.level, s.message) is distinct from (e.level, e.message)
+                         order by e.seq) as conflicts
+            """;
+
+    /** How many entries were stored, and the seqs stored before with other content (then roll back). */
+    public record Appended(int accepted, List<Integer> conflicts) {
+    }
+
+    /**
+     * Call after {@link #lockForAppend} found the lease held, in the same transaction, with that
+     * attempt. {@code seqs} must be distinct and ascending.
+     */
+    public Appended appendUnderLock(Connection c, long id, int attempt, Integer[] seqs, String[] levels,
+                                    String[] messages) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(APPEND_UNDER_LOCK)) {
+            ps.setArray(1, c.createArrayOf("int4", seqs));
+            ps.setArray(2, c.createArrayOf("text", levels));
+            ps.setArray(3, c.createArrayOf("text", messages));
+            ps.setLong(4, id);
+            ps.setLong(5, id);
+            ps.setInt(6, attempt);
+            ps.setLong(7, id);
+            ps.setInt(8, attempt);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? new Appended(rs.getInt("attempt"), rs.getInt("accepted")) : null;
+                rs.next();
+                Integer[] conflicts = (Integer[]) rs.getArray("conflicts").getArray();
+                return new Appended(rs.getInt("accepted"), List.of(conflicts));
             }
         }
     }
@@ -118,11 +216,15 @@ public final class ProgressLogRepository {
     public record LeaseCheck(Job job, boolean leaseHeld) {
     }
 
-    /** The job as it is now, and whether {@code leaseToken} is its current, unexpired lease; null if no job. */
-    public LeaseCheck findWithLeaseCheck(Connection c, long id, String leaseToken) throws SQLException {
+    /**
+     * The job as it is now, locked until the transaction ends (so it stays as described), and
+     * whether {@code leaseToken} is its current, unexpired lease; null if no job.
+     */
+    public LeaseCheck lockWithLeaseCheck(Connection c, long id, String leaseToken) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("""
                 select *, (status = 'running' and lease_token = ? and lease_expires_at > now()) as lease_held
-                from jobs where id = ?""")) {
+                from jobs where id = ?
+                for no key update""")) {
             ps.setString(1, leaseToken);
             ps.setLong(2, id);
             try (ResultSet rs = ps.executeQuery()) {
@@ -131,18 +233,21 @@ public final class ProgressLogRepository {
         }
     }
 
-    /** Lines after (attempt, seq) in (attempt, seq) order; the primary key serves it. */
-    public List<LogEntry> linesAfter(Connection c, long jobId, int attempt, int seq, int limit) throws SQLException {
+    /** A stored line and its position in the job's log. */
+    public record StoredLine(long position, LogEntry entry) {
+    }
+
+    /** Lines after {@code position} in position order; job_logs_by_position serves it. */
+    public List<StoredLine> linesAfter(Connection c, long jobId, long position, int limit) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("""
-                select attempt, seq, level, message, at from job_logs
-                where job_id = ? and (attempt, seq) > (?, ?)
-                order by attempt, seq
+                select position, attempt, seq, level, message, at from job_logs
+                where job_id = ? and position > ?
+                order by position
                 limit ?""")) {
             ps.setLong(1, jobId);
-            ps.setInt(2, attempt);
-            ps.setInt(3, seq);
-            ps.setInt(4, limit);
-            return JobRows.list(ps, JobRows::logEntry);
+            ps.setLong(2, position);
+            ps.setInt(3, limit);
+            return JobRows.list(ps, rs -> new StoredLine(rs.getLong("position"), JobRows.logEntry(rs)));
         }
     }
 

@@ -9,16 +9,27 @@ public final class BatonException extends RuntimeException {
     private final ErrorCode code;
     private final transient Job job;
     private final List<FieldError> errors;
+    private final List<Integer> seqs;
 
     public BatonException(ErrorCode code, String detail) {
         this(code, detail, null, null);
     }
 
     public BatonException(ErrorCode code, String detail, Job job, List<FieldError> errors) {
+        this(code, detail, job, errors, null);
+    }
+
+    private BatonException(ErrorCode code, String detail, Job job, List<FieldError> errors, List<Integer> seqs) {
         super(detail, null, false, false);
         this.code = code;
         this.job = job;
         this.errors = errors;
+        this.seqs = seqs;
+    }
+
+    /** 409 {@code log_conflict}: these seqs are stored with other content. */
+    public static BatonException logConflict(String detail, List<Integer> seqs) {
+        return new BatonException(ErrorCode.LOG_CONFLICT, detail, null, null, List.copyOf(seqs));
     }
 
     public static BatonException invalid(List<FieldError> errors) {
@@ -50,5 +61,9 @@ public final class BatonException extends RuntimeException {
 
     public List<FieldError> errors() {
         return errors;
+    }
+
+    public List<Integer> seqs() {
+        return seqs;
     }
 }

@@ -10,6 +10,7 @@ public enum ErrorCode {
     VERSION_CONFLICT(409, "version_conflict", "Version conflict"),
     LEASE_LOST(409, "lease_lost", "Lease lost"),
     INVALID_TRANSITION(409, "invalid_transition", "Invalid transition"),
+    LOG_CONFLICT(409, "log_conflict", "Log line conflict"),
     PAYLOAD_TOO_LARGE(413, "payload_too_large", "Payload too large"),
     UNSUPPORTED_MEDIA_TYPE(415, "unsupported_media_type", "Unsupported media type"),
     NOT_ACCEPTABLE(406, "not_acceptable", "Not acceptable"),

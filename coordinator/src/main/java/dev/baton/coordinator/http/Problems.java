@@ -18,7 +18,7 @@ public final class Problems {
     public static MutableHttpResponse<String> of(BatonException e) {
         ErrorCode code = e.code();
         Problem p = new Problem("https://baton.dev/problems/" + code.code(), code.title(), code.status(),
-                e.getMessage(), code.code(), e.job(), e.errors());
+                e.getMessage(), code.code(), e.job(), e.errors(), e.seqs());
         MutableHttpResponse<String> response = HttpResponse.<String>status(HttpStatus.valueOf(code.status()))
                 .body(Json.write(p))
                 .contentType(PROBLEM_JSON);

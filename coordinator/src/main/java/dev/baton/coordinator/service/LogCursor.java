@@ -1,29 +1,28 @@
 package dev.baton.coordinator.service;
 
-import dev.baton.common.Responses.LogEntry;
+import dev.baton.coordinator.db.ProgressLogRepository.StoredLine;
 
 /**
- * A position in a job's log: just after line (attempt, seq). On the wire it is an opaque cursor
- * (the page's {@code nextCursor}, the stream's event id), made and checked by {@link Ids}.
+ * A position in a job's log: just after the line stored at {@code position} (see
+ * ProgressLogRepository.APPEND_UNDER_LOCK for why lines are followed by position, not by
+ * (attempt, seq)). On the wire it is an opaque cursor (the page's {@code nextCursor}, the stream's
+ * event id), made and checked by {@link Ids}; its kind changed with the position, so a cursor
+ * from before is a 400 rather than a silent jump.
  */
-public record LogCursor(int attempt, int seq) {
-    public static final LogCursor START = new LogCursor(0, 0);
-    private static final String KIND = "l";
+public record LogCursor(long position) {
+    public static final LogCursor START = new LogCursor(0);
+    private static final String KIND = "lp";
 
-    public static LogCursor after(LogEntry entry) {
-        return new LogCursor(entry.attempt(), entry.seq());
+    public static LogCursor after(StoredLine line) {
+        return new LogCursor(line.position());
     }
 
     /** {@code text} null means the start; anything this class did not make is a 400 naming {@code field}. */
     public static LogCursor parse(String text, String field) {
-        if (text == null) {
-            return START;
-        }
-        long packed = Ids.parseCursor(KIND, text, field);
-        return new LogCursor((int) (packed >>> 32), (int) packed);
+        return text == null ? START : new LogCursor(Ids.parseCursor(KIND, text, field));
     }
 
     public String wire() {
-        return Ids.cursor(KIND, ((long) attempt << 32) | (seq & 0xffffffffL));
+        return Ids.cursor(KIND, position);
     }
 }

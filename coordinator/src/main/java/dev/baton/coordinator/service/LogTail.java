@@ -4,6 +4,7 @@ import dev.baton.common.JobStatus;
 import dev.baton.common.Responses.LogEntry;
 import dev.baton.coordinator.db.Db;
 import dev.baton.coordinator.db.ProgressLogRepository;
+import dev.baton.coordinator.db.ProgressLogRepository.StoredLine;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.util.List;
@@ -108,16 +109,16 @@ public final class LogTail {
                         continue;
                     }
                     int room = (int) Math.min(wanted, BATCH);
-                    // Status first, lines second: an append holds a share lock on the job's row
-                    // until it commits, so by the time a finished status is visible every line of
+                    // Status first, lines second: an append holds a lock on the job's row until
+                    // it commits, so by the time a finished status is visible every line of
                     // the job is, and the lines read next include them all.
                     Poll poll = db.run(c -> {
                         JobStatus status = repo.status(c, jobId);
-                        return new Poll(status, repo.linesAfter(c, jobId, position.attempt(), position.seq(), room));
+                        return new Poll(status, repo.linesAfter(c, jobId, position.position(), room));
                     });
-                    for (LogEntry line : poll.lines()) {
+                    for (StoredLine line : poll.lines()) {
                         position = LogCursor.after(line);
-                        sink.next(new Item.Line(line, position.wire()));
+                        sink.next(new Item.Line(line.entry(), position.wire()));
                         lastSent = System.nanoTime();
                     }
                     if (poll.lines().size() == room) {
@@ -146,6 +147,6 @@ public final class LogTail {
         }
     }
 
-    private record Poll(JobStatus status, List<LogEntry> lines) {
+    private record Poll(JobStatus status, List<StoredLine> lines) {
     }
 }

@@ -3,23 +3,24 @@ package dev.baton.coordinator.service;
 import dev.baton.common.Job;
 import dev.baton.common.Requests;
 import dev.baton.common.Responses.LogAppendAnswer;
-import dev.baton.common.Responses.LogEntry;
 import dev.baton.common.Responses.LogPage;
 import dev.baton.common.Responses.VersionAnswer;
 import dev.baton.coordinator.db.Db;
 import dev.baton.coordinator.db.ProgressLogRepository;
 import dev.baton.coordinator.db.ProgressLogRepository.Appended;
 import dev.baton.coordinator.db.ProgressLogRepository.LeaseCheck;
+import dev.baton.coordinator.db.ProgressLogRepository.LockedLease;
+import dev.baton.coordinator.db.ProgressLogRepository.ProgressItem;
+import dev.baton.coordinator.db.ProgressLogRepository.StoredLine;
 import dev.baton.coordinator.error.BatonException;
 import dev.baton.coordinator.error.ErrorCode;
 import io.micronaut.context.annotation.Value;
 import jakarta.inject.Singleton;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.util.List;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
  * What a running attempt reports besides its outcome: progress (a compare-and-swap on the job's
@@ -32,19 +33,21 @@ public final class ProgressLogService {
     public static final int MAX_PROGRESS_MESSAGE = 2000;
     private final Db db;
     private final ProgressLogRepository repo;
+    private final ProgressCommits commits;
     private final int linesPerAttempt;
 
     /**
      * @param linesPerAttempt cap on one attempt's log lines: {@code baton.limits.log-lines-per-attempt}
      *                        (environment: {@code BATON_LIMITS_LOG_LINES_PER_ATTEMPT}), default 100,000
      */
-    public ProgressLogService(Db db, ProgressLogRepository repo,
+    public ProgressLogService(Db db, ProgressLogRepository repo, ProgressCommits commits,
                               @Value("${baton.limits.log-lines-per-attempt:100000}") int linesPerAttempt) {
         if (linesPerAttempt < 1) {
             throw new IllegalArgumentException("baton.limits.log-lines-per-attempt must be at least 1");
         }
         this.db = db;
         this.repo = repo;
+        this.commits = commits;
         this.linesPerAttempt = linesPerAttempt;
     }
 
@@ -63,40 +66,41 @@ public final class ProgressLogService {
         checks.length("message", r.message(), 0, MAX_PROGRESS_MESSAGE);
         storableText(checks, "message", r.message());
         checks.throwIfAny();
-        // Progress is the one worker write that need not survive a database crash: with
-        // synchronous_commit off the commit returns before its WAL reaches disk, 2-4x faster here.
-        // A crash can lose the last few ms of acknowledged progress (the job then shows an older
-        // progress and version; the worker's next update gets version_conflict with the job and
-        // carries on). It cannot reorder anything: WAL is written in order, so any durable commit
-        // after it (claim, complete, fail, stay synchronous) also makes it durable. The statement
-        // sets synchronous_commit for its own autocommit transaction: one round trip, not three.
-        long version = db.run(c -> {
-            Long v = repo.setProgressIfVersion(c, jobId, r.expectedVersion(), r.leaseToken(), r.current(),
-                    r.total(), r.message());
-            if (v != null) {
-                return v;
-            }
-            throw refusal(c, jobId, r.leaseToken(), r.expectedVersion());
-        });
-        return new VersionAnswer(version);
+        ProgressItem item = new ProgressItem(jobId, r.expectedVersion(), r.leaseToken(), r.current(), r.total(),
+                r.message());
+        long version = commits.apply(item);
+        return new VersionAnswer(version != ProgressCommits.NOT_APPLIED ? version : alone(item));
     }
 
-    /** The update changed nothing: say whether the lease or only the version is off, with the job as it is. */
-    private BatonException refusal(Connection c, long jobId, String leaseToken, long expectedVersion)
-            throws SQLException {
-        LeaseCheck now = repo.findWithLeaseCheck(c, jobId, leaseToken);
-        if (now == null) {
-            return notFound(jobId);
-        }
-        Job job = now.job();
-        if (!now.leaseHeld()) {
-            return LeaseService.leaseLost(job);
-        }
-        if (job.version() != expectedVersion) {
-            return BatonException.conflict(ErrorCode.VERSION_CONFLICT, "expectedVersion is " + expectedVersion
-                    + " but the job is at version " + job.version(), job);
-        }
-        throw new IllegalStateException("progress of job " + jobId + " refused with its lease and version matching");
+    /**
+     * An update the shared statement did not apply, settled in a transaction of its own on the
+     * job's row, locked: refused with the job exactly as it decided, or applied. The shared
+     * statement can miss an update whose lease and version do match by the time it is explained:
+     * its snapshot may show a lease that a heartbeat which started earlier was just renewing, or
+     * the job's earlier update in the same batch. Under the lock, what the check sees is what the
+     * update sees (same row, same now()), so the answer is always a 409 with that job or the new version.
+     */
+    private long alone(ProgressItem item) {
+        return db.tx(c -> {
+            LeaseCheck now = repo.lockWithLeaseCheck(c, item.id(), item.leaseToken());
+            if (now == null) {
+                throw notFound(item.id());
+            }
+            Job job = now.job();
+            if (!now.leaseHeld()) {
+                throw LeaseService.leaseLost(job);
+            }
+            if (job.version() != item.expectedVersion()) {
+                throw BatonException.conflict(ErrorCode.VERSION_CONFLICT, "expectedVersion is "
+                        + item.expectedVersion() + " but the job is at version " + job.version(), job);
+            }
+            Long v = repo.setProgressIfVersion(c, item);
+            if (v == null) {
+                throw new IllegalStateException("progress of job " + item.id()
+                        + " refused under its row lock with its lease and version matching");
+            }
+            return v;
+        });
     }
 
     public LogAppendAnswer append(String id, Requests.LogAppend r) {
@@ -118,18 +122,24 @@ public final class ProgressLogService {
             messages[k] = line.message();
             k++;
         }
-        // Unlike progress, appends commit durably: one commit carries a whole batch of lines, and a
-        // worker drops the lines it was told were accepted, so a crash must not lose them.
-        Appended done = db.run(c -> {
-            Appended a = repo.appendIfLeaseHeld(c, jobId, r.leaseToken(), seqs, levels, messages);
-            if (a != null) {
-                return a;
-            }
-            LeaseCheck now = repo.findWithLeaseCheck(c, jobId, r.leaseToken());
-            if (now == null) {
+        // One transaction: lock the job's row, check the lease, insert (see the repository for why
+        // the lock orders appends). A resend with other content rolls the whole append back.
+        Appended done = db.tx(c -> {
+            LockedLease lease = repo.lockForAppend(c, jobId, r.leaseToken());
+            if (lease == null) {
                 throw notFound(jobId);
             }
-            throw LeaseService.leaseLost(now.job());
+            if (!lease.leaseHeld()) {
+                throw LeaseService.leaseLost(repo.lockWithLeaseCheck(c, jobId, r.leaseToken()).job());
+            }
+            Appended a = repo.appendUnderLock(c, jobId, lease.attempt(), seqs, levels, messages);
+            if (!a.conflicts().isEmpty()) {
+                throw BatonException.logConflict("seq " + a.conflicts().stream().map(String::valueOf)
+                        .collect(Collectors.joining(", ")) + " of attempt " + lease.attempt()
+                        + (a.conflicts().size() == 1 ? " is" : " are") + " already stored with another level or "
+                        + "message; nothing of this request was stored", a.conflicts());
+            }
+            return a;
         });
         return new LogAppendAnswer(done.accepted(), entries.size() - done.accepted());
     }
@@ -183,17 +193,17 @@ public final class ProgressLogService {
         return bySeq;
     }
 
-    /** One page in (attempt, seq) order; see {@link #nextCursor} for what the cursor promises. */
+    /** One page in the order lines were stored; see {@link #nextCursor} for what the cursor promises. */
     public LogPage page(String id, String after, int limit) {
         long jobId = Ids.job(id);
         LogCursor from = LogCursor.parse(after, "after");
-        List<LogEntry> lines = db.run(c -> {
+        List<StoredLine> lines = db.run(c -> {
             if (repo.status(c, jobId) == null) {
                 throw notFound(jobId);
             }
-            return repo.linesAfter(c, jobId, from.attempt(), from.seq(), limit);
+            return repo.linesAfter(c, jobId, from.position(), limit);
         });
-        return new LogPage(lines, nextCursor(lines, after));
+        return new LogPage(lines.stream().map(StoredLine::entry).toList(), nextCursor(lines, after));
     }
 
     /**
@@ -201,7 +211,7 @@ public final class ProgressLogService {
      * so that a client following a running job's log always has a cursor to send back. Null only
      * for an empty page read from the start.
      */
-    private static String nextCursor(List<LogEntry> lines, String after) {
+    private static String nextCursor(List<StoredLine> lines, String after) {
         return lines.isEmpty() ? after : LogCursor.after(lines.get(lines.size() - 1)).wire();
     }
 

@@ -11,6 +11,8 @@ import dev.baton.coordinator.testing.TestCluster;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -19,6 +21,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -216,6 +221,54 @@ class LogStreamTest {
             assertThat(end.json().path("status").asText()).isEqualTo("succeeded");
             sse.assertClosed();
         }
+    }
+
+    /**
+     * Two appends that commit out of order while a follower streams (see LogsTest's page version):
+     * the first (seqs 1, 2) is held open by an uncommitted line a test transaction put under seq
+     * 1, the second (seq 3) is sent meanwhile. The follower must deliver all three lines before
+     * the end, whatever it saw while the first was open.
+     */
+    @Test
+    void aFollowerNeverPassesALineThatCommitsLater() throws Exception {
+        Lease lease = RunningJobs.start(cluster.api());
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try (Sse sse = open(1, lease, "", null); Connection holder = cluster.sql()) {
+            holder.setAutoCommit(false);
+            try (PreparedStatement ps = holder.prepareStatement("insert into job_logs (job_id, attempt, seq, level, "
+                    + "message, position) values (?, 1, 1, 'info', 'placeholder', -1)")) {
+                ps.setLong(1, lease.idLong());
+                ps.executeUpdate();
+            }
+            Future<?> slow = pool.submit(() -> append(0, lease, 1, 2));
+            awaitTrue("the first append waiting", () -> waitingOnLocks() >= 1);
+            Future<?> fast = pool.submit(() -> append(1, lease, 3, 3));
+            awaitTrue("the second append done or waiting", () -> fast.isDone() || waitingOnLocks() >= 2);
+            // No signal says the follower has polled since: give it a few of its 200 ms polls,
+            // watching for what it sends meanwhile (before the fix: line 3, and its cursor past 1 and 2).
+            List<SseEvent> seen = new ArrayList<>();
+            Object early = sse.received.poll(1, TimeUnit.SECONDS);
+            if (early instanceof SseEvent e) {
+                seen.add(e);
+            }
+            holder.rollback();
+            slow.get(30, TimeUnit.SECONDS);
+            fast.get(30, TimeUnit.SECONDS);
+            Api.Resp done = cluster.api().post(RunningJobs.jobPath(lease, "/complete"), Api.WORKER,
+                    Map.of("leaseToken", lease.token(), "result", Map.of()));
+            assertThat(done.status()).isEqualTo(200);
+            for (SseEvent e = sse.next(); e.name() == null; e = sse.next()) {
+                seen.add(e);
+            }
+            assertThat(seen).extracting(e -> e.json().path("seq").asInt()).containsExactlyInAnyOrder(1, 2, 3);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static long waitingOnLocks() {
+        return cluster.queryLong("select count(*) from pg_stat_activity where datname = current_database() "
+                + "and wait_event_type = 'Lock'");
     }
 
     @Test

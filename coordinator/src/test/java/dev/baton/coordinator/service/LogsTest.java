@@ -7,6 +7,8 @@ import dev.baton.coordinator.service.RunningJobs.Lease;
 import dev.baton.coordinator.testing.Api;
 import dev.baton.coordinator.testing.TestCluster;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -21,7 +23,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Log appends are atomic and idempotent, fenced by the lease; reads page in (attempt, seq) order. */
+/** Log appends are atomic and idempotent, fenced by the lease; reads page in the order lines were stored. */
 class LogsTest {
     static TestCluster cluster;
 
@@ -329,5 +331,97 @@ class LogsTest {
         assertThat(api.get("/api/v1/jobs/999999999/logs", Api.PRODUCER).status()).isEqualTo(404);
         assertThat(api.get("/api/v1/jobs/nope/logs", Api.PRODUCER).status()).isEqualTo(404);
         assertThat(api.get(RunningJobs.jobPath(lease, "/logs"), Api.WORKER).status()).isEqualTo(200);
+    }
+
+    @Test
+    void aResendWithOtherContentIsAConflictAndStoresNothing() {
+        Api api = cluster.api();
+        Lease lease = RunningJobs.start(api);
+        Api.Resp first = append(api, lease, List.of(line(1, "info", "one"), line(2, "info", "two"),
+                line(3, "warn", "three")));
+        assertThat(first.status()).as(first.toString()).isEqualTo(200);
+
+        // The identical resend is a duplicate, as before; so is the same line beside new ones.
+        Api.Resp same = append(cluster.api(1), lease, List.of(line(2, "info", "two"), line(4, "info", "four")));
+        assertThat(same.status()).as(same.toString()).isEqualTo(200);
+        assertThat(same.body().path("accepted").asInt()).isEqualTo(1);
+        assertThat(same.body().path("duplicates").asInt()).isEqualTo(1);
+
+        // Other content under stored seqs (message of 1, level of 3): 409 naming both, and the new
+        // line 5 of the same request is not stored either.
+        Api.Resp changed = append(api, lease, List.of(line(5, "info", "five"), line(3, "info", "three"),
+                line(1, "info", "one, edited"), line(2, "info", "two")));
+        assertThat(changed.status()).as(changed.toString()).isEqualTo(409);
+        assertThat(changed.code()).isEqualTo("log_conflict");
+        assertThat(changed.body().path("seqs")).extracting(JsonNode::asInt).containsExactly(1, 3);
+        assertThat(changed.body().path("detail").asText()).contains("seq 1, 3 of attempt 1");
+        assertThat(readAll(lease, 100)).extracting(n -> n.path("seq").asInt() + ":" + n.path("level").asText()
+                + ":" + n.path("message").asText()).containsExactly("1:info:one", "2:info:two", "3:warn:three",
+                "4:info:four");
+
+        // The next attempt counts from 1 again: its seq 1 is another line, not a conflict.
+        Lease again = RunningJobs.expireAndReclaim(cluster, lease);
+        Api.Resp fresh = append(api, again, List.of(line(1, "error", "attempt two")));
+        assertThat(fresh.status()).as(fresh.toString()).isEqualTo(200);
+        assertThat(fresh.body().path("accepted").asInt()).isEqualTo(1);
+    }
+
+    /**
+     * Two appends that commit out of order: the first (seqs 1, 2) is held open, the second (seq 3)
+     * is sent meanwhile. A reader paging with cursors must end with every line, whatever it read
+     * while the first was open. The first is held by a line a test transaction inserted under seq
+     * 1 without committing: the append's insert waits for that transaction, and its rollback lets
+     * the append go on, as a slow append would.
+     */
+    @Test
+    void aReaderNeverPassesALineThatCommitsLater() throws Exception {
+        Api api = cluster.api();
+        Lease lease = RunningJobs.start(api);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try (Connection holder = cluster.sql()) {
+            holder.setAutoCommit(false);
+            try (PreparedStatement ps = holder.prepareStatement("insert into job_logs (job_id, attempt, seq, level, "
+                    + "message, position) values (?, 1, 1, 'info', 'placeholder', -1)")) {
+                ps.setLong(1, lease.idLong());
+                ps.executeUpdate();
+            }
+            Future<Api.Resp> slow = pool.submit(() -> append(api, lease, List.of(line(1, "info", "one"),
+                    line(2, "info", "two"))));
+            awaitWaiting(1);
+            Future<Api.Resp> fast = pool.submit(() -> append(cluster.api(1), lease, List.of(line(3, "info", "three"))));
+            // The second append is either done or waiting behind the first.
+            while (!fast.isDone() && waitingOnLocks() < 2) {
+                Thread.sleep(5);
+            }
+
+            List<String> seen = new ArrayList<>();
+            Api.Resp during = cluster.api(1).get(RunningJobs.jobPath(lease, "/logs"), Api.PRODUCER);
+            during.body().path("items").forEach(n -> seen.add(n.path("message").asText()));
+            String cursor = during.body().path("nextCursor").isNull() ? null : during.body().path("nextCursor").asText();
+
+            holder.rollback();
+            assertThat(slow.get(30, TimeUnit.SECONDS).status()).isEqualTo(200);
+            assertThat(fast.get(30, TimeUnit.SECONDS).status()).isEqualTo(200);
+            Api.Resp after = api.get(RunningJobs.jobPath(lease, "/logs" + (cursor == null ? "" : "?after=" + cursor)),
+                    Api.PRODUCER);
+            after.body().path("items").forEach(n -> seen.add(n.path("message").asText()));
+            assertThat(seen).as("read while the first append was open: %s", during.body())
+                    .containsExactlyInAnyOrder("one", "two", "three");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static long waitingOnLocks() {
+        return cluster.queryLong("select count(*) from pg_stat_activity where datname = current_database() "
+                + "and wait_event_type = 'Lock'");
+    }
+
+    private static void awaitWaiting(int n) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (waitingOnLocks() < n) {
+            assertThat(System.nanoTime()).as("an append waiting on a lock").isLessThan(deadline);
+            Thread.sleep(5);
+        }
     }
 }
