@@ -697,10 +697,14 @@ public final class JobRepository {
         }
     }
 
+    // BATON_RETENTION admits ages PostgreSQL cannot subtract from now() (timestamps start in 4713
+    // BC), which failed the statement before any row was read. A thousand years keeps as much.
+    private static final double LONGEST_RETENTION_SECONDS = 1000 * 365.25 * 24 * 3600;
+
     private static void bindFinishedBefore(PreparedStatement ps, String status, Duration age, Instant now)
             throws SQLException {
         ps.setString(1, status);
         JobRows.setInstant(ps, 2, now);
-        ps.setDouble(3, age.toMillis() / 1000.0);
+        ps.setDouble(3, Math.min(age.toMillis() / 1000.0, LONGEST_RETENTION_SECONDS));
     }
 }
