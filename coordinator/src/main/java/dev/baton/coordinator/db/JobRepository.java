@@ -456,12 +456,14 @@ public final class JobRepository {
     // attempt ran past the job's timeout. Guarded by the same conditions it selects on, so any
     // number of coordinators may run it at once; SKIP LOCKED keeps them off each other's rows and
     // off rows a complete or fail is settling right now. %s narrows the rows: all but some ids
-    // (the batch), or one id (a row handled alone; see requeueExpiredLease).
+    // (the batch), or one id (a row handled alone; see requeueExpiredLease). The timeout test
+    // subtracts from now() rather than adding to started_at: a row can hold a start no timeout can
+    // be added to, and an error while choosing rows cannot be set aside as one bad row.
     private static final String REQUEUE_EXPIRED_TEMPLATE = """
             with expired as materialized (
                 select id, lease_expires_at <= now() as lease_expired from jobs
                 where status = 'running'
-                  and (lease_expires_at <= now() or started_at + make_interval(secs => timeout_seconds) <= now())
+                  and (lease_expires_at <= now() or started_at <= now() - make_interval(secs => timeout_seconds))
                   and %s
                 order by lease_expires_at
                 limit ?
@@ -525,7 +527,7 @@ public final class JobRepository {
         try (PreparedStatement ps = c.prepareStatement("""
                 select id from jobs
                 where status = 'running'
-                  and (lease_expires_at <= now() or started_at + make_interval(secs => timeout_seconds) <= now())
+                  and (lease_expires_at <= now() or started_at <= now() - make_interval(secs => timeout_seconds))
                   and id <> all(?::bigint[])
                 order by lease_expires_at
                 limit ?""")) {
@@ -700,10 +702,14 @@ public final class JobRepository {
         }
     }
 
+    // BATON_RETENTION admits ages PostgreSQL cannot subtract from now() (timestamps start in 4713
+    // BC), which failed the statement before any row was read. A thousand years keeps as much.
+    private static final double LONGEST_RETENTION_SECONDS = 1000 * 365.25 * 24 * 3600;
+
     private static void bindFinishedBefore(PreparedStatement ps, String status, Duration age, Instant now)
             throws SQLException {
         ps.setString(1, status);
         JobRows.setInstant(ps, 2, now);
-        ps.setDouble(3, age.toMillis() / 1000.0);
+        ps.setDouble(3, Math.min(age.toMillis() / 1000.0, LONGEST_RETENTION_SECONDS));
     }
 }

@@ -45,7 +45,9 @@ public final class Checks {
     }
 
     private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
-    private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999999Z");
+    // PostgreSQL keeps microseconds and rounds the rest: a later instant in 9999's last
+    // microsecond would be stored, and answered, as +10000-01-01T00:00:00Z.
+    private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999Z");
 
     /**
      * RFC 3339 years have four digits. Later or earlier instants parse in Java but PostgreSQL
