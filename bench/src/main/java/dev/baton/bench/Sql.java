@@ -113,7 +113,7 @@ final class Sql {
         return v == null ? -1 : v;
     }
 
-    /** Appends lines {@code firstSeq…} in one durable transaction, as Baton's append; returns how many were stored. */
+    /** Appends lines {@code firstSeq…} in one durable statement, as Baton's append; returns how many were stored. */
     static int append(Connection c, Lease lease, int firstSeq, int count, String message) throws SQLException {
         Integer[] seqs = new Integer[count];
         String[] levels = new String[count];
@@ -123,22 +123,12 @@ final class Sql {
             levels[i] = "info";
             messages[i] = message;
         }
-        c.setAutoCommit(false);
-        try {
-            ProgressLogRepository.LockedLease held = PROGRESS_LOGS.lockForAppend(c, lease.id(), lease.token());
-            if (held == null || !held.leaseHeld()) {
-                throw new IllegalStateException("lease of job " + lease.id() + " not held");
-            }
-            int accepted = PROGRESS_LOGS.appendUnderLock(c, lease.id(), held.attempt(), seqs, levels, messages)
-                    .accepted();
-            c.commit();
-            return accepted;
-        } finally {
-            if (!c.getAutoCommit()) {
-                c.rollback();
-                c.setAutoCommit(true);
-            }
+        ProgressLogRepository.Appended done = PROGRESS_LOGS.appendIfLeaseHeld(c, lease.id(), lease.token(), seqs,
+                levels, messages);
+        if (!done.leaseHeld()) {
+            throw new IllegalStateException("lease of job " + lease.id() + " not held");
         }
+        return done.accepted();
     }
 
     /** Reads every column, as the coordinator does when it turns a row into a job. */

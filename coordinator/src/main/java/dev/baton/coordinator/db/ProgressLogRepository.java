@@ -121,94 +121,42 @@ public final class ProgressLogRepository {
         ps.setArray(6, c.createArrayOf("text", messages));
     }
 
-    // An append is one transaction of two statements. The first locks the job's row (whatever its
-    // state, so the refusal can describe the row as it is) and says whether the lease is held; the
-    // lock is held until commit. Because it is FOR NO KEY UPDATE, two appends of one job run one
-    // after the other, and a complete, fail, cancel or lease expiry (which all update that row)
-    // waits for an append in flight while an append that waited for one of them finds the lease
-    // gone: once a job is finished no line of it can still appear, which lets a log stream end.
-    // The row is only locked: its columns and version stay as they are.
-    public static final String LOCK_FOR_APPEND = """
-            select attempt, (status = 'running' and lease_token = ? and lease_expires_at > now()) as lease_held
-            from jobs where id = ?
-            for no key update
-            """;
-
-    /** The locked job's attempt and whether {@code leaseToken} is its lease; null if there is no job. */
-    public LockedLease lockForAppend(Connection c, long id, String leaseToken) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(LOCK_FOR_APPEND)) {
-            ps.setString(1, leaseToken);
-            ps.setLong(2, id);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? new LockedLease(rs.getInt("attempt"), rs.getBoolean("lease_held")) : null;
-            }
-        }
-    }
-
-    public record LockedLease(int attempt, boolean leaseHeld) {
-    }
-
-    // The second statement, under that lock: all entries of one request in one INSERT. Its snapshot
-    // is taken after the lock was granted, so it sees every line of the appends before it.
-    //
-    // Positions: each line gets the job's highest position plus its place in the request, so
-    // positions follow the order appends commit, and a reader following them (a page's cursor, the
-    // stream) never passes a line that may still appear: a line with a lower position was committed
-    // before the line it has seen was even written. (attempt, seq) cannot serve as that order: two
-    // appends may commit in either order, and a worker may resend seq 3 after seq 5 was stored. The
-    // other way, reading only lines older than every transaction in flight, would stall every
-    // follower behind any long transaction in the database. max(position) is one descent of
-    // job_logs_by_position: the cost does not grow with the log.
-    //
-    // Resends: the primary key (job_id, attempt, seq) makes an entry already stored a duplicate.
-    // The same statement compares each entry it did not insert with the stored line (this snapshot
-    // cannot see the lines it inserts itself, so every stored line it finds is an earlier one) and
-    // returns the seqs whose level or message differ; the service then rolls the whole append back. Rows go in
-    // seq order so that index entries are taken in one order.
-    public static final String APPEND_UNDER_LOCK = """
-            with entry as (
-                select * from unnest(?::int[], ?::text[], ?::text[]) with ordinality as e(seq, level, message, ord)
-            ), head as (
-                select coalesce(max(position), 0) as last from job_logs where job_id = ?
-            ), inserted as (
-                insert into job_logs (job_id, attempt, seq, level, message, position)
-                select ?, ?, e.seq, e.level, e.message, head.last + e.ord
-                from entry e cross join head
-                order by e.seq
-                on conflict (job_id, attempt, seq) do nothing
-                returning seq
-            )
-            select (select count(*) from inserted) as accepted,
-                   array(select e.seq from entry e
-                         join job_logs s on s.job_id = ? and s.attempt = ? and s.seq = e.seq
-                         where e.seq not in (select seq from inserted)
-                           and (s.level, s.message) is distinct from (e.level, e.message)
-                         order by e.seq) as conflicts
-            """;
-
-    /** How many entries were stored, and the seqs stored before with other content (then roll back). */
-    public record Appended(int accepted, List<Integer> conflicts) {
-    }
+    // An append is one call of baton_append_logs (migration V10), one statement in autocommit: it
+    // locks the job's row FOR NO KEY UPDATE (whatever its state), checks the lease, compares each
+    // entry already stored with the stored line (level and message) and, if none differs, inserts
+    // the rest with positions after the job's highest. The lock orders appends of one job, so
+    // positions follow commit order and a reader following them (a page's cursor, the stream)
+    // never passes a line that may still appear. (attempt, seq) cannot serve as that order: two
+    // appends may commit in either order, and a worker may resend seq 3 after seq 5 was stored.
+    // The other way, reading only lines older than every transaction in flight, would stall every
+    // follower behind any long transaction in the database. The function runs its statements with
+    // a fresh snapshot each, after the lock, in one round trip instead of three.
+    public static final String APPEND_IF_LEASE_HELD =
+            "select job_found, lease_held, attempt, accepted, conflicts from baton_append_logs(?, ?, ?::int[], ?::text[], ?::text[])";
 
     /**
-     * Call after {@link #lockForAppend} found the lease held, in the same transaction, with that
-     * attempt. {@code seqs} must be distinct and ascending.
+     * What an append did: {@code found} false when there is no such job; {@code leaseHeld} false
+     * when the lease is not held (nothing stored); else {@code accepted} lines stored, or
+     * {@code conflicts}, the seqs of {@code attempt} stored before with other content (then
+     * nothing was stored).
      */
-    public Appended appendUnderLock(Connection c, long id, int attempt, Integer[] seqs, String[] levels,
-                                    String[] messages) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(APPEND_UNDER_LOCK)) {
-            ps.setArray(1, c.createArrayOf("int4", seqs));
-            ps.setArray(2, c.createArrayOf("text", levels));
-            ps.setArray(3, c.createArrayOf("text", messages));
-            ps.setLong(4, id);
-            ps.setLong(5, id);
-            ps.setInt(6, attempt);
-            ps.setLong(7, id);
-            ps.setInt(8, attempt);
+    public record Appended(boolean found, boolean leaseHeld, int attempt, int accepted, List<Integer> conflicts) {
+    }
+
+    /** Appends in one autocommit statement; {@code seqs} must be distinct and ascending. */
+    public Appended appendIfLeaseHeld(Connection c, long id, String leaseToken, Integer[] seqs, String[] levels,
+                                      String[] messages) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(APPEND_IF_LEASE_HELD)) {
+            ps.setLong(1, id);
+            ps.setString(2, leaseToken);
+            ps.setArray(3, c.createArrayOf("int4", seqs));
+            ps.setArray(4, c.createArrayOf("text", levels));
+            ps.setArray(5, c.createArrayOf("text", messages));
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 Integer[] conflicts = (Integer[]) rs.getArray("conflicts").getArray();
-                return new Appended(rs.getInt("accepted"), List.of(conflicts));
+                return new Appended(rs.getBoolean("job_found"), rs.getBoolean("lease_held"), rs.getInt("attempt"),
+                        rs.getInt("accepted"), List.of(conflicts));
             }
         }
     }

@@ -4,7 +4,7 @@ import dev.baton.coordinator.db.ProgressLogRepository.StoredLine;
 
 /**
  * A position in a job's log: just after the line stored at {@code position} (see
- * ProgressLogRepository.APPEND_UNDER_LOCK for why lines are followed by position, not by
+ * ProgressLogRepository.APPEND_IF_LEASE_HELD for why lines are followed by position, not by
  * (attempt, seq)). On the wire it is an opaque cursor (the page's {@code nextCursor}, the stream's
  * event id), made and checked by {@link Ids}; its kind changed with the position, so a cursor
  * from before is a 400 rather than a silent jump.

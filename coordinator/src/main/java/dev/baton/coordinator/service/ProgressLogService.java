@@ -9,7 +9,6 @@ import dev.baton.coordinator.db.Db;
 import dev.baton.coordinator.db.ProgressLogRepository;
 import dev.baton.coordinator.db.ProgressLogRepository.Appended;
 import dev.baton.coordinator.db.ProgressLogRepository.LeaseCheck;
-import dev.baton.coordinator.db.ProgressLogRepository.LockedLease;
 import dev.baton.coordinator.db.ProgressLogRepository.ProgressItem;
 import dev.baton.coordinator.db.ProgressLogRepository.StoredLine;
 import dev.baton.coordinator.error.BatonException;
@@ -122,25 +121,22 @@ public final class ProgressLogService {
             messages[k] = line.message();
             k++;
         }
-        // One transaction: lock the job's row, check the lease, insert (see the repository for why
-        // the lock orders appends). A resend with other content rolls the whole append back.
-        Appended done = db.tx(c -> {
-            LockedLease lease = repo.lockForAppend(c, jobId, r.leaseToken());
-            if (lease == null) {
-                throw notFound(jobId);
-            }
-            if (!lease.leaseHeld()) {
-                throw LeaseService.leaseLost(repo.lockWithLeaseCheck(c, jobId, r.leaseToken()).job());
-            }
-            Appended a = repo.appendUnderLock(c, jobId, lease.attempt(), seqs, levels, messages);
-            if (!a.conflicts().isEmpty()) {
-                throw BatonException.logConflict("seq " + a.conflicts().stream().map(String::valueOf)
-                        .collect(Collectors.joining(", ")) + " of attempt " + lease.attempt()
-                        + (a.conflicts().size() == 1 ? " is" : " are") + " already stored with another level or "
-                        + "message; nothing of this request was stored", a.conflicts());
-            }
-            return a;
-        });
+        // One statement locks the job's row, checks the lease and inserts (see the repository for
+        // why the lock orders appends). A resend with other content stores nothing.
+        Appended done = db.run(c -> repo.appendIfLeaseHeld(c, jobId, r.leaseToken(), seqs, levels, messages));
+        if (!done.found()) {
+            throw notFound(jobId);
+        }
+        if (!done.leaseHeld()) {
+            LeaseCheck now = db.run(c -> repo.lockWithLeaseCheck(c, jobId, r.leaseToken()));
+            throw now == null ? notFound(jobId) : LeaseService.leaseLost(now.job());
+        }
+        if (!done.conflicts().isEmpty()) {
+            throw BatonException.logConflict("seq " + done.conflicts().stream().map(String::valueOf)
+                    .collect(Collectors.joining(", ")) + " of attempt " + done.attempt()
+                    + (done.conflicts().size() == 1 ? " is" : " are") + " already stored with another level or "
+                    + "message; nothing of this request was stored", done.conflicts());
+        }
         return new LogAppendAnswer(done.accepted(), entries.size() - done.accepted());
     }
 

@@ -54,8 +54,17 @@ public final class TcpProxy implements AutoCloseable {
                 try {
                     Socket client = s.accept();
                     Socket upstream = new Socket(targetHost, targetPort);
-                    sockets.add(client);
-                    sockets.add(upstream);
+                    // A connection accepted just before cut() closed the listener must not slip
+                    // past it: it is registered (or dropped) under the lock cut() holds.
+                    synchronized (this) {
+                        if (s.isClosed()) {
+                            client.close();
+                            upstream.close();
+                            continue;
+                        }
+                        sockets.add(client);
+                        sockets.add(upstream);
+                    }
                     pipe(client, upstream);
                     pipe(upstream, client);
                 } catch (IOException e) {
