@@ -7,26 +7,47 @@ import io.micronaut.http.MutableHttpRequest;
 import io.micronaut.http.annotation.RequestFilter;
 import io.micronaut.http.annotation.ServerFilter;
 import io.micronaut.http.server.annotation.PreMatching;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
 
 /**
  * A client that accepts {@code application/problem+json} accepts this API's answers, whatever
  * the route produces. Generated clients send it as their whole {@code Accept} on routes that
  * declare no content of their own (a DELETE's 204, {@code /prometheus}, the log stream), and the
  * router, which matches routes by the types they produce, answered them 406. Runs before the
- * route is chosen; an {@code Accept} naming only types Baton never produces is still 406.
+ * route is chosen; an {@code Accept} naming only types Baton never produces is still 406. A range
+ * ({@code application/*}, {@code text/*}) covers the types of its kind that Baton produces.
  */
 @ServerFilter(ServerFilter.MATCH_ALL_PATTERN)
 public final class ProblemJsonAccept {
     private static final MediaType PROBLEM_JSON = MediaType.of(Problems.PROBLEM_JSON);
 
+    /** Every type a route of Baton answers in. */
+    private static final List<MediaType> PRODUCED = List.of(MediaType.APPLICATION_JSON_TYPE, PROBLEM_JSON,
+            MediaType.of("application/yaml"), MediaType.TEXT_PLAIN_TYPE, MediaType.TEXT_EVENT_STREAM_TYPE);
+
     @PreMatching
     @RequestFilter
     public HttpRequest<?> acceptAnswersOfEveryRoute(HttpRequest<?> request) {
-        if (!request.accept().contains(PROBLEM_JSON)) {
+        Collection<MediaType> accepted = request.accept();
+        List<String> added = new ArrayList<>();
+        if (accepted.contains(PROBLEM_JSON)) {
+            added.add("*/*;q=0.1");
+        }
+        // The router matches Accept by exact type only, so application/* was 406 on a JSON route:
+        // a range names here the types it covers (RFC 9110 §12.5.1).
+        for (MediaType range : accepted) {
+            if (!range.getType().equals("*") && range.getSubtype().equals("*")) {
+                PRODUCED.stream().filter(p -> p.getType().equalsIgnoreCase(range.getType()))
+                        .forEach(p -> added.add(p.getName()));
+            }
+        }
+        if (added.isEmpty()) {
             return request;
         }
         MutableHttpRequest<?> widened = request instanceof MutableHttpRequest<?> m ? m : request.mutate();
-        widened.getHeaders().add(HttpHeaders.ACCEPT, "*/*;q=0.1");
+        added.forEach(type -> widened.getHeaders().add(HttpHeaders.ACCEPT, type));
         return widened;
     }
 }

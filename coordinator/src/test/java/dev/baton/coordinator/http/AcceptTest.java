@@ -144,6 +144,22 @@ class AcceptTest {
         }
     }
 
+    /** Before, the router matched Accept by exact type: application/* was 406 on a JSON route. */
+    @Test
+    void aTypeRangeCoversTheTypesOfItsKind() {
+        for (String[] route : new String[][] {{"/openapi.yaml", "application/*", "application/yaml"},
+                {"/prometheus", "text/*", "text/plain"}, {"/api/v1/queues", "application/*", "application/json"},
+                {"/api/v1/queues", "application/*;q=0.5", "application/json"},
+                {"/api/v1/jobs/" + done + "/logs/stream", "text/*", "text/event-stream"}}) {
+            Api.Resp r = api.send("GET", route[0], Api.ADMIN, null, null, Map.of("Accept", route[1]));
+            assertThat(r.status()).as(route[0] + " with " + route[1] + ": " + r).isEqualTo(200);
+            assertThat(r.contentType()).as(route[0]).startsWith(route[2]);
+        }
+        Api.Resp other = api.send("GET", "/api/v1/queues", Api.ADMIN, null, null, Map.of("Accept", "text/*"));
+        assertThat(other.status()).as(other.toString()).isEqualTo(406);
+        assertStatusAgrees(other);
+    }
+
     private static void assertStatusAgrees(Api.Resp r) {
         if (r.contentType().startsWith("application/problem+json")) {
             assertThat(r.body().path("status").asInt()).as(r.toString()).isEqualTo(r.status());
