@@ -3,6 +3,7 @@ package dev.baton.coordinator.http;
 import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.MediaType;
+import io.micronaut.http.MutableHttpHeaders;
 import io.micronaut.http.MutableHttpRequest;
 import io.micronaut.http.annotation.RequestFilter;
 import io.micronaut.http.annotation.ServerFilter;
@@ -44,6 +45,13 @@ public final class ProblemJsonAccept {
             }
         }
         if (added.isEmpty()) {
+            return request;
+        }
+        // The server's request is not mutable, and the copy mutate() makes has lost its body on the
+        // way to @Body (POST /jobs then saw {} and answered 400 "type is required"); its headers
+        // are mutable in place.
+        if (request.getHeaders() instanceof MutableHttpHeaders headers) {
+            added.forEach(type -> headers.add(HttpHeaders.ACCEPT, type));
             return request;
         }
         MutableHttpRequest<?> widened = request instanceof MutableHttpRequest<?> m ? m : request.mutate();
