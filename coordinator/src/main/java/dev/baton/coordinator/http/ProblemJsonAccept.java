@@ -8,6 +8,7 @@ import io.micronaut.http.MutableHttpRequest;
 import io.micronaut.http.annotation.RequestFilter;
 import io.micronaut.http.annotation.ServerFilter;
 import io.micronaut.http.server.annotation.PreMatching;
+import io.micronaut.http.server.exceptions.NotAcceptableException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -32,30 +33,40 @@ public final class ProblemJsonAccept {
     @RequestFilter
     public HttpRequest<?> acceptAnswersOfEveryRoute(HttpRequest<?> request) {
         Collection<MediaType> accepted = request.accept();
+        // q=0 means "not this" (RFC 9110 §12.4.2), but the router matched such a type as wanted.
+        List<MediaType> wanted = accepted.stream().filter(t -> t.getQualityAsNumber().signum() > 0).toList();
+        if (wanted.isEmpty() && !accepted.isEmpty()) {
+            throw new NotAcceptableException(accepted.stream().map(MediaType::toString).toList(),
+                    PRODUCED.stream().map(MediaType::getName).toList());
+        }
         List<String> added = new ArrayList<>();
-        if (accepted.contains(PROBLEM_JSON)) {
+        if (wanted.contains(PROBLEM_JSON)) {
             added.add("*/*;q=0.1");
         }
         // The router matches Accept by exact type only, so application/* was 406 on a JSON route:
         // a range names here the types it covers (RFC 9110 §12.5.1).
-        for (MediaType range : accepted) {
+        for (MediaType range : wanted) {
             if (!range.getType().equals("*") && range.getSubtype().equals("*")) {
                 PRODUCED.stream().filter(p -> p.getType().equalsIgnoreCase(range.getType()))
                         .forEach(p -> added.add(p.getName()));
             }
         }
-        if (added.isEmpty()) {
+        if (added.isEmpty() && wanted.size() == accepted.size()) {
             return request;
         }
+        List<String> accept = new ArrayList<>(wanted.stream().map(MediaType::toString).toList());
+        accept.addAll(added);
         // The server's request is not mutable, and the copy mutate() makes has lost its body on the
         // way to @Body (POST /jobs then saw {} and answered 400 "type is required"); its headers
         // are mutable in place.
         if (request.getHeaders() instanceof MutableHttpHeaders headers) {
-            added.forEach(type -> headers.add(HttpHeaders.ACCEPT, type));
+            headers.remove(HttpHeaders.ACCEPT);
+            accept.forEach(type -> headers.add(HttpHeaders.ACCEPT, type));
             return request;
         }
         MutableHttpRequest<?> widened = request instanceof MutableHttpRequest<?> m ? m : request.mutate();
-        added.forEach(type -> widened.getHeaders().add(HttpHeaders.ACCEPT, type));
+        widened.getHeaders().remove(HttpHeaders.ACCEPT);
+        accept.forEach(type -> widened.getHeaders().add(HttpHeaders.ACCEPT, type));
         return widened;
     }
 }

@@ -159,6 +159,23 @@ class AcceptTest {
         assertThat(r.body().path("type").asText()).as(r.toString()).isEqualTo("accept.body");
     }
 
+    /** q=0 says "not this type" (RFC 9110 §12.4.2); before, the router served exactly that type. */
+    @Test
+    void aTypeWithQualityZeroIsRefused() {
+        for (String accept : new String[] {"application/json;q=0", "*/*;q=0", "application/problem+json;q=0"}) {
+            Api.Resp r = api.send("GET", "/api/v1/queues", Api.ADMIN, null, null, Map.of("Accept", accept));
+            assertThat(r.status()).as(accept + ": " + r).isEqualTo(406);
+            assertThat(r.code()).as(r.toString()).isEqualTo("not_acceptable");
+            assertStatusAgrees(r);
+        }
+        Api.Resp png = api.send("GET", "/api/v1/queues", Api.ADMIN, null, null,
+                Map.of("Accept", "application/problem+json;q=0, image/png"));
+        assertThat(png.status()).as(png.toString()).isEqualTo(406);
+        Api.Resp json = api.send("GET", "/api/v1/queues", Api.ADMIN, null, null,
+                Map.of("Accept", "text/html;q=0, application/json"));
+        assertThat(json.status()).as(json.toString()).isEqualTo(200);
+    }
+
     /** Before, the router matched Accept by exact type: application/* was 406 on a JSON route. */
     @Test
     void aTypeRangeCoversTheTypesOfItsKind() {
