@@ -1,6 +1,7 @@
 package dev.baton.coordinator.http;
 
 import dev.baton.coordinator.error.BatonException;
+import dev.baton.coordinator.error.ErrorCode;
 import io.micronaut.context.annotation.Replaces;
 import io.micronaut.core.io.buffer.ByteBuffer;
 import io.micronaut.core.type.Argument;
@@ -45,9 +46,17 @@ public final class StrictTextBodyReader implements TypedMessageBodyReader<String
         }
     }
 
-    /** JSON is UTF-8 (RFC 8259 §8.1); a charset parameter naming another one is taken at its word. */
+    /**
+     * JSON is UTF-8 (RFC 8259 §8.1); a charset parameter naming another one is taken at its word.
+     * One the JVM does not know (or whose name is malformed) is 415, not the 500 its exception was.
+     */
     private static Charset charsetOf(MediaType mediaType) {
-        return mediaType == null ? StandardCharsets.UTF_8 : mediaType.getCharset().orElse(StandardCharsets.UTF_8);
+        try {
+            return mediaType == null ? StandardCharsets.UTF_8 : mediaType.getCharset().orElse(StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException unknownOrMalformed) {
+            throw new BatonException(ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+                    "unknown charset in Content-Type; send application/json (UTF-8)");
+        }
     }
 
     static String decode(byte[] bytes, Charset charset) {

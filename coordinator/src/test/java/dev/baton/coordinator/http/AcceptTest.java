@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Content negotiation on every route: a generated client sends {@code Accept:
@@ -142,6 +143,53 @@ class AcceptTest {
             assertThat(r.status()).as(route[0] + ": " + r).isEqualTo(200);
             assertThat(r.contentType()).as(route[0]).startsWith(route[1]);
         }
+    }
+
+    /**
+     * The Accept a generated client sends must not cost the request its body. Before, the request
+     * widened for it lost its body on the way to the controller: POST /jobs saw {} and was 400.
+     */
+    @ParameterizedTest(name = "Accept: {0}")
+    @ValueSource(strings = {"application/problem+json", "application/*",
+            "application/problem+json, application/json"})
+    void aWidenedAcceptKeepsTheBody(String accept) {
+        Api.Resp r = api.send("POST", "/api/v1/jobs", Api.ADMIN, "{\"type\":\"accept.body\",\"queue\":\"accept\"}",
+                "application/json", Map.of("Accept", accept));
+        assertThat(r.status()).as(r.toString()).isEqualTo(201);
+        assertThat(r.body().path("type").asText()).as(r.toString()).isEqualTo("accept.body");
+    }
+
+    /** q=0 says "not this type" (RFC 9110 §12.4.2); before, the router served exactly that type. */
+    @Test
+    void aTypeWithQualityZeroIsRefused() {
+        for (String accept : new String[] {"application/json;q=0", "*/*;q=0", "application/problem+json;q=0"}) {
+            Api.Resp r = api.send("GET", "/api/v1/queues", Api.ADMIN, null, null, Map.of("Accept", accept));
+            assertThat(r.status()).as(accept + ": " + r).isEqualTo(406);
+            assertThat(r.code()).as(r.toString()).isEqualTo("not_acceptable");
+            assertStatusAgrees(r);
+        }
+        Api.Resp png = api.send("GET", "/api/v1/queues", Api.ADMIN, null, null,
+                Map.of("Accept", "application/problem+json;q=0, image/png"));
+        assertThat(png.status()).as(png.toString()).isEqualTo(406);
+        Api.Resp json = api.send("GET", "/api/v1/queues", Api.ADMIN, null, null,
+                Map.of("Accept", "text/html;q=0, application/json"));
+        assertThat(json.status()).as(json.toString()).isEqualTo(200);
+    }
+
+    /** Before, the router matched Accept by exact type: application/* was 406 on a JSON route. */
+    @Test
+    void aTypeRangeCoversTheTypesOfItsKind() {
+        for (String[] route : new String[][] {{"/openapi.yaml", "application/*", "application/yaml"},
+                {"/prometheus", "text/*", "text/plain"}, {"/api/v1/queues", "application/*", "application/json"},
+                {"/api/v1/queues", "application/*;q=0.5", "application/json"},
+                {"/api/v1/jobs/" + done + "/logs/stream", "text/*", "text/event-stream"}}) {
+            Api.Resp r = api.send("GET", route[0], Api.ADMIN, null, null, Map.of("Accept", route[1]));
+            assertThat(r.status()).as(route[0] + " with " + route[1] + ": " + r).isEqualTo(200);
+            assertThat(r.contentType()).as(route[0]).startsWith(route[2]);
+        }
+        Api.Resp other = api.send("GET", "/api/v1/queues", Api.ADMIN, null, null, Map.of("Accept", "text/*"));
+        assertThat(other.status()).as(other.toString()).isEqualTo(406);
+        assertStatusAgrees(other);
     }
 
     private static void assertStatusAgrees(Api.Resp r) {

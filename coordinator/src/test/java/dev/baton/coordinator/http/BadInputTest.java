@@ -231,7 +231,14 @@ class BadInputTest {
                 new Case("Content-Type text/plain", "POST", jobs, P, "{\"type\":\"t\"}", "text/plain", 415,
                         "unsupported_media_type", null),
                 new Case("Content-Type text/plain on a claim", "POST", claims, W, claim + "\"limit\":1}", "text/plain",
-                        415, "unsupported_media_type", null));
+                        415, "unsupported_media_type", null),
+                // Before, the unknown or malformed charset's exception was a 500.
+                new Case("Content-Type with an unknown charset", "POST", jobs, P, "{\"type\":\"t\"}",
+                        "application/json; charset=foo", 415, "unsupported_media_type", null),
+                new Case("Content-Type with a malformed charset name", "POST", jobs, P, "{\"type\":\"t\"}",
+                        "application/json; charset=\"bad name!\"", 415, "unsupported_media_type", null),
+                new Case("Content-Type with an unknown charset on a claim", "POST", claims, W, claim + "\"limit\":1}",
+                        "application/json; charset=foo", 415, "unsupported_media_type", null));
     }
 
     /** A body sent as these exact bytes, which are not UTF-8. */
