@@ -141,15 +141,18 @@ public final class ScheduleRepository {
     // early) and that are still queued: cancelled with their event, and their ticks forgotten so
     // that a replaced schedule enqueues them again under its new template. A tick whose time has
     // come keeps its job. The caller holds the schedule's row lock, so no tick is being enqueued.
+    // statement_timestamp(), not now(): the caller locked the schedule's row first, and a tick
+    // that came due while it waited for that lock is due, not ahead.
     private static final String CANCEL_TICKS_AHEAD = """
             with doomed as materialized (
                 select j.id from schedule_ticks t join jobs j on j.id = t.job_id
-                where t.schedule_name = ? and t.tick_at > now() and j.status = 'queued'
+                where t.schedule_name = ? and t.tick_at > statement_timestamp() and j.status = 'queued'
                 order by j.id
                 for update of j
             ), cancelled as (
                 update jobs j
-                set status = 'cancelled', finished_at = now(), updated_at = now(), version = j.version + 1
+                set status = 'cancelled', finished_at = statement_timestamp(), updated_at = statement_timestamp(),
+                    version = j.version + 1
                 from doomed
                 where j.id = doomed.id and j.status = 'queued'
                 returning j.id, j.attempt
