@@ -31,9 +31,14 @@ begin
     end if;
     -- Entries already stored with other content: under the lock nothing can be added meanwhile,
     -- so finding none here means the insert below stores exactly the entries not yet stored.
+    -- One primary-key probe per entry (LATERAL … LIMIT 1 keeps the planner from turning it into a
+    -- hash join over every line of the job, which made an append cost what the log costs: 110 ms
+    -- instead of 0.6 ms for 100 entries at line 160,000).
     select coalesce(array_agg(e.seq order by e.seq), '{}') into conflicts
       from unnest(p_seqs, p_levels, p_messages) as e(seq, level, message)
-      join job_logs s on s.job_id = p_job and s.attempt = baton_append_logs.attempt and s.seq = e.seq
+      cross join lateral (select s.level, s.message from job_logs s
+                          where s.job_id = p_job and s.attempt = baton_append_logs.attempt and s.seq = e.seq
+                          limit 1) s
      where (s.level, s.message) is distinct from (e.level, e.message);
     if cardinality(conflicts) > 0 then
         return;
