@@ -160,6 +160,43 @@ class ScheduleTickerTest {
                 .isZero();
     }
 
+    /**
+     * A DELETE that waited for the schedule's row lock judges "ahead" after the wait: a tick
+     * that came due meanwhile keeps its job (the transaction's start, now(), would cancel it).
+     */
+    @Test
+    void aDeleteThatWaitedForTheScheduleLockKeepsTheTickThatCameDueMeanwhile() throws Exception {
+        put("waited", Map.of("cron", EVERY_5, "job", Map.of("type", "waited.t", "queue", "waited")));
+        cluster.execute("update schedules set due_after = now() - interval '7 seconds' where name = 'waited'");
+        ticker(0).enqueueDue("waited", dbNow().plusSeconds(30));
+        List<Long> ahead = ids("""
+                select t.job_id from schedule_ticks t
+                where t.schedule_name = 'waited' and t.tick_at > now() + interval '2 seconds' order by t.tick_at""");
+        assertThat(ahead).hasSizeGreaterThanOrEqualTo(3);
+        long soon = ahead.get(0);
+        // That tick comes due in a moment, while the DELETE waits (moved in its row, not waited out
+        // to the next multiple of 5 s).
+        cluster.execute("update schedule_ticks set tick_at = clock_timestamp() + interval '300 milliseconds' where job_id = " + soon);
+        try (Connection holder = cluster.sql()) {
+            holder.setAutoCommit(false);
+            holder.createStatement().execute("select * from schedules where name = 'waited' for update");
+            CompletableFuture<Void> deleting = CompletableFuture.runAsync(() -> delete("waited"));
+            assertThat(Jobs.eventually(10_000, () -> cluster.queryLong("""
+                    select count(*) from pg_stat_activity where datname = current_database()
+                    and wait_event_type = 'Lock' and query like '%schedules%'""") == 1)).as("the DELETE waits").isTrue();
+            assertThat(Jobs.eventually(10_000, () -> cluster.queryLong(
+                    "select count(*) from schedule_ticks where job_id = " + soon + " and tick_at < clock_timestamp()") == 1))
+                    .isTrue();
+            holder.commit();
+            deleting.get();
+        }
+        assertThat(Jobs.get(cluster.api(1), String.valueOf(soon)).path("status").asText())
+                .as("the tick that came due while the DELETE waited").isEqualTo("queued");
+        for (long id : ahead.subList(1, ahead.size())) {
+            assertThat(Jobs.get(cluster.api(1), String.valueOf(id)).path("status").asText()).isEqualTo("cancelled");
+        }
+    }
+
     @Test
     void aReplacedScheduleCancelsWhatItEnqueuedAheadAndTicksAgainUnderItsNewJob() {
         put("replaced", Map.of("cron", EVERY_5, "job", Map.of("type", "old.t", "queue", "replaced")));
