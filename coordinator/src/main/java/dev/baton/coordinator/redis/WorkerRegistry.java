@@ -61,6 +61,9 @@ public final class WorkerRegistry {
     }
 
     public void seen(String workerId, List<String> queues) {
+        if (hub.client().isEmpty()) {
+            return; // not yet connected (or away): nothing is written, so nothing may hold the next write back
+        }
         long now = System.nanoTime();
         String key = workerId + "\n" + String.join(",", new TreeSet<>(queues));
         Long last = lastWritten.get(key);
@@ -71,9 +74,6 @@ public final class WorkerRegistry {
         if (now - lastPruned > TimeUnit.MILLISECONDS.toNanos(ttlMs)) {
             lastPruned = now;
             lastWritten.values().removeIf(t -> now - t > refreshNanos);
-        }
-        if (hub.client().isEmpty()) {
-            return;
         }
         due.merge(workerId, new TreeSet<>(queues), (a, b) -> {
             TreeSet<String> all = new TreeSet<>(a);

@@ -78,8 +78,10 @@ public final class LeaseService {
         long leaseMs = Objects.requireNonNullElse(r.leaseMs(), 30_000L);
         List<String> queues = r.queues().stream().distinct().toList();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Objects.requireNonNullElse(r.waitMs(), 0L));
-        registry.seen(r.workerId(), queues);
         while (true) {
+            // Each look refreshes the worker's entry (at most once a second is written), so a worker
+            // waiting out a long poll stays listed, even if Redis connected only after it arrived.
+            registry.seen(r.workerId(), queues);
             Wakeups.Waiter waiter = wakeups.register(queues);
             try {
                 if (!wakeups.handingOut()) {

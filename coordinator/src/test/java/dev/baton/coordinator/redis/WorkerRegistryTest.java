@@ -5,7 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.coordinator.testing.Api;
 import dev.baton.coordinator.testing.Jobs;
+import dev.baton.coordinator.testing.TcpProxy;
 import dev.baton.coordinator.testing.TestCluster;
+import dev.baton.coordinator.testing.TestServices;
+import dev.baton.coordinator.service.Wakeups;
+import java.net.URI;
+import java.util.concurrent.CompletableFuture;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -65,6 +70,29 @@ class WorkerRegistryTest {
         Instant after = databaseNow();
         assertThat(seen.get().path("queues").get(0).asText()).isEqualTo("clock-q");
         assertThat(Instant.parse(seen.get().path("lastSeenAt").asText())).isBetween(before, after);
+    }
+
+    /**
+     * A worker whose long poll arrived while Redis was away is listed once Redis is back, while it
+     * still waits: every look of the poll refreshes its entry, not only the first.
+     */
+    @Test
+    void aWorkerWaitingSinceBeforeRedisCameBackIsListed() throws Exception {
+        URI redis = URI.create(TestServices.redisUrl());
+        try (TcpProxy proxy = new TcpProxy(redis.getHost(), redis.getPort())) {
+            proxy.cut();
+            var coordinator = cluster.addCoordinator(Map.of(
+                    "BATON_REDIS_URL", "redis://127.0.0.1:" + proxy.port() + redis.getPath()));
+            Api api = new Api(coordinator.port());
+            CompletableFuture<Api.Resp> claim = CompletableFuture.supplyAsync(() -> api.post("/api/v1/claims",
+                    Api.WORKER, Map.of("workerId", "late-redis-w", "queues", List.of("late-redis-q"), "waitMs", 30_000)));
+            assertThat(Jobs.eventually(10_000, () -> coordinator.context().getBean(Wakeups.class).waiting() > 0))
+                    .as("the claim waits").isTrue();
+            proxy.restore();
+            assertThat(Jobs.eventually(25_000, () -> api.get("/api/v1/workers", Api.ADMIN).raw().contains("late-redis-w")))
+                    .as("listed while its claim still waits").isTrue();
+            assertThat(claim).isNotDone();
+        }
     }
 
     private static Instant databaseNow() throws SQLException {
