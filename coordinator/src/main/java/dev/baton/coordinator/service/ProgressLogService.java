@@ -17,6 +17,7 @@ import io.micronaut.context.annotation.Value;
 import jakarta.inject.Singleton;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Objects;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
@@ -150,6 +151,7 @@ public final class ProgressLogService {
         }
         Checks checks = new Checks();
         TreeMap<Integer, Requests.LogLine> bySeq = new TreeMap<>();
+        java.util.TreeSet<Integer> repeatedOtherwise = new java.util.TreeSet<>();
         int tooLong = -1;
         int overCap = -1;
         for (int i = 0; i < entries.size(); i++) {
@@ -172,10 +174,22 @@ public final class ProgressLogService {
                 overCap = i;
             }
             if (line.seq() != null) {
-                bySeq.putIfAbsent(line.seq(), line);
+                Requests.LogLine first = bySeq.putIfAbsent(line.seq(), line);
+                if (first != null && !(Objects.equals(first.level(), line.level())
+                        && Objects.equals(first.message(), line.message()))) {
+                    repeatedOtherwise.add(line.seq());
+                }
             }
         }
         checks.throwIfAny();
+        // A seq given twice with other content is the same conflict as a resend with other content:
+        // which of the two is the line is not for the coordinator to guess.
+        if (!repeatedOtherwise.isEmpty()) {
+            throw BatonException.logConflict("seq " + repeatedOtherwise.stream().map(String::valueOf)
+                    .collect(Collectors.joining(", ")) + " " + (repeatedOtherwise.size() == 1 ? "is" : "are")
+                    + " given twice in this request with another level or message; nothing of it was stored",
+                    List.copyOf(repeatedOtherwise));
+        }
         if (tooLong >= 0) {
             throw new BatonException(ErrorCode.PAYLOAD_TOO_LARGE, "entries[" + tooLong + "].message is over "
                     + MAX_MESSAGE_BYTES + " bytes");

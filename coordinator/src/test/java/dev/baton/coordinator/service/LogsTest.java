@@ -172,15 +172,22 @@ class LogsTest {
     }
 
     @Test
-    void aSeqRepeatedInOneRequestIsStoredOnceAsItsFirstEntry() {
+    void aSeqRepeatedInOneRequestIsStoredOnceOrIsAConflict() {
         Lease lease = RunningJobs.start(cluster.api());
-        Api.Resp r = append(cluster.api(), lease, List.of(line(2, "info", "first two"), line(1, "info", "one"),
+        Api.Resp other = append(cluster.api(), lease, List.of(line(2, "info", "first two"), line(1, "info", "one"),
                 line(2, "warn", "second two")));
+        assertThat(other.status()).as(other.toString()).isEqualTo(409);
+        assertThat(other.code()).isEqualTo("log_conflict");
+        assertThat(other.body().path("seqs")).extracting(JsonNode::asInt).containsExactly(2);
+        assertThat(readAll(lease, 10)).as("nothing of it stored").isEmpty();
+
+        Api.Resp r = append(cluster.api(), lease, List.of(line(2, "info", "two"), line(1, "info", "one"),
+                line(2, "info", "two")));
         assertThat(r.status()).as(r.toString()).isEqualTo(200);
         assertThat(r.body().path("accepted").asInt()).isEqualTo(2);
         assertThat(r.body().path("duplicates").asInt()).isEqualTo(1);
         List<JsonNode> stored = readAll(lease, 10);
-        assertThat(stored).extracting(n -> n.path("message").asText()).containsExactly("one", "first two");
+        assertThat(stored).extracting(n -> n.path("message").asText()).containsExactly("one", "two");
         Api.Resp empty = append(cluster.api(), lease, List.of());
         assertThat(empty.status()).as(empty.toString()).isEqualTo(200);
         assertThat(empty.body().path("accepted").asInt()).isZero();
