@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The coordinator's configuration: exactly the environment variables of PROTOCOL.md
+ * The coordinator's configuration: exactly the environment variables of docs/protocol.md
  * "Running a coordinator", each also settable as the matching {@code baton.*} property.
  * Immutable and validated once, at start.
  */

@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * PROTOCOL.md's worker endpoints over HTTP, with fail-over between coordinators: a network error
+ * docs/protocol.md's worker endpoints over HTTP, with fail-over between coordinators: a network error
  * or a 5xx moves this client to the next URL and surfaces as {@link Unavailable}, which callers
  * retry; a 409 surfaces as {@link Conflict} carrying the job's current state.
  */

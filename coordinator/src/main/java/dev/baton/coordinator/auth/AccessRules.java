@@ -5,7 +5,7 @@ import java.util.EnumSet;
 import java.util.Set;
 import java.util.regex.Pattern;
 
-/** Which roles may call which endpoint (PROTOCOL.md "Auth"). Admin may call everything. */
+/** Which roles may call which endpoint (docs/protocol.md "Auth"). Admin may call everything. */
 public final class AccessRules {
     private static final Set<Role> ANY = EnumSet.allOf(Role.class);
     private static final Set<Role> ADMIN = EnumSet.of(Role.ADMIN);

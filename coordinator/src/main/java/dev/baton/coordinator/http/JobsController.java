@@ -27,7 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Producer and admin endpoints of PROTOCOL.md. */
+/** Producer and admin endpoints of docs/protocol.md. */
 @Controller("/api/v1")
 @ExecuteOn(TaskExecutors.BLOCKING)
 public final class JobsController {

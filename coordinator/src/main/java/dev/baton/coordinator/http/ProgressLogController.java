@@ -21,7 +21,7 @@ import io.micronaut.scheduling.annotation.ExecuteOn;
 import java.util.Map;
 import org.reactivestreams.Publisher;
 
-/** Progress and logs of PROTOCOL.md: the worker's writes and everyone's reads. */
+/** Progress and logs of docs/protocol.md: the worker's writes and everyone's reads. */
 @Controller("/api/v1")
 @ExecuteOn(TaskExecutors.BLOCKING)
 public final class ProgressLogController {

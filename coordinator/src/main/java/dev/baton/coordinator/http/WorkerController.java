@@ -15,7 +15,7 @@ import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 
 /**
- * Worker endpoints of PROTOCOL.md. They run on virtual threads, so a long-polling claim parks a
+ * Worker endpoints of docs/protocol.md. They run on virtual threads, so a long-polling claim parks a
  * virtual thread, not a platform thread, and holds no database connection while it waits.
  */
 @Controller("/api/v1")

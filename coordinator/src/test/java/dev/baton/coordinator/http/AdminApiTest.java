@@ -20,7 +20,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The producer and admin endpoints of PROTOCOL.md, black-box, on two coordinators sharing one database. */
+/** The producer and admin endpoints of docs/protocol.md, black-box, on two coordinators sharing one database. */
 class AdminApiTest {
     private static final String A = Api.ADMIN;
     static TestCluster cluster;

@@ -23,7 +23,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Every endpoint × every kind of caller, against PROTOCOL.md "Auth". */
+/** Every endpoint × every kind of caller, against docs/protocol.md "Auth". */
 class AuthMatrixTest {
     private static final String UNKNOWN = "not-a-known-token-3f9a";
     private static final String ANY = "admin producer worker";
@@ -45,7 +45,7 @@ class AuthMatrixTest {
         }
     }
 
-    /** One endpoint, with a body that is valid for it, and the roles PROTOCOL.md allows. */
+    /** One endpoint, with a body that is valid for it, and the roles docs/protocol.md allows. */
     record Endpoint(String method, String path, String body, String allowed) {
         @Override
         public String toString() {
