@@ -83,7 +83,10 @@ class BadRowsRaceTest {
             go.countDown();
             int ended = passes.get(0).get() + passes.get(1).get();
 
-            assertThat(ended).as("round " + round).isEqualTo(120 - bad.size());
+            // JobRunr's backstop sweep (every 30 s) may end some of them in the same moment, so the
+            // two steps' count is at most the good rows; that each was ended exactly once is what
+            // the rows below show (one lease_expired event, one version more).
+            assertThat(ended).as("round " + round).isPositive().isLessThanOrEqualTo(120 - bad.size());
             Map<String, String> rows = rows(queue);
             for (String id : ids) {
                 if (bad.contains(id)) {
