@@ -1,6 +1,8 @@
 package dev.baton.coordinator;
 
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,20 +29,33 @@ public final class Coordinator {
         }
         Settings.unknownNames(System.getenv())
                 .forEach(name -> LOG.warn("{} is not a Baton setting and is ignored", name));
+        // The one shutdown hook of the process: nothing else (Micronaut, the embedded servers)
+        // registers one, so nothing is stopped under the coordinator while it drains. It is added
+        // before the start: a Ctrl-C while the embedded PostgreSQL and Redis start waits for the
+        // start and then stops them, instead of leaving them running. halt, not exit: the JVM is
+        // already exiting, and a stop on SIGTERM is a clean exit, not status 143.
+        CompletableFuture<BatonCoordinator> started = new CompletableFuture<>();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            BatonCoordinator coordinator;
+            try {
+                coordinator = started.get(settings.shutdownTimeoutMs(), TimeUnit.MILLISECONDS);
+            } catch (Exception startFailedOrTooSlow) {
+                Runtime.getRuntime().halt(1);
+                return;
+            }
+            Runtime.getRuntime().halt(coordinator.stop() ? 0 : 1);
+        }, "coordinator-stop"));
         BatonCoordinator coordinator;
         try {
             coordinator = BatonCoordinator.start(settings);
         } catch (Exception | Error e) {
             LOG.debug("start failed", e);
             System.err.println("Baton did not start: " + rootMessage(e));
+            started.completeExceptionally(e);
             System.exit(1);
             return;
         }
-        // The one shutdown hook of the process: nothing else (Micronaut, the embedded servers)
-        // registers one, so nothing is stopped under the coordinator while it drains. halt, not
-        // exit: the JVM is already exiting, and a stop on SIGTERM is a clean exit, not status 143.
-        Runtime.getRuntime().addShutdownHook(new Thread(
-                () -> Runtime.getRuntime().halt(coordinator.stop() ? 0 : 1), "coordinator-stop"));
+        started.complete(coordinator);
         coordinator.awaitStop();
     }
 
