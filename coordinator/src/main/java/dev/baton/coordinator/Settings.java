@@ -2,10 +2,12 @@ package dev.baton.coordinator;
 
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The coordinator's configuration: exactly the environment variables of docs/protocol.md
@@ -47,8 +49,13 @@ public record Settings(
             throw new IllegalArgumentException("BATON_HTTP_PORT must be 0..65535, was " + httpPort);
         }
         if (payloadBytes < 1024) {
-            throw new IllegalArgumentException("baton.limits.payload-bytes must be at least 1024");
+            throw new IllegalArgumentException("BATON_LIMITS_PAYLOAD_BYTES must be at least 1024, was " + payloadBytes);
         }
+        atLeastOne("BATON_LIMITS_REQUEST_BYTES", requestBytes);
+        atLeastOne("BATON_DB_POOL_SIZE", dbPoolSize);
+        atLeastOne("BATON_POLL_INTERVAL_MS", pollIntervalMs);
+        atLeastOne("BATON_REAPER_INTERVAL_MS", reaperIntervalMs);
+        atLeastOne("BATON_WORKER_TTL_MS", workerTtlMs);
         if (jobrunrPollSeconds < 5) {
             throw new IllegalArgumentException("BATON_JOBRUNR_POLL_SECONDS must be at least 5 (JobRunr's minimum)");
         }
@@ -60,6 +67,59 @@ public record Settings(
         adminTokens = List.copyOf(adminTokens);
         producerTokens = List.copyOf(producerTokens);
         workerTokens = List.copyOf(workerTokens);
+    }
+
+    private static void atLeastOne(String name, long value) {
+        if (value < 1) {
+            throw new IllegalArgumentException(name + " must be at least 1, was " + value);
+        }
+    }
+
+    /** Every BATON_* name a coordinator reads: here ({@link #load}) or, for the log cap, in ProgressLogService. */
+    static final Set<String> NAMES = Set.of("BATON_DB_URL", "BATON_DB_USER", "BATON_DB_PASSWORD", "BATON_REDIS_URL",
+            "BATON_HTTP_PORT", "BATON_DATA_DIR", "BATON_ADMIN_TOKENS", "BATON_PRODUCER_TOKENS", "BATON_WORKER_TOKENS",
+            "BATON_LIMITS_PAYLOAD_BYTES", "BATON_LIMITS_REQUEST_BYTES", "BATON_DB_POOL_SIZE", "BATON_POLL_INTERVAL_MS",
+            "BATON_REAPER_INTERVAL_MS", "BATON_REDIS_PREFIX", "BATON_WORKER_TTL_MS", "BATON_RETENTION",
+            "BATON_JOBRUNR_POLL_SECONDS", "BATON_DASHBOARD_ENABLED", "BATON_DASHBOARD_PORT", "BATON_DASHBOARD_USER",
+            "BATON_DASHBOARD_PASSWORD", "BATON_SHUTDOWN_TIMEOUT_MS", "BATON_LIMITS_LOG_LINES_PER_ATTEMPT");
+
+    /** The worker's and the tests' names: a shell that runs both has them set, and they are no typo. */
+    private static final Set<String> OTHERS = Set.of("BATON_COORDINATOR_URLS", "BATON_WORKER_TOKEN", "BATON_QUEUES",
+            "BATON_CONCURRENCY", "BATON_WORKER_ID", "BATON_LEASE_MS", "BATON_SHUTDOWN_GRACE_MS", "BATON_TEST_DB_URL",
+            "BATON_TEST_DB_USER", "BATON_TEST_DB_PASSWORD", "BATON_TEST_REDIS_URL");
+
+    /**
+     * The BATON_* variables in {@code env} that nothing reads, such as a misspelt BATON_DB_ULR
+     * (which would otherwise silently start an embedded database), each with the setting it is
+     * closest to when that is only a letter or two away.
+     */
+    public static List<String> unknownNames(Map<String, String> env) {
+        return env.keySet().stream()
+                .filter(k -> k.startsWith("BATON_") && !NAMES.contains(k) && !OTHERS.contains(k))
+                .sorted()
+                .map(k -> NAMES.stream().filter(n -> editDistance(k, n) <= 2)
+                        .min(Comparator.comparingInt((String n) -> editDistance(k, n)).thenComparing(n -> n))
+                        .map(n -> k + " (did you mean " + n + "?)").orElse(k))
+                .toList();
+    }
+
+    /** Edits (insert, delete, replace, swap two neighbours) from a to b: ULR is one from URL. */
+    private static int editDistance(String a, String b) {
+        int[][] d = new int[a.length() + 1][b.length() + 1];
+        for (int i = 0; i <= a.length(); i++) {
+            for (int j = 0; j <= b.length(); j++) {
+                if (i == 0 || j == 0) {
+                    d[i][j] = i + j;
+                    continue;
+                }
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+                    d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+                }
+            }
+        }
+        return d[a.length()][b.length()];
     }
 
     /** Reads BATON_* environment variables, overridden by baton.* system properties, then by {@code overrides}. */
@@ -142,7 +202,12 @@ public record Settings(
     }
 
     private static int intValue(Map<String, String> values, String key, int fallback) {
-        return (int) longValue(values, key, fallback);
+        long v = longValue(values, key, fallback);
+        if (v != (int) v) {
+            // A cast would wrap: BATON_HTTP_PORT=4294967376 listened on port 80.
+            throw new IllegalArgumentException(key + " is out of range, was '" + values.get(key).trim() + "'");
+        }
+        return (int) v;
     }
 
     private static long longValue(Map<String, String> values, String key, long fallback) {

@@ -79,7 +79,19 @@ class CoordinatorProcessTest {
     }
 
     private Running coordinator(String name, Map<String, String> env) throws Exception {
+        Launched launched = launch(name, env);
+        // generous: the JVM, Flyway, JobRunr (and in embedded mode PostgreSQL) start on two busy cores
+        return new Running(launched.process(), launched.port().get(150, TimeUnit.SECONDS), launched.log(),
+                launched.logCopied());
+    }
+
+    /** A coordinator process that may still be starting: {@code port} completes once it listens. */
+    record Launched(Process process, CompletableFuture<Integer> port, Path log, CompletableFuture<Void> logCopied) {
+    }
+
+    private Launched launch(String name, Map<String, String> env) throws Exception {
         Path log = logs.resolve(name + ".log");
+        Files.deleteIfExists(log);
         ProcessBuilder pb = new ProcessBuilder(ProcessHandle.current().info().command().orElseThrow(),
                 "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx384m",
                 "-cp", System.getProperty("java.class.path"), Coordinator.class.getName())
@@ -109,8 +121,7 @@ class CoordinatorProcessTest {
                 copied.complete(null);
             }
         });
-        // generous: the JVM, Flyway, JobRunr (and in embedded mode PostgreSQL) start on two busy cores
-        return new Running(p, port.get(150, TimeUnit.SECONDS), log, copied);
+        return new Launched(p, port, log, copied);
     }
 
     /** A request whose headers the coordinator has read, answered only once the rest of its body arrives. */
@@ -215,12 +226,49 @@ class CoordinatorProcessTest {
         assertThat(second.output()).contains("coordinator stopped in").doesNotContain("Exception").doesNotContain("ERROR");
     }
 
+    @Test
+    void sigtermWhileTheEmbeddedServersStartStopsThemAndExitsZero(@TempDir Path dataDir) throws Exception {
+        Map<String, String> env = Map.of("BATON_DATA_DIR", dataDir.toString(), "BATON_HTTP_PORT", "0",
+                "BATON_ADMIN_TOKENS", Api.ADMIN, "BATON_SHUTDOWN_TIMEOUT_MS", Long.toString(BOUND_MS));
+        Launched starting = launch("embedded-starting", env);
+        Path postmasterPid = dataDir.resolve("pg-data/postmaster.pid");
+        // PostgreSQL is up; the coordinator is still starting (Redis, Flyway, JobRunr, HTTP)
+        assertThat(Jobs.eventually(150_000, () -> readOrEmpty(starting.log()).contains("Embedded PostgreSQL 15 on")))
+                .as("embedded PostgreSQL started").isTrue();
+        long postmaster = pid(postmasterPid);
+        starting.process().toHandle().destroy();
+        assertThat(starting.process().waitFor(2 * BOUND_MS + 10_000, TimeUnit.MILLISECONDS)).as("exited").isTrue();
+        starting.logCopied().get(10, TimeUnit.SECONDS);
+        assertThat(starting.process().exitValue()).as("exit status; see " + starting.log()).isZero();
+        assertThat(gone(postmaster)).as("PostgreSQL stopped").isTrue();
+        assertThat(ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("")
+                .contains(dataDir.toString()))).as("processes on the data dir").isEmpty();
+    }
+
+    @Test
+    void aMistypedSettingExitsTwoWithOneLineAndNoStackTrace() throws Exception {
+        Launched refused = launch("mistyped", Map.of("BATON_HTTP_PORT", "80a"));
+        assertThat(refused.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
+        refused.logCopied().get(10, TimeUnit.SECONDS);
+        assertThat(refused.process().exitValue()).isEqualTo(2);
+        assertThat(Files.readAllLines(refused.log()))
+                .containsExactly("Baton did not start: BATON_HTTP_PORT must be a whole number, was '80a'");
+    }
+
     /**
      * Whether the process is gone, waiting a little: the embedded servers are not our children,
      * and an exited one is a zombie until init reaps it.
      */
     private static boolean gone(long pid) throws InterruptedException {
         return Jobs.eventually(10_000, () -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
+    }
+
+    private static String readOrEmpty(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException notYet) {
+            return "";
+        }
     }
 
     private static long pid(Path pidFile) throws IOException {

@@ -3,9 +3,12 @@ package dev.baton.coordinator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /** Settings may end up in a log line or an exception message: no secret may be in its text. */
@@ -27,5 +30,52 @@ class SettingsTest {
         assertThat(Settings.load(Map.of("BATON_SHUTDOWN_TIMEOUT_MS", "5000"), Map.of()).shutdownTimeoutMs()).isEqualTo(5000);
         assertThatThrownBy(() -> Settings.load(Map.of("BATON_SHUTDOWN_TIMEOUT_MS", "10"), Map.of()))
                 .hasMessageContaining("BATON_SHUTDOWN_TIMEOUT_MS");
+    }
+
+    @Test
+    void aMistypedSettingIsRefusedInOneLineNamingIt() {
+        assertThatThrownBy(() -> Settings.load(Map.of("BATON_HTTP_PORT", "80a"), Map.of()))
+                .hasMessage("BATON_HTTP_PORT must be a whole number, was '80a'");
+        assertThatThrownBy(() -> Settings.load(Map.of("BATON_SHUTDOWN_TIMEOUT_MS", "abc"), Map.of()))
+                .hasMessage("BATON_SHUTDOWN_TIMEOUT_MS must be a whole number, was 'abc'");
+        assertThatThrownBy(() -> Settings.load(Map.of("BATON_RETENTION", "7x"), Map.of()))
+                .hasMessageStartingWith("BATON_RETENTION '7x'");
+        assertThatThrownBy(() -> Settings.load(Map.of("BATON_LIMITS_PAYLOAD_BYTES", "10"), Map.of()))
+                .hasMessage("BATON_LIMITS_PAYLOAD_BYTES must be at least 1024, was 10");
+    }
+
+    @Test
+    void anIntegerSettingOutOfRangeIsRefusedNotWrapped() {
+        // (int) 4294967376L is 80: the coordinator listened on port 80.
+        assertThatThrownBy(() -> Settings.load(Map.of("BATON_HTTP_PORT", "4294967376"), Map.of()))
+                .hasMessage("BATON_HTTP_PORT is out of range, was '4294967376'");
+        assertThatThrownBy(() -> Settings.load(Map.of("BATON_DB_POOL_SIZE", "4294967306"), Map.of()))
+                .hasMessageContaining("BATON_DB_POOL_SIZE");
+    }
+
+    @Test
+    void settingsThatCannotWorkAreRefusedAtStart() {
+        for (String name : List.of("BATON_DB_POOL_SIZE", "BATON_POLL_INTERVAL_MS", "BATON_REAPER_INTERVAL_MS",
+                "BATON_WORKER_TTL_MS", "BATON_LIMITS_REQUEST_BYTES")) {
+            assertThatThrownBy(() -> Settings.load(Map.of(name, "0"), Map.of()))
+                    .hasMessage(name + " must be at least 1, was 0");
+        }
+    }
+
+    @Test
+    void unknownBatonVariablesAreNamedWithTheSettingTheyResemble() {
+        assertThat(Settings.unknownNames(Map.of("BATON_DB_ULR", "jdbc:postgresql://db/baton", "BATON_FOO", "1",
+                "PATH", "/bin", "BATON_WORKER_TOKEN", "w", "BATON_TEST_DB_URL", "jdbc:x")))
+                .containsExactly("BATON_DB_ULR (did you mean BATON_DB_URL?)", "BATON_FOO");
+    }
+
+    @Test
+    void noVariableTheReadmeNamesIsCalledUnknown() throws Exception {
+        String readme = Files.readString(Path.of("..", "README.md"));
+        Map<String, String> named = new HashMap<>();
+        Pattern.compile("BATON_[A-Z_]*[A-Z]").matcher(readme).results().forEach(m -> named.put(m.group(), "x"));
+        named.remove("BATON_DB_ULR"); // the README's example of a typo
+        assertThat(named).containsKeys("BATON_DB_URL", "BATON_SHUTDOWN_TIMEOUT_MS", "BATON_COORDINATOR_URLS");
+        assertThat(Settings.unknownNames(named)).isEmpty();
     }
 }
