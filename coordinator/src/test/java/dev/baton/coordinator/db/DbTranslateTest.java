@@ -43,12 +43,7 @@ class DbTranslateTest {
     void aConnectionLostMidTransactionIsUnavailable() throws SQLException {
         TestServices.Postgres pg = TestServices.postgres();
         String database = TestServices.createDatabase(DbTranslateTest.class);
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(pg.urlFor(database));
-        config.setUsername(pg.user());
-        config.setPassword(pg.password());
-        config.setMaximumPoolSize(2);
-        try (HikariDataSource pool = new HikariDataSource(config);
+        try (HikariDataSource pool = pool(pg, database);
              Connection admin = DriverManager.getConnection(pg.urlFor(database), pg.user(), pg.password())) {
             Db db = new Db(pool);
             assertThatThrownBy(() -> db.tx(c -> {
@@ -76,12 +71,7 @@ class DbTranslateTest {
     void aStatementTheServerGaveUpOnIsUnavailable() throws SQLException {
         TestServices.Postgres pg = TestServices.postgres();
         String database = TestServices.createDatabase(DbTranslateTest.class);
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(pg.urlFor(database));
-        config.setUsername(pg.user());
-        config.setPassword(pg.password());
-        config.setMaximumPoolSize(2);
-        try (HikariDataSource pool = new HikariDataSource(config);
+        try (HikariDataSource pool = pool(pg, database);
              Connection holder = DriverManager.getConnection(pg.urlFor(database), pg.user(), pg.password())) {
             Db db = new Db(pool);
             db.run(c -> c.createStatement().execute("create table t (id int primary key, n int); insert into t values (1, 0)"));
@@ -111,5 +101,14 @@ class DbTranslateTest {
         } finally {
             TestServices.dropDatabase(database);
         }
+    }
+
+    private static HikariDataSource pool(TestServices.Postgres pg, String database) {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(pg.urlFor(database));
+        config.setUsername(pg.user());
+        config.setPassword(pg.password());
+        config.setMaximumPoolSize(2);
+        return new HikariDataSource(config);
     }
 }
