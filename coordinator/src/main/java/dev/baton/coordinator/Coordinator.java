@@ -1,71 +1,198 @@
 package dev.baton.coordinator;
 
+import dev.baton.coordinator.config.Settings;
+
+import dev.baton.coordinator.embedded.DataDirLock;
+import dev.baton.coordinator.embedded.EmbeddedPostgresServer;
+import dev.baton.coordinator.embedded.EmbeddedRedisServer;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.runtime.Micronaut;
+import io.micronaut.runtime.server.EmbeddedServer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code java -jar baton-coordinator.jar}: configured by BATON_* environment variables. SIGTERM
- * or Ctrl-C stops it gracefully ({@link GracefulStop}) and it exits 0, or 1 when the stop took
- * longer than BATON_SHUTDOWN_TIMEOUT_MS. A bad setting exits 2, a failed start 1, each with one
- * line saying why (the stack trace only at debug level).
+ * One running coordinator: embedded PostgreSQL and Redis when no URLs are given, then the
+ * Micronaut context. Tests start several of these in one JVM against one database.
  */
-public final class Coordinator {
+public final class Coordinator implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Coordinator.class);
+    private final ApplicationContext context;
+    private final GracefulStop stop;
+    private final DataDirLock lock;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private boolean stoppedInTime;
 
-    private Coordinator() {
+    private Coordinator(ApplicationContext context, Settings settings, DataDirLock lock, EmbeddedPostgresServer pg,
+                             EmbeddedRedisServer redis) {
+        this.context = context;
+        this.lock = lock;
+        List<LongConsumer> embedded = new ArrayList<>();
+        if (redis != null) {
+            embedded.add(ms -> redis.close());
+        }
+        if (pg != null) {
+            embedded.add(pg::stop);
+        }
+        this.stop = new GracefulStop(context, embedded, settings.shutdownTimeoutMs());
     }
 
-    public static void main(String[] args) throws Exception {
-        Settings settings;
+    /**
+     * Starts embedded services where no URL is given, then the Micronaut context and its HTTP
+     * server. Micronaut's own start is not used: it adds a JVM shutdown hook of its own, and the
+     * coordinator's single stop ({@link #close}) must decide the order alone.
+     */
+    public static Coordinator start(Settings settings) throws Exception {
+        EmbeddedPostgresServer pg = null;
+        EmbeddedRedisServer redis = null;
+        DataDirLock lock = null;
+        Settings effective = settings;
         try {
-            settings = Settings.load(System.getenv(), Map.of());
-        } catch (IllegalArgumentException e) {
-            System.err.println("Baton did not start: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
-        Settings.unknownNames(System.getenv())
-                .forEach(name -> LOG.warn("{} is not a Baton setting and is ignored", name));
-        // The one shutdown hook of the process: nothing else (Micronaut, the embedded servers)
-        // registers one, so nothing is stopped under the coordinator while it drains. It is added
-        // before the start: a Ctrl-C while the embedded PostgreSQL and Redis start waits for the
-        // start and then stops them, instead of leaving them running. halt, not exit: the JVM is
-        // already exiting, and a stop on SIGTERM is a clean exit, not status 143.
-        CompletableFuture<BatonCoordinator> started = new CompletableFuture<>();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            BatonCoordinator coordinator;
-            try {
-                coordinator = started.get(settings.shutdownTimeoutMs(), TimeUnit.MILLISECONDS);
-            } catch (Exception startFailedOrTooSlow) {
-                Runtime.getRuntime().halt(1);
-                return;
+            if (settings.dbUrl() == null || settings.redisUrl() == null) {
+                lock = DataDirLock.take(settings.dataDir());
             }
-            Runtime.getRuntime().halt(coordinator.stop() ? 0 : 1);
-        }, "coordinator-stop"));
-        BatonCoordinator coordinator;
-        try {
-            coordinator = BatonCoordinator.start(settings);
+            if (settings.dbUrl() == null) {
+                pg = EmbeddedPostgresServer.start(settings.dataDir(), lock);
+                effective = effective.withServices(pg.jdbcUrl(), "postgres", "", effective.redisUrl());
+            }
+            if (settings.redisUrl() == null) {
+                redis = EmbeddedRedisServer.start(settings.dataDir(), lock);
+                effective = effective.withServices(effective.dbUrl(), effective.dbUser(), effective.dbPassword(), redis.url());
+            }
         } catch (Exception | Error e) {
-            LOG.debug("start failed", e);
-            System.err.println("Baton did not start: " + rootMessage(e));
-            started.completeExceptionally(e);
-            System.exit(1);
-            return;
+            stopEmbedded(pg, redis, lock);
+            throw e;
         }
-        started.complete(coordinator);
-        coordinator.awaitStop();
+        if (pg != null || redis != null) {
+            LOG.warn("Running on embedded defaults ({}{}), data under {}. For real use set BATON_DB_URL "
+                    + "(jdbc:postgresql://host:5432/db), BATON_DB_USER, BATON_DB_PASSWORD and BATON_REDIS_URL "
+                    + "(redis://host:6379/0).", pg != null ? "embedded PostgreSQL" : "",
+                    redis != null ? (pg != null ? " and " : "") + "embedded Redis" : "", settings.dataDir());
+        }
+        ApplicationContext context = null;
+        try {
+            context = Micronaut.build(new String[0])
+                    .mainClass(CoordinatorMain.class)
+                    .banner(false)
+                    .deduceEnvironment(false)
+                    .properties(micronautProperties(effective))
+                    .singletons(effective)
+                    .build()
+                    .start();
+            context.getBean(EmbeddedServer.class).start();
+        } catch (RuntimeException | Error e) {
+            if (context != null && context.isRunning()) {
+                context.close();
+            }
+            stopEmbedded(pg, redis, lock);
+            throw e;
+        }
+        int port = context.getBean(EmbeddedServer.class).getPort();
+        LOG.info("Baton coordinator listening on http://127.0.0.1:{}", port);
+        return new Coordinator(context, effective, lock, pg, redis);
     }
 
-    /** The innermost cause says what is wrong ("Address already in use"); Micronaut's wrappers say where. */
-    static String rootMessage(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
+    private static void stopEmbedded(EmbeddedPostgresServer pg, EmbeddedRedisServer redis, DataDirLock lock) {
+        if (redis != null) {
+            redis.close();
         }
-        String message = root.getMessage() == null ? "" : root.getMessage().strip();
-        return root.getClass().getSimpleName() + (message.isEmpty() ? "" : ": " + message.lines().findFirst().orElse(""));
+        if (pg != null) {
+            pg.close();
+        }
+        if (lock != null) {
+            lock.close();
+        }
+    }
+
+    static Map<String, Object> micronautProperties(Settings s) {
+        Map<String, Object> p = new HashMap<>();
+        p.put("micronaut.application.name", "baton-coordinator");
+        p.put("micronaut.server.port", s.httpPort());
+        p.put("micronaut.server.max-request-size", s.requestBytes());
+        p.put("micronaut.server.thread-selection", "BLOCKING");
+        p.put("datasources.default.url", s.dbUrl());
+        p.put("datasources.default.username", s.dbUser());
+        p.put("datasources.default.password", s.dbPassword());
+        p.put("datasources.default.driver-class-name", "org.postgresql.Driver");
+        p.put("datasources.default.maximum-pool-size", s.dbPoolSize());
+        p.put("datasources.default.minimum-idle", 2);
+        p.put("datasources.default.connection-timeout", 3000);
+        p.put("datasources.default.validation-timeout", 1000);
+        p.put("datasources.default.pool-name", "baton");
+        p.put("flyway.datasources.default.enabled", true);
+        p.put("flyway.datasources.default.locations", "classpath:db/migration");
+        p.put("endpoints.all.enabled", false);
+        p.put("endpoints.prometheus.enabled", true);
+        p.put("endpoints.prometheus.sensitive", false);
+        p.put("endpoints.health.enabled", false);
+        p.put("micronaut.metrics.enabled", true);
+        p.put("micronaut.metrics.export.prometheus.enabled", true);
+        p.put("micronaut.metrics.export.prometheus.descriptions", true);
+        jobRunrProperties(s, p);
+        return p;
+    }
+
+    /**
+     * JobRunr through its Micronaut feature: scheduler and background server on, its storage in
+     * Baton's database (the default DataSource; its own jobrunr_* tables, created and migrated by
+     * JobRunr). Without a DataSource the feature would fall back to memory without a word;
+     * {@link dev.baton.coordinator.jobrunr.JobRunrStorageCheck} stops the start instead. The
+     * feature's own dashboard stays off: it listens on every interface, so Baton starts one on
+     * 127.0.0.1 itself ({@link dev.baton.coordinator.jobrunr.JobRunrDashboard}).
+     */
+    private static void jobRunrProperties(Settings s, Map<String, Object> p) {
+        p.put("jobrunr.database.type", "sql");
+        p.put("jobrunr.job-scheduler.enabled", true);
+        p.put("jobrunr.background-job-server.enabled", true);
+        p.put("jobrunr.background-job-server.poll-interval-in-seconds", s.jobrunrPollSeconds());
+        // Its jobs are short (a tick enqueues one Baton job, a prune batch takes milliseconds).
+        p.put("jobrunr.background-job-server.worker-count", 2);
+        p.put("jobrunr.background-job-server.metrics.enabled", false);
+        // A tick every 5 s is 17,280 JobRunr jobs a day: keep JobRunr's own history short.
+        p.put("jobrunr.background-job-server.delete-succeeded-jobs-after", "1h");
+        p.put("jobrunr.background-job-server.permanently-delete-deleted-jobs-after", "1h");
+        p.put("jobrunr.dashboard.enabled", false);
+        p.put("jobrunr.miscellaneous.allow-anonymous-data-usage", false);
+    }
+
+    public int port() {
+        return context.getBean(EmbeddedServer.class).getPort();
+    }
+
+    public ApplicationContext context() {
+        return context;
+    }
+
+    public void awaitStop() throws InterruptedException {
+        stopped.await();
+    }
+
+    /**
+     * Stops gracefully ({@link GracefulStop}), within BATON_SHUTDOWN_TIMEOUT_MS; returns whether
+     * everything stopped within it. Calls after the first wait for it and return the same.
+     */
+    public synchronized boolean stop() {
+        if (stopped.getCount() > 0) {
+            try {
+                stoppedInTime = stop.run();
+            } finally {
+                if (lock != null) {
+                    lock.close();
+                }
+                stopped.countDown();
+            }
+        }
+        return stoppedInTime;
+    }
+
+    @Override
+    public void close() {
+        stop();
     }
 }

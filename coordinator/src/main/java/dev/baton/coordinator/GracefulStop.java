@@ -1,10 +1,10 @@
 package dev.baton.coordinator;
 
-import dev.baton.coordinator.service.ExpiredLeaseReaper;
-import dev.baton.coordinator.service.IdempotencyKeyPruner;
+import dev.baton.coordinator.maintenance.ExpiredLeaseReaper;
+import dev.baton.coordinator.maintenance.IdempotencyKeyPruner;
 import dev.baton.coordinator.service.LogTail;
-import dev.baton.coordinator.service.ScheduleReconciler;
-import dev.baton.coordinator.service.ScheduleTicker;
+import dev.baton.coordinator.schedule.ScheduleReconciler;
+import dev.baton.coordinator.schedule.ScheduleTicker;
 import dev.baton.coordinator.service.Wakeups;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.http.server.netty.NettyEmbeddedServer;

@@ -1,5 +1,7 @@
 package dev.baton.coordinator;
 
+import dev.baton.coordinator.config.Settings;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.coordinator.testing.Api;
@@ -51,7 +53,7 @@ class BootstrapTest {
         Map<String, String> settings = Map.of("BATON_DATA_DIR", dataDir.toString(), "BATON_HTTP_PORT", "0",
                 "BATON_ADMIN_TOKENS", Api.ADMIN, "BATON_PRODUCER_TOKENS", Api.PRODUCER);
         String id;
-        try (BatonCoordinator first = BatonCoordinator.start(Settings.load(Map.of(), settings))) {
+        try (Coordinator first = Coordinator.start(Settings.load(Map.of(), settings))) {
             Api api = new Api(first.port());
             assertThat(api.get("/health", null).status()).isEqualTo(200);
             // Redis connects in the background; a coordinator serves without it meanwhile
@@ -59,7 +61,7 @@ class BootstrapTest {
                     .isTrue();
             id = Jobs.enqueue(api, "embedded", Map.of("payload", Map.of("keep", "me"))).path("id").asText();
         }
-        try (BatonCoordinator second = BatonCoordinator.start(Settings.load(Map.of(), settings))) {
+        try (Coordinator second = Coordinator.start(Settings.load(Map.of(), settings))) {
             Api.Resp job = new Api(second.port()).get("/api/v1/jobs/" + id, Api.ADMIN);
             assertThat(job.status()).isEqualTo(200);
             assertThat(job.body().path("payload").path("keep").asText()).isEqualTo("me");

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Real coordinator processes ({@code java dev.baton.coordinator.Coordinator}, this test's class
+ * Real coordinator processes ({@code java dev.baton.coordinator.CoordinatorMain}, this test's class
  * path): stopped with SIGTERM while requests are in flight, and in embedded mode killed with
  * SIGKILL and started again on the same data directory.
  */
@@ -94,7 +94,7 @@ class CoordinatorProcessTest {
         Files.deleteIfExists(log);
         ProcessBuilder pb = new ProcessBuilder(ProcessHandle.current().info().command().orElseThrow(),
                 "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx384m",
-                "-cp", System.getProperty("java.class.path"), Coordinator.class.getName())
+                "-cp", System.getProperty("java.class.path"), CoordinatorMain.class.getName())
                 .redirectErrorStream(true);
         pb.environment().keySet().removeIf(k -> k.startsWith("BATON_"));
         pb.environment().putAll(env);

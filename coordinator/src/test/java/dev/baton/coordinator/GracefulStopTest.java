@@ -35,7 +35,7 @@ class GracefulStopTest {
 
     @Test
     void anOpenLogStreamEndsAndTheStopIsInTime() throws Exception {
-        BatonCoordinator stopping = cluster.addCoordinator(Map.of("BATON_SHUTDOWN_TIMEOUT_MS", "20000"));
+        Coordinator stopping = cluster.addCoordinator(Map.of("BATON_SHUTDOWN_TIMEOUT_MS", "20000"));
         Api api = new Api(stopping.port());
         String id = Jobs.enqueue(api, "followed", Map.of()).path("id").asText();
         Jobs.claimOne(api, "followed", 60_000); // running: its log stream stays open

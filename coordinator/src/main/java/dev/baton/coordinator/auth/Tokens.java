@@ -1,6 +1,6 @@
 package dev.baton.coordinator.auth;
 
-import dev.baton.coordinator.Settings;
+import dev.baton.coordinator.config.Settings;
 import dev.baton.coordinator.db.Db;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Requires;

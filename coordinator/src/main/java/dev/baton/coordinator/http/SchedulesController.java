@@ -1,7 +1,7 @@
 package dev.baton.coordinator.http;
 
 import dev.baton.common.Requests;
-import dev.baton.coordinator.service.ScheduleService;
+import dev.baton.coordinator.schedule.ScheduleService;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;

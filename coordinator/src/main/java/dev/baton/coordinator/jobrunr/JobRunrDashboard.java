@@ -2,7 +2,7 @@ package dev.baton.coordinator.jobrunr;
 
 import com.sun.net.httpserver.BasicAuthenticator;
 import com.sun.net.httpserver.HttpServer;
-import dev.baton.coordinator.Settings;
+import dev.baton.coordinator.config.Settings;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Requires;
 import jakarta.annotation.PreDestroy;

@@ -1,6 +1,6 @@
 package dev.baton.coordinator.jobrunr;
 
-import dev.baton.coordinator.Settings;
+import dev.baton.coordinator.config.Settings;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Requires;
 import org.jobrunr.storage.StorageProvider;

@@ -1,6 +1,6 @@
 package dev.baton.coordinator.redis;
 
-import dev.baton.coordinator.Settings;
+import dev.baton.coordinator.config.Settings;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Requires;
 import jakarta.annotation.PreDestroy;
@@ -13,7 +13,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one RedissonClient. Redis only speeds Baton up and enforces limits, so a coordinator starts
+ * The one RedissonClient. Redis only speeds Baton up (it wakes long-polling workers and lists live
+ * workers; PostgreSQL alone decides who owns a job and enforces limits), so a coordinator starts
  * and serves without it: the client connects in the background and keeps trying.
  */
 @Context

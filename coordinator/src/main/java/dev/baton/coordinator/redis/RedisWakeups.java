@@ -1,6 +1,6 @@
 package dev.baton.coordinator.redis;
 
-import dev.baton.coordinator.Settings;
+import dev.baton.coordinator.config.Settings;
 import dev.baton.coordinator.service.Wakeups;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Requires;

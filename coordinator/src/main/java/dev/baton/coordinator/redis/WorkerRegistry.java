@@ -3,8 +3,9 @@ package dev.baton.coordinator.redis;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.common.Json;
-import dev.baton.coordinator.Settings;
+import dev.baton.coordinator.config.Settings;
 import dev.baton.coordinator.db.Db;
+import dev.baton.coordinator.service.WorkerSightings;
 import jakarta.inject.Singleton;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -28,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * entries expire after {@code BATON_WORKER_TTL_MS}. Informational only; nothing depends on it.
  */
 @Singleton
-public final class WorkerRegistry {
+public final class WorkerRegistry implements WorkerSightings {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerRegistry.class);
     private final RedisHub hub;
     private final Db db;
@@ -60,6 +61,7 @@ public final class WorkerRegistry {
         this.refreshNanos = TimeUnit.MILLISECONDS.toNanos(Math.min(1000, ttlMs / 10));
     }
 
+    @Override
     public void seen(String workerId, List<String> queues) {
         if (hub.client().isEmpty()) {
             return; // not yet connected (or away): nothing is written, so nothing may hold the next write back

@@ -14,31 +14,31 @@ public final class Checks {
     private final List<FieldError> errors = new ArrayList<>();
     private final String prefix;
 
-    Checks(String prefix) {
+    public Checks(String prefix) {
         this.prefix = prefix;
     }
 
-    Checks() {
+    public Checks() {
         this("");
     }
 
-    void fail(String field, String message) {
+    public void fail(String field, String message) {
         errors.add(new FieldError(prefix + field, message));
     }
 
-    void required(String field, Object value) {
+    public void required(String field, Object value) {
         if (value == null) {
             fail(field, "is required");
         }
     }
 
-    void range(String field, Number value, long min, long max) {
+    public void range(String field, Number value, long min, long max) {
         if (value != null && (value.longValue() < min || value.longValue() > max)) {
             fail(field, "must be between " + min + " and " + max);
         }
     }
 
-    void range(String field, Double value, double min, double max) {
+    public void range(String field, Double value, double min, double max) {
         if (value != null && (value.isNaN() || value < min || value > max)) {
             fail(field, "must be between " + min + " and " + max);
         }
@@ -57,25 +57,25 @@ public final class Checks {
         return !value.isBefore(EARLIEST) && !value.isAfter(LATEST);
     }
 
-    void time(String field, Instant value) {
+    public void time(String field, Instant value) {
         if (value != null && !isRfc3339Year(value)) {
             fail(field, "must be a time between years 0001 and 9999");
         }
     }
 
-    void length(String field, String value, int min, int max) {
+    public void length(String field, String value, int min, int max) {
         if (value != null && (value.length() < min || value.length() > max)) {
             fail(field, min == max ? "must be " + min + " characters" : "must be " + min + " to " + max + " characters");
         }
     }
 
-    void name(String field, String value) {
+    public void name(String field, String value) {
         if (value != null && !NAME.matcher(value).matches()) {
             fail(field, "must be 1 to 100 letters, digits, '.', '_', ':' or '-', starting with a letter or digit");
         }
     }
 
-    void labels(String field, Map<String, String> labels) {
+    public void labels(String field, Map<String, String> labels) {
         if (labels == null) {
             return;
         }
@@ -94,15 +94,15 @@ public final class Checks {
         });
     }
 
-    boolean ok() {
+    public boolean ok() {
         return errors.isEmpty();
     }
 
-    List<FieldError> errors() {
+    public List<FieldError> errors() {
         return errors;
     }
 
-    void throwIfAny() {
+    public void throwIfAny() {
         if (!errors.isEmpty()) {
             throw BatonException.invalid(errors);
         }

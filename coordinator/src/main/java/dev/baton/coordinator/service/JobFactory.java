@@ -4,7 +4,7 @@ import dev.baton.common.Job.Backoff;
 import dev.baton.common.Json;
 import dev.baton.common.Requests;
 import dev.baton.common.Responses.FieldError;
-import dev.baton.coordinator.Settings;
+import dev.baton.coordinator.config.Settings;
 import dev.baton.coordinator.db.NewJob;
 import dev.baton.coordinator.error.BatonException;
 import dev.baton.coordinator.error.ErrorCode;

@@ -85,7 +85,7 @@ public final class JobService {
      * The partial unique index decides a uniqueKey race: the losing insert does nothing and we
      * return the winner. If the winner finished in the instant between, the insert is tried again.
      */
-    Enqueued insertOrFindDuplicate(Connection c, NewJob n) throws SQLException {
+    public Enqueued insertOrFindDuplicate(Connection c, NewJob n) throws SQLException {
         for (int attempt = 0; attempt < 10; attempt++) {
             Job inserted = jobs.insertUnlessActiveDuplicate(c, n);
             if (inserted != null) {

@@ -5,11 +5,10 @@ import dev.baton.common.Json;
 import dev.baton.common.Requests;
 import dev.baton.common.Responses.CompletionResult;
 import dev.baton.common.Responses.HeartbeatAnswer;
-import dev.baton.coordinator.Settings;
+import dev.baton.coordinator.config.Settings;
 import dev.baton.coordinator.db.Db;
 import dev.baton.coordinator.db.JobRepository;
 import dev.baton.coordinator.db.QueueLimits;
-import dev.baton.coordinator.redis.WorkerRegistry;
 import dev.baton.coordinator.db.Settlement;
 import dev.baton.coordinator.error.BatonException;
 import dev.baton.coordinator.error.ErrorCode;
@@ -35,11 +34,11 @@ public final class LeaseService {
     private final Wakeups wakeups;
     private final JobFactory factory;
     private final QueueLimits limits;
-    private final WorkerRegistry registry;
+    private final WorkerSightings registry;
     private final long pollNanos;
 
     public LeaseService(Db db, JobRepository jobs, Wakeups wakeups, JobFactory factory, QueueLimits limits,
-                        WorkerRegistry registry, Settings settings) {
+                        WorkerSightings registry, Settings settings) {
         this.db = db;
         this.jobs = jobs;
         this.wakeups = wakeups;

@@ -2,7 +2,7 @@ package dev.baton.coordinator.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.baton.coordinator.BatonCoordinator;
+import dev.baton.coordinator.Coordinator;
 import dev.baton.coordinator.testing.Api;
 import dev.baton.coordinator.testing.Jobs;
 import dev.baton.coordinator.testing.TcpProxy;
@@ -27,7 +27,7 @@ class DatabaseOutageTest {
         proxy = new TcpProxy(db.getHost(), db.getPort());
         String viaProxy = "jdbc:postgresql://127.0.0.1:" + proxy.port() + db.getPath()
                 + (db.getQuery() == null ? "" : "?" + db.getQuery());
-        BatonCoordinator c = cluster.addCoordinator(Map.of("BATON_DB_URL", viaProxy));
+        Coordinator c = cluster.addCoordinator(Map.of("BATON_DB_URL", viaProxy));
         api = new Api(c.port());
     }
 

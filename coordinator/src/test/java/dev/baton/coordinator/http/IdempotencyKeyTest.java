@@ -2,8 +2,8 @@ package dev.baton.coordinator.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.baton.coordinator.BatonCoordinator;
-import dev.baton.coordinator.service.IdempotencyKeyPruner;
+import dev.baton.coordinator.Coordinator;
+import dev.baton.coordinator.maintenance.IdempotencyKeyPruner;
 import dev.baton.coordinator.testing.Api;
 import dev.baton.coordinator.testing.Jobs;
 import dev.baton.coordinator.testing.TcpProxy;
@@ -43,7 +43,7 @@ class IdempotencyKeyTest {
         proxy = new TcpProxy(db.getHost(), db.getPort());
         String viaProxy = "jdbc:postgresql://127.0.0.1:" + proxy.port() + db.getPath()
                 + (db.getQuery() == null ? "" : "?" + db.getQuery());
-        BatonCoordinator c = cluster.addCoordinator(Map.of("BATON_DB_URL", viaProxy));
+        Coordinator c = cluster.addCoordinator(Map.of("BATON_DB_URL", viaProxy));
         cut = new Api(c.port());
     }
 

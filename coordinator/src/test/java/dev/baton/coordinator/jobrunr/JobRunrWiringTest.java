@@ -3,7 +3,7 @@ package dev.baton.coordinator.jobrunr;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.baton.coordinator.Settings;
+import dev.baton.coordinator.config.Settings;
 import dev.baton.coordinator.testing.TestCluster;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -1,5 +1,7 @@
 package dev.baton.coordinator.service;
 
+import dev.baton.coordinator.maintenance.ExpiredLeaseReaper;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;

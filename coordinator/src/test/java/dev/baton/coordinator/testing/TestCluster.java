@@ -1,7 +1,7 @@
 package dev.baton.coordinator.testing;
 
-import dev.baton.coordinator.BatonCoordinator;
-import dev.baton.coordinator.Settings;
+import dev.baton.coordinator.Coordinator;
+import dev.baton.coordinator.config.Settings;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -17,7 +17,7 @@ import java.util.Map;
 public final class TestCluster implements AutoCloseable {
     private final String database;
     private final Map<String, String> overrides;
-    private final List<BatonCoordinator> coordinators = new ArrayList<>();
+    private final List<Coordinator> coordinators = new ArrayList<>();
 
     private TestCluster(String database, Map<String, String> overrides) {
         this.database = database;
@@ -54,13 +54,13 @@ public final class TestCluster implements AutoCloseable {
         return s;
     }
 
-    public BatonCoordinator addCoordinator() {
+    public Coordinator addCoordinator() {
         return addCoordinator(Map.of());
     }
 
-    public BatonCoordinator addCoordinator(Map<String, String> extra) {
+    public Coordinator addCoordinator(Map<String, String> extra) {
         try {
-            BatonCoordinator c = BatonCoordinator.start(Settings.load(Map.of(), settingsFor(extra)));
+            Coordinator c = Coordinator.start(Settings.load(Map.of(), settingsFor(extra)));
             coordinators.add(c);
             return c;
         } catch (Exception e) {
@@ -68,7 +68,7 @@ public final class TestCluster implements AutoCloseable {
         }
     }
 
-    public BatonCoordinator coordinator(int i) {
+    public Coordinator coordinator(int i) {
         return coordinators.get(i);
     }
 
@@ -129,7 +129,7 @@ public final class TestCluster implements AutoCloseable {
 
     @Override
     public void close() {
-        coordinators.forEach(BatonCoordinator::close);
+        coordinators.forEach(Coordinator::close);
         TestServices.dropDatabase(database);
     }
 }

@@ -1,4 +1,4 @@
-package dev.baton.coordinator.service;
+package dev.baton.coordinator.schedule;
 
 import java.time.Duration;
 import java.time.Instant;

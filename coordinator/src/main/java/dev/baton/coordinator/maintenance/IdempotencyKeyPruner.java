@@ -1,6 +1,6 @@
-package dev.baton.coordinator.service;
+package dev.baton.coordinator.maintenance;
 
-import dev.baton.coordinator.Settings;
+import dev.baton.coordinator.config.Settings;
 import dev.baton.coordinator.db.Db;
 import dev.baton.coordinator.db.IdempotencyKeys;
 import dev.baton.coordinator.error.BatonException;

@@ -1,10 +1,13 @@
-package dev.baton.coordinator.service;
+package dev.baton.coordinator.schedule;
+
+import dev.baton.coordinator.maintenance.FinishedJobPruner;
+import dev.baton.coordinator.maintenance.RecurringJobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.common.Json;
-import dev.baton.coordinator.Retention;
+import dev.baton.coordinator.config.Retention;
 import dev.baton.coordinator.testing.Api;
 import dev.baton.coordinator.testing.Jobs;
 import dev.baton.coordinator.testing.TestCluster;

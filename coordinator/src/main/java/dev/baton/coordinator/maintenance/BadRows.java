@@ -1,4 +1,4 @@
-package dev.baton.coordinator.service;
+package dev.baton.coordinator.maintenance;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -1,8 +1,8 @@
-package dev.baton.coordinator.service;
+package dev.baton.coordinator.maintenance;
 
 import dev.baton.common.JobStatus;
-import dev.baton.coordinator.Retention;
-import dev.baton.coordinator.Settings;
+import dev.baton.coordinator.config.Retention;
+import dev.baton.coordinator.config.Settings;
 import dev.baton.coordinator.db.Db;
 import dev.baton.coordinator.db.JobRepository;
 import io.micrometer.core.instrument.MeterRegistry;

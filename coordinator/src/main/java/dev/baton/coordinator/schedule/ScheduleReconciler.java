@@ -1,6 +1,8 @@
-package dev.baton.coordinator.service;
+package dev.baton.coordinator.schedule;
 
-import dev.baton.coordinator.Settings;
+import dev.baton.coordinator.maintenance.RecurringJobs;
+
+import dev.baton.coordinator.config.Settings;
 import dev.baton.coordinator.error.BatonException;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Requires;

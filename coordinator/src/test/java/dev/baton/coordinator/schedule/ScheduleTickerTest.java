@@ -1,4 +1,6 @@
-package dev.baton.coordinator.service;
+package dev.baton.coordinator.schedule;
+
+import dev.baton.coordinator.maintenance.RecurringJobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;

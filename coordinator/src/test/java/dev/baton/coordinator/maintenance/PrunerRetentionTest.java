@@ -1,8 +1,8 @@
-package dev.baton.coordinator.service;
+package dev.baton.coordinator.maintenance;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.baton.coordinator.Retention;
+import dev.baton.coordinator.config.Retention;
 import dev.baton.coordinator.testing.Api;
 import dev.baton.coordinator.testing.Jobs;
 import dev.baton.coordinator.testing.TestCluster;

@@ -1,9 +1,9 @@
-package dev.baton.coordinator.service;
+package dev.baton.coordinator.maintenance;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.baton.coordinator.Retention;
+import dev.baton.coordinator.config.Retention;
 import dev.baton.coordinator.testing.Api;
 import dev.baton.coordinator.testing.Jobs;
 import dev.baton.coordinator.testing.TestCluster;

@@ -1,6 +1,8 @@
-package dev.baton.coordinator.service;
+package dev.baton.coordinator.maintenance;
 
-import dev.baton.coordinator.Settings;
+import dev.baton.coordinator.service.Wakeups;
+
+import dev.baton.coordinator.config.Settings;
 import dev.baton.coordinator.db.Db;
 import dev.baton.coordinator.db.JobRepository;
 import dev.baton.coordinator.error.BatonException;

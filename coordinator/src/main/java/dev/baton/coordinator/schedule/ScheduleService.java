@@ -1,4 +1,7 @@
-package dev.baton.coordinator.service;
+package dev.baton.coordinator.schedule;
+
+import dev.baton.coordinator.service.JobFactory;
+import dev.baton.coordinator.service.Checks;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;

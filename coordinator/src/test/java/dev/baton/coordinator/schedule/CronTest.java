@@ -1,4 +1,4 @@
-package dev.baton.coordinator.service;
+package dev.baton.coordinator.schedule;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

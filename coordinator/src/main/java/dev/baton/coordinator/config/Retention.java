@@ -1,4 +1,4 @@
-package dev.baton.coordinator;
+package dev.baton.coordinator.config;
 
 import dev.baton.common.JobStatus;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package dev.baton.coordinator.service;
+package dev.baton.coordinator.maintenance;
 
 import jakarta.inject.Singleton;
 import java.time.ZoneOffset;
@@ -16,10 +16,10 @@ import org.jobrunr.storage.StorageProvider;
  */
 @Singleton
 public final class RecurringJobs {
-    static final String PRUNE_FINISHED_JOBS = "_baton.prune-finished-jobs";
-    static final String EXPIRED_LEASE_SWEEP = "_baton.expired-lease-sweep";
+    public static final String PRUNE_FINISHED_JOBS = "_baton.prune-finished-jobs";
+    public static final String EXPIRED_LEASE_SWEEP = "_baton.expired-lease-sweep";
     /** Maintenance id → cron (UTC). */
-    static final Map<String, String> MAINTENANCE = Map.of(
+    public static final Map<String, String> MAINTENANCE = Map.of(
             PRUNE_FINISHED_JOBS, "0 */5 * * * *",
             EXPIRED_LEASE_SWEEP, "*/30 * * * * *");
     private final JobScheduler scheduler;
@@ -35,7 +35,7 @@ public final class RecurringJobs {
      * 5-second expiry promise is kept by {@link ExpiredLeaseReaper}'s own 1-second timer, since
      * JobRunr polls every 5 s at best.
      */
-    void registerMaintenance(String id) {
+    public void registerMaintenance(String id) {
         String cron = MAINTENANCE.get(id);
         switch (id) {
             case PRUNE_FINISHED_JOBS ->
@@ -46,12 +46,12 @@ public final class RecurringJobs {
         }
     }
 
-    void delete(String id) {
+    public void delete(String id) {
         scheduler.deleteRecurringJob(id);
     }
 
     /** What JobRunr holds, by id. */
-    Map<String, RecurringJob> registered() {
+    public Map<String, RecurringJob> registered() {
         Map<String, RecurringJob> out = new LinkedHashMap<>();
         for (RecurringJob r : storage.getRecurringJobs()) {
             out.put(r.getId(), r);

@@ -1,4 +1,4 @@
-package dev.baton.coordinator;
+package dev.baton.coordinator.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

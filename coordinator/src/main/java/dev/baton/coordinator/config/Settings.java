@@ -1,4 +1,4 @@
-package dev.baton.coordinator;
+package dev.baton.coordinator.config;
 
 import java.nio.file.Path;
 import java.util.Arrays;
