@@ -1,6 +1,7 @@
 package dev.baton.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.coordinator.db.BenchStatements;
 import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -152,14 +153,7 @@ public final class ClaimLatency {
         try (Connection c = b.connect(db)) {
             c.setAutoCommit(false);
             StringBuilder plan = new StringBuilder();
-            try (var ps = c.prepareStatement("explain (analyze, buffers) " + Sql.CLAIM)) {
-                ps.setString(1, QUEUE);
-                ps.setArray(2, null);
-                ps.setArray(3, null);
-                ps.setInt(4, 1);
-                ps.setLong(5, 30_000);
-                ps.setLong(6, 30_000);
-                ps.setString(7, "explain");
+            try (var ps = BenchStatements.explainClaim(c, QUEUE, "explain", 1, 30_000)) {
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         plan.append(rs.getString(1)).append('\n');

@@ -112,8 +112,7 @@ public final class Pickup {
             p.setAutoCommit(false);
             for (int i = 0; i < warmup + jobs && failure.isEmpty(); i++) {
                 long id;
-                try (PreparedStatement ps = p.prepareStatement(Sql.ENQUEUE); Statement n = p.createStatement()) {
-                    Sql.bindEchoJob(ps, QUEUE);
+                try (PreparedStatement ps = Sql.enqueueOne(p, QUEUE); Statement n = p.createStatement()) {
                     try (ResultSet rs = ps.executeQuery()) {
                         rs.next();
                         id = rs.getLong("id");

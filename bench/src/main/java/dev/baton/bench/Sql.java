@@ -1,7 +1,7 @@
 package dev.baton.bench;
 
 import dev.baton.common.Job;
-import dev.baton.coordinator.db.JobRepository;
+import dev.baton.coordinator.db.BenchStatements;
 import dev.baton.coordinator.db.NewJob;
 import dev.baton.coordinator.db.ProgressLogRepository;
 import java.sql.Connection;
@@ -14,19 +14,13 @@ import java.util.List;
 
 /**
  * Baton's own hot statements, run over plain JDBC: the database's limit for the same work. The
- * texts are the coordinator's own constants (JobRepository, ProgressLogRepository), bound with the
- * values Baton binds.
+ * statements are the coordinator's own (BenchStatements, ProgressLogRepository), bound as Baton
+ * binds them.
  */
 final class Sql {
     private Sql() {
     }
 
-    // The coordinator's own statement texts (public for this), so the raw loop cannot drift from them.
-    static final String ENQUEUE = JobRepository.INSERT_UNLESS_ACTIVE_DUPLICATE;
-    static final String ENQUEUE_EACH = JobRepository.INSERT_EACH;
-    static final String CLAIM = JobRepository.CLAIM_AVAILABLE_ONE_QUEUE;
-    static final String COMPLETE = JobRepository.COMPLETE_IF_LEASE_HELD;
-    static final String COMPLETE_EACH = JobRepository.COMPLETE_EACH_IF_LEASE_HELD_IDS; // the worker sends Prefer: return=minimal
     // Progress and appends: the coordinator's own repository methods, which bind its own texts.
     private static final ProgressLogRepository PROGRESS_LOGS = new ProgressLogRepository();
 
@@ -36,8 +30,7 @@ final class Sql {
 
     /** Inserts {@code n} echo jobs with Baton's batch statement, as one POST /jobs/batch without unique keys does. */
     static void enqueue(Connection c, String queue, int n) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(ENQUEUE_EACH)) {
-            JobRepository.bindInsertEach(c, ps, Collections.nCopies(n, echoJob(queue)));
+        try (PreparedStatement ps = BenchStatements.insertEach(c, Collections.nCopies(n, echoJob(queue)))) {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     drainRow(rs);
@@ -46,9 +39,9 @@ final class Sql {
         }
     }
 
-    /** Binds ENQUEUE to one echo job, as POST /jobs stores it. */
-    static void bindEchoJob(PreparedStatement ps, String queue) throws SQLException {
-        JobRepository.bindInsert(ps, echoJob(queue));
+    /** Baton's insert of one echo job, bound as POST /jobs stores it; the caller executes and closes it. */
+    static PreparedStatement enqueueOne(Connection c, String queue) throws SQLException {
+        return BenchStatements.insert(c, echoJob(queue));
     }
 
     /** What the coordinator makes of {"queue", "type": "baton.echo", "payload": {}}: every default applied. */
@@ -57,9 +50,7 @@ final class Sql {
     }
 
     static List<Lease> claim(Connection c, String queue, String workerId, int limit, long leaseMs) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(CLAIM)) {
-            ps.setString(1, queue);
-            JobRepository.bindClaim(c, ps, false, workerId, null, limit, leaseMs);
+        try (PreparedStatement ps = BenchStatements.claim(c, queue, workerId, limit, leaseMs)) {
             List<Lease> out = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -73,9 +64,8 @@ final class Sql {
 
     /** Completes the jobs in one statement, as POST /completions with return=minimal does; returns how many it completed. */
     static int completeEach(Connection c, List<Lease> leases) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(COMPLETE_EACH)) {
-            JobRepository.bindCompleteEach(c, ps, leases.stream().map(Lease::id).toList(),
-                    leases.stream().map(Lease::token).toList(), Collections.nCopies(leases.size(), "{}"));
+        try (PreparedStatement ps = BenchStatements.completeEachIds(c, leases.stream().map(Lease::id).toList(),
+                leases.stream().map(Lease::token).toList(), Collections.nCopies(leases.size(), "{}"))) {
             int n = 0;
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -89,10 +79,7 @@ final class Sql {
 
     /** Completes one job in its own transaction (autocommit), as POST /jobs/{id}/complete does. */
     static boolean complete(Connection c, Lease lease) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(COMPLETE)) {
-            ps.setString(1, "{}");
-            ps.setLong(2, lease.id());
-            ps.setString(3, lease.token());
+        try (PreparedStatement ps = BenchStatements.complete(c, lease.id(), lease.token(), "{}")) {
             try (ResultSet rs = ps.executeQuery()) {
                 boolean done = rs.next();
                 if (done) {

@@ -1,6 +1,7 @@
 package dev.baton.coordinator.auth;
 
 import dev.baton.coordinator.config.Settings;
+import dev.baton.coordinator.db.ApiTokens;
 import dev.baton.coordinator.db.Db;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Requires;
@@ -8,8 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -32,13 +31,13 @@ public final class Tokens {
 
     private final List<Entry> entries;
 
-    public Tokens(Settings settings, Db db) {
+    public Tokens(Settings settings, Db db, ApiTokens tokens) {
         List<Entry> list = new ArrayList<>();
         settings.adminTokens().forEach(t -> list.add(new Entry(hash(t), Role.ADMIN)));
         settings.producerTokens().forEach(t -> list.add(new Entry(hash(t), Role.PRODUCER)));
         settings.workerTokens().forEach(t -> list.add(new Entry(hash(t), Role.WORKER)));
         if (list.isEmpty()) {
-            list.addAll(generatedTokens(db));
+            list.addAll(generatedTokens(db, tokens));
         }
         this.entries = List.copyOf(list);
     }
@@ -59,17 +58,12 @@ public final class Tokens {
      * With no tokens configured, the first coordinator to start generates an admin and a worker
      * token under an advisory lock; every later start (of any coordinator) reads their hashes.
      */
-    private static List<Entry> generatedTokens(Db db) {
+    private static List<Entry> generatedTokens(Db db, ApiTokens tokens) {
         return db.tx(c -> {
-            try (PreparedStatement lock = c.prepareStatement("select pg_advisory_xact_lock(7355608001)")) {
-                lock.execute();
-            }
+            tokens.lockForGeneration(c);
             List<Entry> stored = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("select token_hash, role from api_tokens");
-                 ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    stored.add(new Entry(rs.getBytes(1), Role.valueOf(rs.getString(2).toUpperCase())));
-                }
+            for (ApiTokens.Stored t : tokens.all(c)) {
+                stored.add(new Entry(t.hash(), Role.valueOf(t.role().toUpperCase())));
             }
             if (!stored.isEmpty()) {
                 return stored;
@@ -79,11 +73,7 @@ public final class Tokens {
             for (Role role : List.of(Role.ADMIN, Role.WORKER)) {
                 String token = "baton_" + role.wire() + "_" + newSecret();
                 Entry e = new Entry(hash(token), role);
-                try (PreparedStatement ps = c.prepareStatement("insert into api_tokens (token_hash, role) values (?, ?)")) {
-                    ps.setBytes(1, e.hash);
-                    ps.setString(2, role.wire());
-                    ps.executeUpdate();
-                }
+                tokens.insert(c, e.hash, role.wire());
                 stored.add(e);
                 banner.append(String.format("  %-6s token: %s%n", role.wire(), token));
             }

@@ -2,17 +2,33 @@ package dev.baton.coordinator.db;
 
 import dev.baton.common.Job;
 import dev.baton.common.JobStatus;
+import dev.baton.common.Responses.Event;
 import jakarta.inject.Singleton;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
-/** The admin list: filters become bound parameters, never SQL text; keyset pagination on id. */
+/**
+ * Reads of jobs, which change nothing: one job, its events, the admin list (filters become bound
+ * parameters, never SQL text; keyset pagination on id), running jobs per worker.
+ */
 @Singleton
 public final class JobQueries {
+
+    private static final String FIND = "select * from jobs where id = ?";
+
+    private static final String EXISTS = "select 1 from jobs where id = ?";
+
+    private static final String EVENTS_AFTER = "select * from job_events where job_id = ? and id > ? order by id limit ?";
+
+    private static final String RUNNING_BY_WORKER =
+            "select worker_id, count(*) from jobs where status = 'running' group by worker_id";
 
     public record Filter(JobStatus status, String queue, String type, String labelsJson, Instant createdAfter,
                          Instant createdBefore, Long beforeId, int limit) {
@@ -63,5 +79,49 @@ public final class JobQueries {
             }
             return JobRows.jobs(ps);
         }
+    }
+
+    /** The job, or null when there is none. */
+    public Job find(Connection c, long id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(FIND)) {
+            ps.setLong(1, id);
+            return JobRows.singleJob(ps);
+        }
+    }
+
+    public boolean exists(Connection c, long id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(EXISTS)) {
+            ps.setLong(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    /**
+     * A page of one job's events after the event {@code afterId}, in id order. Ordered and paged by
+     * the same key: a job's event ids rise in commit order (each is drawn under the job's row lock),
+     * so a later page never skips an event that committed after an earlier page was read.
+     * Ordering by {@code at} did: a claim that waited on a queue lock was stamped before events
+     * that committed while it waited.
+     */
+    public List<Event> events(Connection c, long jobId, long afterId, int limit) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(EVENTS_AFTER)) {
+            ps.setLong(1, jobId);
+            ps.setLong(2, afterId);
+            ps.setInt(3, limit);
+            return JobRows.list(ps, JobRows::event);
+        }
+    }
+
+    /** How many jobs each worker holds running, by worker id; a worker running none is absent. */
+    public Map<String, Long> runningByWorker(Connection c) throws SQLException {
+        Map<String, Long> m = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(RUNNING_BY_WORKER); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                m.put(rs.getString(1), rs.getLong(2));
+            }
+        }
+        return m;
     }
 }

@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A running attempt's progress and log lines. Like {@link JobRepository}, each write is one
+ * A running attempt's progress and log lines. Like {@link JobLeases}, each write is one
  * guarded statement named after its guard; a lost race is an empty result for the service to
  * explain.
  */

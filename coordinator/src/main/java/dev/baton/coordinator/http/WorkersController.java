@@ -1,16 +1,14 @@
 package dev.baton.coordinator.http;
 
 import dev.baton.coordinator.db.Db;
+import dev.baton.coordinator.db.JobQueries;
 import dev.baton.coordinator.redis.WorkerRegistry;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,25 +19,17 @@ import java.util.Map;
 public final class WorkersController {
     private final WorkerRegistry registry;
     private final Db db;
+    private final JobQueries queries;
 
-    public WorkersController(WorkerRegistry registry, Db db) {
+    public WorkersController(WorkerRegistry registry, Db db, JobQueries queries) {
         this.registry = registry;
         this.db = db;
+        this.queries = queries;
     }
 
     @Get("/workers")
     public HttpResponse<String> list() {
-        Map<String, Long> running = db.run(c -> {
-            Map<String, Long> m = new HashMap<>();
-            try (PreparedStatement ps = c.prepareStatement(
-                    "select worker_id, count(*) from jobs where status = 'running' group by worker_id");
-                 ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    m.put(rs.getString(1), rs.getLong(2));
-                }
-            }
-            return m;
-        });
+        Map<String, Long> running = db.run(queries::runningByWorker);
         List<Map<String, Object>> out = new ArrayList<>();
         for (WorkerRegistry.Seen s : registry.live()) {
             Map<String, Object> w = new LinkedHashMap<>();

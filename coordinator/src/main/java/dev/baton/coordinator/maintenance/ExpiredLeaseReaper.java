@@ -4,7 +4,7 @@ import dev.baton.coordinator.service.Wakeups;
 
 import dev.baton.coordinator.config.Settings;
 import dev.baton.coordinator.db.Db;
-import dev.baton.coordinator.db.JobRepository;
+import dev.baton.coordinator.db.ExpiredLeases;
 import dev.baton.coordinator.error.BatonException;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Requires;
@@ -31,12 +31,12 @@ public final class ExpiredLeaseReaper {
     private static final Logger LOG = LoggerFactory.getLogger(ExpiredLeaseReaper.class);
     private static final int BATCH = 500;
     private final Db db;
-    private final JobRepository jobs;
+    private final ExpiredLeases jobs;
     private final Wakeups wakeups;
     private final ScheduledExecutorService timer;
     private final BadRows bad;
 
-    public ExpiredLeaseReaper(Db db, JobRepository jobs, Wakeups wakeups, Settings settings, MeterRegistry registry) {
+    public ExpiredLeaseReaper(Db db, ExpiredLeases jobs, Wakeups wakeups, Settings settings, MeterRegistry registry) {
         this.db = db;
         this.bad = new BadRows("lease-reaper", registry);
         this.jobs = jobs;

@@ -4,7 +4,7 @@ import dev.baton.common.JobStatus;
 import dev.baton.coordinator.config.Retention;
 import dev.baton.coordinator.config.Settings;
 import dev.baton.coordinator.db.Db;
-import dev.baton.coordinator.db.JobRepository;
+import dev.baton.coordinator.db.FinishedJobs;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.inject.Singleton;
 import java.time.Duration;
@@ -29,12 +29,12 @@ public final class FinishedJobPruner {
     private static final List<JobStatus> FINISHED = Arrays.stream(JobStatus.values()).filter(JobStatus::isFinished).toList();
     private static final Logger LOG = LoggerFactory.getLogger(FinishedJobPruner.class);
     private final Db db;
-    private final JobRepository jobs;
+    private final FinishedJobs jobs;
     private final Retention retention;
     // One per status: a bad row is tried alone again with its own status's statement.
     private final Map<JobStatus, BadRows> badRows = new EnumMap<>(JobStatus.class);
 
-    public FinishedJobPruner(Db db, JobRepository jobs, Settings settings, MeterRegistry registry) {
+    public FinishedJobPruner(Db db, FinishedJobs jobs, Settings settings, MeterRegistry registry) {
         this.db = db;
         this.jobs = jobs;
         this.retention = settings.retention();

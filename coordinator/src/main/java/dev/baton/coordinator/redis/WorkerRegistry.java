@@ -4,13 +4,11 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.common.Json;
 import dev.baton.coordinator.config.Settings;
+import dev.baton.coordinator.db.DatabaseClock;
 import dev.baton.coordinator.db.Db;
 import dev.baton.coordinator.service.WorkerSightings;
 import jakarta.inject.Singleton;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -94,12 +92,7 @@ public final class WorkerRegistry implements WorkerSightings {
     private void writeDue() {
         try {
             while (!due.isEmpty()) {
-                Instant dbNow = db.run(c -> {
-                    try (PreparedStatement ps = c.prepareStatement("select now()"); ResultSet rs = ps.executeQuery()) {
-                        rs.next();
-                        return rs.getObject(1, OffsetDateTime.class).toInstant();
-                    }
-                });
+                Instant dbNow = db.run(DatabaseClock::now);
                 for (String workerId : List.copyOf(due.keySet())) {
                     Set<String> queues = due.remove(workerId);
                     if (queues != null) {

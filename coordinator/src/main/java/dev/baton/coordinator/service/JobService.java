@@ -10,8 +10,9 @@ import dev.baton.common.Responses.BulkSucceeded;
 import dev.baton.common.Responses.Event;
 import dev.baton.common.Responses.JobPage;
 import dev.baton.coordinator.db.Db;
+import dev.baton.coordinator.db.JobEdits;
+import dev.baton.coordinator.db.JobInserts;
 import dev.baton.coordinator.db.JobQueries;
-import dev.baton.coordinator.db.JobRepository;
 import dev.baton.coordinator.db.NewJob;
 import dev.baton.coordinator.error.BatonException;
 import dev.baton.coordinator.error.ErrorCode;
@@ -35,14 +36,17 @@ public final class JobService {
     /** The schema's bound on max_attempts: a job never has more attempts than this. */
     static final int MAX_ATTEMPTS = 1000;
     private final Db db;
-    private final JobRepository jobs;
+    private final JobInserts inserts;
+    private final JobEdits edits;
     private final JobQueries queries;
     private final JobFactory factory;
     private final Wakeups wakeups;
 
-    public JobService(Db db, JobRepository jobs, JobQueries queries, JobFactory factory, Wakeups wakeups) {
+    public JobService(Db db, JobInserts inserts, JobEdits edits, JobQueries queries, JobFactory factory,
+                      Wakeups wakeups) {
         this.db = db;
-        this.jobs = jobs;
+        this.inserts = inserts;
+        this.edits = edits;
         this.queries = queries;
         this.factory = factory;
         this.wakeups = wakeups;
@@ -68,7 +72,7 @@ public final class JobService {
         boolean anyUnique = all.stream().anyMatch(n -> n.uniqueKey() != null);
         List<Enqueued> done = db.tx(c -> {
             if (!anyUnique) {
-                return jobs.insertEach(c, all).stream().map(j -> new Enqueued(j, true)).toList();
+                return inserts.insertEach(c, all).stream().map(j -> new Enqueued(j, true)).toList();
             }
             List<Enqueued> out = new ArrayList<>(all.size());
             for (NewJob n : all) {
@@ -87,11 +91,11 @@ public final class JobService {
      */
     public Enqueued insertOrFindDuplicate(Connection c, NewJob n) throws SQLException {
         for (int attempt = 0; attempt < 10; attempt++) {
-            Job inserted = jobs.insertUnlessActiveDuplicate(c, n);
+            Job inserted = inserts.insertUnlessActiveDuplicate(c, n);
             if (inserted != null) {
                 return new Enqueued(inserted, true);
             }
-            Job existing = jobs.findActiveByUniqueKey(c, n.queue(), n.uniqueKey());
+            Job existing = inserts.findActiveByUniqueKey(c, n.queue(), n.uniqueKey());
             if (existing != null) {
                 return new Enqueued(existing, false);
             }
@@ -107,7 +111,7 @@ public final class JobService {
 
     public Job get(String id) {
         long jobId = Ids.job(id);
-        Job job = db.run(c -> jobs.find(c, jobId));
+        Job job = db.run(c -> queries.find(c, jobId));
         if (job == null) {
             throw notFound(id);
         }
@@ -126,10 +130,10 @@ public final class JobService {
     public List<Event> events(String id, long after, int limit) {
         long jobId = Ids.job(id);
         return db.run(c -> {
-            if (!jobs.exists(c, jobId)) {
+            if (!queries.exists(c, jobId)) {
                 throw notFound(id);
             }
-            return jobs.events(c, jobId, after, limit);
+            return queries.events(c, jobId, after, limit);
         });
     }
 
@@ -144,10 +148,10 @@ public final class JobService {
                 throw BatonException.conflict(ErrorCode.INVALID_TRANSITION,
                         "a " + current.status().wire() + " job cannot be cancelled", current);
             }
-            Job cancelled = jobs.cancelLocked(c, jobId);
+            Job cancelled = edits.cancelLocked(c, jobId);
             Map<String, Object> detail = new LinkedHashMap<>();
             detail.put("reason", r.reason());
-            jobs.insertEvent(c, jobId, "cancelled", current.status().wire(), "cancelled", current.attempt(),
+            edits.insertEvent(c, jobId, "cancelled", current.status().wire(), "cancelled", current.attempt(),
                     current.lease() != null ? current.lease().workerId() : null, Json.write(detail));
             return cancelled;
         });
@@ -171,7 +175,7 @@ public final class JobService {
             }
             Job queued;
             try {
-                queued = jobs.retryLocked(c, jobId, r.runAt(), r.maxAttempts());
+                queued = edits.retryLocked(c, jobId, r.runAt(), r.maxAttempts());
             } catch (SQLException e) {
                 if (Db.isUniqueViolation(e)) {
                     throw BatonException.conflict(ErrorCode.INVALID_TRANSITION, "another job with uniqueKey '"
@@ -179,7 +183,7 @@ public final class JobService {
                 }
                 throw e;
             }
-            jobs.insertEvent(c, jobId, "retried", current.status().wire(), "queued", queued.attempt(), null,
+            edits.insertEvent(c, jobId, "retried", current.status().wire(), "queued", queued.attempt(), null,
                     Json.write(Map.of("maxAttempts", queued.maxAttempts())));
             return queued;
         });
@@ -223,9 +227,9 @@ public final class JobService {
                 throw BatonException.invalid("maxAttempts", "must be above the attempts already made ("
                         + current.attempt() + ")");
             }
-            Job after = jobs.updateQueuedLocked(c, jobId, r.priority(), r.runAt(), payload, r.maxAttempts(),
+            Job after = edits.updateQueuedLocked(c, jobId, r.priority(), r.runAt(), payload, r.maxAttempts(),
                     r.labels() == null ? null : Json.write(r.labels()));
-            jobs.insertEvent(c, jobId, "updated", "queued", "queued", current.attempt(), null,
+            edits.insertEvent(c, jobId, "updated", "queued", "queued", current.attempt(), null,
                     Json.write(Map.of("changed", changed)));
             return after;
         });
@@ -300,7 +304,7 @@ public final class JobService {
     }
 
     private Job lockedForChange(Connection c, long jobId, String id, Long expectedVersion) throws SQLException {
-        Job current = jobs.findForUpdate(c, jobId);
+        Job current = edits.findForUpdate(c, jobId);
         if (current == null) {
             throw notFound(id);
         }

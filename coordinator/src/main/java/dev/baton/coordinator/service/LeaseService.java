@@ -7,7 +7,9 @@ import dev.baton.common.Responses.CompletionResult;
 import dev.baton.common.Responses.HeartbeatAnswer;
 import dev.baton.coordinator.config.Settings;
 import dev.baton.coordinator.db.Db;
-import dev.baton.coordinator.db.JobRepository;
+import dev.baton.coordinator.db.JobClaims;
+import dev.baton.coordinator.db.JobLeases;
+import dev.baton.coordinator.db.JobQueries;
 import dev.baton.coordinator.db.QueueLimits;
 import dev.baton.coordinator.db.Settlement;
 import dev.baton.coordinator.error.BatonException;
@@ -30,17 +32,21 @@ import java.util.concurrent.TimeUnit;
 @Singleton
 public final class LeaseService {
     private final Db db;
-    private final JobRepository jobs;
+    private final JobClaims claims;
+    private final JobLeases leases;
+    private final JobQueries queries;
     private final Wakeups wakeups;
     private final JobFactory factory;
     private final QueueLimits limits;
     private final WorkerSightings registry;
     private final long pollNanos;
 
-    public LeaseService(Db db, JobRepository jobs, Wakeups wakeups, JobFactory factory, QueueLimits limits,
-                        WorkerSightings registry, Settings settings) {
+    public LeaseService(Db db, JobClaims claims, JobLeases leases, JobQueries queries, Wakeups wakeups,
+                        JobFactory factory, QueueLimits limits, WorkerSightings registry, Settings settings) {
         this.db = db;
-        this.jobs = jobs;
+        this.claims = claims;
+        this.leases = leases;
+        this.queries = queries;
         this.wakeups = wakeups;
         this.factory = factory;
         this.limits = limits;
@@ -108,12 +114,12 @@ public final class LeaseService {
     private List<Job> claimOnce(String workerId, List<String> queues, List<String> types, int limit, long leaseMs) {
         List<String> limited = limits.limited(db, queues);
         if (limited.isEmpty()) {
-            return db.run(c -> jobs.claimAvailable(c, workerId, queues, types, limit, leaseMs));
+            return db.run(c -> claims.claimAvailable(c, workerId, queues, types, limit, leaseMs));
         }
         return db.tx(c -> {
             List<Job> claimed = new ArrayList<>();
             if (limited.size() < queues.size()) {
-                claimed.addAll(jobs.claimAvailable(c, workerId, queues, types, limit, leaseMs));
+                claimed.addAll(claims.claimAvailable(c, workerId, queues, types, limit, leaseMs));
             }
             for (String queue : limited) {
                 int wanted = limit - claimed.size();
@@ -121,7 +127,7 @@ public final class LeaseService {
                     break;
                 }
                 claimed.addAll(limits.claimWithinLimits(c, queue, wanted,
-                        room -> jobs.claimFromQueue(c, workerId, queue, types, room, leaseMs)));
+                        room -> claims.claimFromQueue(c, workerId, queue, types, room, leaseMs)));
             }
             return claimed;
         });
@@ -134,7 +140,7 @@ public final class LeaseService {
         checks.range("leaseMs", r.leaseMs(), 1000, 3_600_000);
         checks.throwIfAny();
         return db.run(c -> {
-            JobRepository.Renewal renewal = jobs.extendLeaseIfHeld(c, jobId, r.leaseToken(), r.leaseMs());
+            JobLeases.Renewal renewal = leases.extendLeaseIfHeld(c, jobId, r.leaseToken(), r.leaseMs());
             if (renewal != null) {
                 registry.seen(renewal.workerId(), List.of(renewal.queue()));
                 return renewal.answer();
@@ -155,7 +161,7 @@ public final class LeaseService {
     }
 
     private Job completeOne(Connection c, long jobId, String leaseToken, String resultJson) throws SQLException {
-        Job done = jobs.completeIfLeaseHeld(c, jobId, leaseToken, resultJson);
+        Job done = leases.completeIfLeaseHeld(c, jobId, leaseToken, resultJson);
         return done != null ? done : answerResend(c, jobId, leaseToken, "completed");
     }
 
@@ -173,7 +179,7 @@ public final class LeaseService {
         checks.throwIfAny();
         boolean retryable = !Boolean.FALSE.equals(r.error().retryable());
         Job done = db.run(c -> {
-            Job failed = jobs.failIfLeaseHeld(c, jobId, r.leaseToken(), r.error().message(),
+            Job failed = leases.failIfLeaseHeld(c, jobId, r.leaseToken(), r.error().message(),
                     Objects.requireNonNullElse(r.error().type(), "error"), retryable, r.retryAt());
             return failed != null ? failed : answerResend(c, jobId, r.leaseToken(), "failed");
         });
@@ -232,8 +238,8 @@ public final class LeaseService {
             List<Long> ids = batched.stream().map(i -> jobIds[i]).toList();
             List<String> tokens = batched.stream().map(i -> r.items().get(i).leaseToken()).toList();
             List<String> json = batched.stream().map(i -> resultJson[i]).toList();
-            Map<Long, Job> done = minimal ? null : db.run(c -> jobs.completeEachIfLeaseHeld(c, ids, tokens, json));
-            Set<Long> doneIds = minimal ? db.run(c -> jobs.completeEachIfLeaseHeldIds(c, ids, tokens, json)) : done.keySet();
+            Map<Long, Job> done = minimal ? null : db.run(c -> leases.completeEachIfLeaseHeld(c, ids, tokens, json));
+            Set<Long> doneIds = minimal ? db.run(c -> leases.completeEachIfLeaseHeldIds(c, ids, tokens, json)) : done.keySet();
             for (int i : batched) {
                 Requests.CompletionItem item = r.items().get(i);
                 results[i] = doneIds.contains(jobIds[i])
@@ -277,7 +283,7 @@ public final class LeaseService {
      * resend whose answer was lost: answer it again, change nothing), or the lease is gone.
      */
     private Job answerResend(Connection c, long jobId, String leaseToken, String outcome) throws SQLException {
-        Settlement s = jobs.findSettlement(c, jobId);
+        Settlement s = leases.findSettlement(c, jobId);
         if (s == null) {
             throw notFound(jobId);
         }
@@ -288,7 +294,7 @@ public final class LeaseService {
     }
 
     private Job current(Connection c, long jobId) throws SQLException {
-        Job job = jobs.find(c, jobId);
+        Job job = queries.find(c, jobId);
         if (job == null) {
             throw notFound(jobId);
         }

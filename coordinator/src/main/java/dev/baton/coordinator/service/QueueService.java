@@ -4,10 +4,9 @@ import dev.baton.common.JobStatus;
 import dev.baton.common.Requests;
 import dev.baton.common.Responses.Queue;
 import dev.baton.coordinator.db.Db;
+import dev.baton.coordinator.db.QueueSettings;
 import dev.baton.coordinator.error.BatonException;
 import jakarta.inject.Singleton;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,10 +17,12 @@ import java.util.TreeMap;
 @Singleton
 public final class QueueService {
     private final Db db;
+    private final QueueSettings queueSettings;
     private final Wakeups wakeups;
 
-    public QueueService(Db db, Wakeups wakeups) {
+    public QueueService(Db db, QueueSettings queueSettings, Wakeups wakeups) {
         this.db = db;
+        this.queueSettings = queueSettings;
         this.wakeups = wakeups;
     }
 
@@ -37,27 +38,15 @@ public final class QueueService {
         finishedCounts().forEach((queue, byStatus) -> counts.computeIfAbsent(queue, k -> emptyCounts()).putAll(byStatus));
         return db.run(c -> {
             Map<String, Long> oldest = new LinkedHashMap<>();
-            try (PreparedStatement ps = c.prepareStatement("""
-                    select queue, status, count(*),
-                           (extract(epoch from now() - min(created_at) filter (where status = 'queued')) * 1000)::bigint
-                    from jobs where status in ('queued', 'running') group by queue, status""");
-                 ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    counts.computeIfAbsent(rs.getString(1), k -> emptyCounts()).put(rs.getString(2), rs.getLong(3));
-                    long age = rs.getLong(4);
-                    if (!rs.wasNull()) {
-                        oldest.put(rs.getString(1), age);
-                    }
+            for (QueueSettings.Count n : queueSettings.activeCounts(c)) {
+                counts.computeIfAbsent(n.queue(), k -> emptyCounts()).put(n.status(), n.count());
+                if (n.oldestQueuedAgeMs() != null) {
+                    oldest.put(n.queue(), n.oldestQueuedAgeMs());
                 }
             }
             Map<String, Queue> settings = new TreeMap<>();
-            try (PreparedStatement ps = c.prepareStatement("select name, paused, max_running, rate_per_second from queues");
-                 ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    Integer maxRunning = (Integer) rs.getObject(3);
-                    Double rate = (Double) rs.getObject(4);
-                    settings.put(rs.getString(1), new Queue(rs.getString(1), rs.getBoolean(2), null, null, maxRunning, rate));
-                }
+            for (Queue q : queueSettings.settings(c)) {
+                settings.put(q.name(), q);
             }
             java.util.TreeSet<String> names = new java.util.TreeSet<>(counts.keySet());
             names.addAll(settings.keySet());
@@ -85,13 +74,8 @@ public final class QueueService {
         }
         Map<String, Map<String, Long>> fresh = db.run(c -> {
             Map<String, Map<String, Long>> m = new TreeMap<>();
-            try (PreparedStatement ps = c.prepareStatement("""
-                    select queue, status, count(*) from jobs
-                    where status in ('succeeded', 'failed', 'cancelled') group by queue, status""");
-                 ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    m.computeIfAbsent(rs.getString(1), k -> new LinkedHashMap<>()).put(rs.getString(2), rs.getLong(3));
-                }
+            for (QueueSettings.Count n : queueSettings.finishedCounts(c)) {
+                m.computeIfAbsent(n.queue(), k -> new LinkedHashMap<>()).put(n.status(), n.count());
             }
             return m;
         });
@@ -105,31 +89,7 @@ public final class QueueService {
         checks.range("maxRunning", r.maxRunning(), 0, 1_000_000);
         checks.range("ratePerSecond", r.ratePerSecond(), 0.001, 1_000_000.0);
         checks.throwIfAny();
-        // A changed rate starts with a full bucket: what was owed at the old rate (up to 1000 s
-        // at 0.001/s) would otherwise hold back the new one.
-        db.run(c -> {
-            try (PreparedStatement ps = c.prepareStatement("""
-                    insert into queues (name, paused, max_running, rate_per_second)
-                    values (?, coalesce(?::boolean, false), ?::integer, ?::double precision)
-                    on conflict (name) do update
-                    set paused = coalesce(?::boolean, queues.paused),
-                        max_running = coalesce(?::integer, queues.max_running),
-                        rate_per_second = coalesce(?::double precision, queues.rate_per_second),
-                        rate_paced_until = case
-                            when coalesce(?::double precision, queues.rate_per_second) = queues.rate_per_second
-                            then queues.rate_paced_until end,
-                        updated_at = now()""")) {
-                ps.setString(1, name);
-                ps.setObject(2, r.paused());
-                ps.setObject(3, r.maxRunning());
-                ps.setObject(4, r.ratePerSecond());
-                ps.setObject(5, r.paused());
-                ps.setObject(6, r.maxRunning());
-                ps.setObject(7, r.ratePerSecond());
-                ps.setObject(8, r.ratePerSecond());
-                return ps.executeUpdate();
-            }
-        });
+        db.run(c -> queueSettings.upsert(c, name, r.paused(), r.maxRunning(), r.ratePerSecond()));
         if (Boolean.FALSE.equals(r.paused())) {
             wakeups.jobsAvailable(name);
         }

@@ -21,7 +21,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The SQL guards agree with the state table ({@link JobStatus.Move}, {@link JobStatus#canMoveTo}):
- * a row is put in each status with plain SQL, every guarded statement of {@link JobRepository} is
+ * a row is put in each status with plain SQL, every guarded statement that moves a job
+ * ({@link JobClaims}, {@link JobLeases}, {@link ExpiredLeases}, {@link JobEdits}) is
  * run against it, and the row changed exactly when the table lets the statement's move start
  * from that status, landing where the move leads (the statements that move no status change a
  * row exactly in the status they serve). The coordinator is stopped once it has migrated the
@@ -30,7 +31,10 @@ import org.junit.jupiter.params.provider.EnumSource;
 class StateTableTest {
     static TestCluster cluster;
     static Connection c;
-    static final JobRepository jobs = new JobRepository();
+    static final JobClaims claims = new JobClaims();
+    static final JobLeases leases = new JobLeases();
+    static final ExpiredLeases expired = new ExpiredLeases();
+    static final JobEdits edits = new JobEdits();
     static final AtomicInteger queues = new AtomicInteger();
 
     @BeforeAll
@@ -68,29 +72,29 @@ class StateTableTest {
         Predicate<JobStatus> running = s -> s == JobStatus.RUNNING;
         return List.of(
                 new Guarded("claimAvailable", JobStatus.Move.CLAIM, null,
-                        (id, q) -> jobs.claimAvailable(c, "w2", List.of(q), null, 10, 30_000)),
+                        (id, q) -> claims.claimAvailable(c, "w2", List.of(q), null, 10, 30_000)),
                 new Guarded("claimFromQueue", JobStatus.Move.CLAIM, null,
-                        (id, q) -> jobs.claimFromQueue(c, "w2", q, null, 10, 30_000)),
+                        (id, q) -> claims.claimFromQueue(c, "w2", q, null, 10, 30_000)),
                 new Guarded("completeIfLeaseHeld", JobStatus.Move.COMPLETE, null,
-                        (id, q) -> jobs.completeIfLeaseHeld(c, id, TOKEN, "{}")),
+                        (id, q) -> leases.completeIfLeaseHeld(c, id, TOKEN, "{}")),
                 new Guarded("completeEachIfLeaseHeld", JobStatus.Move.COMPLETE, null,
-                        (id, q) -> jobs.completeEachIfLeaseHeld(c, List.of(id), List.of(TOKEN), List.of("{}"))),
+                        (id, q) -> leases.completeEachIfLeaseHeld(c, List.of(id), List.of(TOKEN), List.of("{}"))),
                 new Guarded("completeEachIfLeaseHeldIds", JobStatus.Move.COMPLETE, null,
-                        (id, q) -> jobs.completeEachIfLeaseHeldIds(c, List.of(id), List.of(TOKEN), List.of("{}"))),
+                        (id, q) -> leases.completeEachIfLeaseHeldIds(c, List.of(id), List.of(TOKEN), List.of("{}"))),
                 new Guarded("failIfLeaseHeld, attempts left", JobStatus.Move.RETRY_LATER, null,
-                        (id, q) -> jobs.failIfLeaseHeld(c, id, TOKEN, "boom", "error", true, null)),
+                        (id, q) -> leases.failIfLeaseHeld(c, id, TOKEN, "boom", "error", true, null)),
                 new Guarded("failIfLeaseHeld, not retryable", JobStatus.Move.GIVE_UP, null,
-                        (id, q) -> jobs.failIfLeaseHeld(c, id, TOKEN, "boom", "error", false, null)),
+                        (id, q) -> leases.failIfLeaseHeld(c, id, TOKEN, "boom", "error", false, null)),
                 new Guarded("requeueExpiredLeases, attempts left", JobStatus.Move.RETRY_LATER, null,
-                        (id, q) -> jobs.requeueExpiredLeases(c, 1000, List.of())),
+                        (id, q) -> expired.requeueExpiredLeases(c, 1000, List.of())),
                 new Guarded("requeueExpiredLease", JobStatus.Move.RETRY_LATER, null,
-                        (id, q) -> jobs.requeueExpiredLease(c, id)),
-                new Guarded("cancelLocked", JobStatus.Move.CANCEL, null, (id, q) -> jobs.cancelLocked(c, id)),
-                new Guarded("retryLocked", JobStatus.Move.RETRY, null, (id, q) -> jobs.retryLocked(c, id, null, null)),
+                        (id, q) -> expired.requeueExpiredLease(c, id)),
+                new Guarded("cancelLocked", JobStatus.Move.CANCEL, null, (id, q) -> edits.cancelLocked(c, id)),
+                new Guarded("retryLocked", JobStatus.Move.RETRY, null, (id, q) -> edits.retryLocked(c, id, null, null)),
                 new Guarded("extendLeaseIfHeld", null, running,
-                        (id, q) -> jobs.extendLeaseIfHeld(c, id, TOKEN, 60_000L)),
+                        (id, q) -> leases.extendLeaseIfHeld(c, id, TOKEN, 60_000L)),
                 new Guarded("updateQueuedLocked", null, s -> s == JobStatus.QUEUED,
-                        (id, q) -> jobs.updateQueuedLocked(c, id, 7, null, null, null, null)));
+                        (id, q) -> edits.updateQueuedLocked(c, id, 7, null, null, null, null)));
     }
 
     @ParameterizedTest
@@ -112,9 +116,9 @@ class StateTableTest {
     void endingTheLastAttemptMovesOnlyARunningJobAndOnlyToFailed(JobStatus from) throws SQLException {
         List<Guarded> last = List.of(
                 new Guarded("failIfLeaseHeld, last attempt", JobStatus.Move.GIVE_UP, null,
-                        (id, q) -> jobs.failIfLeaseHeld(c, id, TOKEN, "boom", "error", true, null)),
+                        (id, q) -> leases.failIfLeaseHeld(c, id, TOKEN, "boom", "error", true, null)),
                 new Guarded("requeueExpiredLease, last attempt", JobStatus.Move.GIVE_UP, null,
-                        (id, q) -> jobs.requeueExpiredLease(c, id)));
+                        (id, q) -> expired.requeueExpiredLease(c, id)));
         for (Guarded g : last) {
             long id = insert("state-" + queues.incrementAndGet(), from, 5, 5);
             Map<String, Object> before = row(id);
