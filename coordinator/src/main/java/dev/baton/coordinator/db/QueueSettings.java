@@ -52,7 +52,8 @@ public final class QueueSettings {
         try (PreparedStatement ps = c.prepareStatement(ACTIVE_COUNTS)) {
             return JobRows.list(ps, rs -> {
                 long age = rs.getLong(4);
-                return new Count(rs.getString(1), rs.getString(2), rs.getLong(3), rs.wasNull() ? null : age);
+                Long oldest = rs.wasNull() ? null : age; // read before the next column, which resets wasNull
+                return new Count(rs.getString(1), rs.getString(2), rs.getLong(3), oldest);
             });
         }
     }
