@@ -36,7 +36,7 @@ public final class ProgressLogRepository {
     // commit: each item carries its own guard, so an item whose version or lease is off is simply
     // not in the answer and never affects another. The rows are locked in id order first, so two
     // batches that share jobs (two coordinators) wait for each other instead of deadlocking.
-    public static final String SET_PROGRESS_EACH_IF_VERSION = """
+    static final String SET_PROGRESS_EACH_IF_VERSION = """
             with item as (
                 select * from unnest(?::bigint[], ?::bigint[], ?::text[], ?::bigint[], ?::bigint[], ?::text[])
                     with ordinality as i(id, expected_version, lease_token, current, total, message, ord)
@@ -96,7 +96,7 @@ public final class ProgressLogRepository {
     }
 
     /** Binds {@link #SET_PROGRESS_EACH_IF_VERSION}; the bench's raw loop binds it here too. */
-    public static void bindProgress(Connection c, PreparedStatement ps, List<ProgressItem> items) throws SQLException {
+    static void bindProgress(Connection c, PreparedStatement ps, List<ProgressItem> items) throws SQLException {
         int n = items.size();
         Long[] ids = new Long[n];
         Long[] versions = new Long[n];
@@ -131,7 +131,7 @@ public final class ProgressLogRepository {
     // The other way, reading only lines older than every transaction in flight, would stall every
     // follower behind any long transaction in the database. The function runs its statements with
     // a fresh snapshot each, after the lock, in one round trip instead of three.
-    public static final String APPEND_IF_LEASE_HELD =
+    static final String APPEND_IF_LEASE_HELD =
             "select job_found, lease_held, attempt, accepted, conflicts from baton_append_logs(?, ?, ?::int[], ?::text[], ?::text[])";
 
     /**
