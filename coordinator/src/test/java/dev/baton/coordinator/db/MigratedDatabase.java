@@ -7,6 +7,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -17,7 +18,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
+import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * A test class's own database with Baton's Flyway migrations applied and nothing running on it,
@@ -46,6 +49,15 @@ final class MigratedDatabase implements AutoCloseable {
         return DriverManager.getConnection(pg.urlFor(name), pg.user(), pg.password());
     }
 
+    /** Connections to it as the coordinator's pool hands them out, unpooled. */
+    DataSource dataSource() {
+        PGSimpleDataSource ds = new PGSimpleDataSource();
+        ds.setURL(pg.urlFor(name));
+        ds.setUser(pg.user());
+        ds.setPassword(pg.password());
+        return ds;
+    }
+
     @Override
     public void close() {
         TestServices.dropDatabase(name);
@@ -63,7 +75,8 @@ final class MigratedDatabase implements AutoCloseable {
                     Map<String, String> row = new TreeMap<>();
                     for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
                         Object v = rs.getObject(i);
-                        row.put(rs.getMetaData().getColumnName(i).toLowerCase(Locale.ROOT), v == null ? null : v.toString());
+                        row.put(rs.getMetaData().getColumnName(i).toLowerCase(Locale.ROOT), v == null ? null
+                                : v instanceof byte[] bytes ? HexFormat.of().formatHex(bytes) : v.toString());
                     }
                     out.add(row);
                 }
@@ -132,7 +145,8 @@ final class MigratedDatabase implements AutoCloseable {
 
     /**
      * Returns once backend {@code pid} waits on a lock, or {@code done} has finished (then it
-     * never waited, which the caller's assertions catch). A signal from the server, polled.
+     * never waited, which the caller's assertions catch). A signal from the server, polled. Take
+     * the pid before the work that may wait starts: a connection serves one call at a time.
      */
     static void awaitWaitingOnLock(Connection watcher, int pid, Future<?> done) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);

@@ -28,6 +28,7 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The guarded statements of {@link ProgressLogRepository} on a real database: the progress
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.Test;
  * a log append stores lines only under a held lease, once per (attempt, seq), and refuses a seq
  * stored with other content as a whole; two writers on one guard: exactly one wins.
  */
+@Timeout(60) // a guard broken into a lock wait fails the test instead of hanging the build
 class ProgressLogRepositoryTest {
     static final String TOKEN = "lease-1";
     static final long NO_JOB = Long.MAX_VALUE;
@@ -347,6 +349,7 @@ class ProgressLogRepositoryTest {
         try (Connection holder = database.connect(); Connection appender = database.connect()) {
             holder.setAutoCommit(false);
             assertThat(repo.lockWithLeaseCheck(holder, id, TOKEN).leaseHeld()).isTrue();
+            int pid = backendPid(appender);
             CompletableFuture<Appended> waiting = CompletableFuture.supplyAsync(() -> {
                 try {
                     return append(appender, id, TOKEN, 1);
@@ -354,7 +357,7 @@ class ProgressLogRepositoryTest {
                     throw new IllegalStateException(e);
                 }
             });
-            awaitWaitingOnLock(c, backendPid(appender), waiting);
+            awaitWaitingOnLock(c, pid, waiting);
             assertThat(waiting).as("the append waits for the lock").isNotDone();
             exec(holder, "update jobs set status = 'succeeded', lease_token = null, lease_expires_at = null, "
                     + "finished_at = now() where id = ?", id);
