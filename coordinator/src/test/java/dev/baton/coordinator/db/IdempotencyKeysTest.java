@@ -3,6 +3,7 @@ package dev.baton.coordinator.db;
 import static dev.baton.coordinator.db.MigratedDatabase.awaitWaitingOnLock;
 import static dev.baton.coordinator.db.MigratedDatabase.backendPid;
 import static dev.baton.coordinator.db.MigratedDatabase.exec;
+import static dev.baton.coordinator.db.MigratedDatabase.inBackground;
 import static dev.baton.coordinator.db.MigratedDatabase.queryLong;
 import static dev.baton.coordinator.db.MigratedDatabase.race;
 import static dev.baton.coordinator.db.MigratedDatabase.rows;
@@ -15,6 +16,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -153,24 +155,26 @@ class IdempotencyKeysTest {
         assertThat(rows(c, "select key from idempotency_keys")).containsExactly(Map.of("key", "young"));
     }
 
+    /** The first request's transaction holds {@code key}; the second's, started on another thread, waits for it. */
+    private <T> CompletableFuture<T> secondWaitsForFirst(Connection first, Connection second, String key,
+                                                         Callable<T> secondWork) throws Exception {
+        first.setAutoCommit(false);
+        second.setAutoCommit(false);
+        assertThat(repo.takeUnlessHeld(first, "alice", key, "POST /jobs", HASH)).isTrue();
+        int pid = backendPid(second);
+        CompletableFuture<T> waiting = inBackground(secondWork);
+        awaitWaitingOnLock(c, pid, waiting);
+        assertThat(waiting).as("the second waits for the first's transaction").isNotDone();
+        return waiting;
+    }
+
     @Test
     void ofTwoRequestsWithOneKeyTheSecondWaitsForTheFirstsAnswer() throws Exception {
         String key = newKey();
         try (Connection first = database.connect(); Connection second = database.connect()) {
-            first.setAutoCommit(false);
-            second.setAutoCommit(false);
-            assertThat(repo.takeUnlessHeld(first, "alice", key, "POST /jobs", HASH)).isTrue();
-            int pid = backendPid(second);
-            CompletableFuture<Stored> waiting = CompletableFuture.supplyAsync(() -> {
-                try {
-                    boolean took = repo.takeUnlessHeld(second, "alice", key, "POST /jobs", HASH);
-                    return took ? null : repo.findLive(second, "alice", key);
-                } catch (SQLException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-            awaitWaitingOnLock(c, pid, waiting);
-            assertThat(waiting).as("the second waits for the first's transaction").isNotDone();
+            CompletableFuture<Stored> waiting = secondWaitsForFirst(first, second, key,
+                    () -> repo.takeUnlessHeld(second, "alice", key, "POST /jobs", HASH) ? null
+                            : repo.findLive(second, "alice", key));
             repo.storeAnswer(first, "alice", key, 201, "{}", "the first's answer");
             first.commit();
             assertThat(waiting.get()).as("the second replays the first's answer").isNotNull()
@@ -183,19 +187,8 @@ class IdempotencyKeysTest {
     void aKeyWhoseFirstRequestRolledBackIsTakenByTheSecond() throws Exception {
         String key = newKey();
         try (Connection first = database.connect(); Connection second = database.connect()) {
-            first.setAutoCommit(false);
-            second.setAutoCommit(false);
-            assertThat(repo.takeUnlessHeld(first, "alice", key, "POST /jobs", HASH)).isTrue();
-            int pid = backendPid(second);
-            CompletableFuture<Boolean> waiting = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return repo.takeUnlessHeld(second, "alice", key, "POST /jobs", HASH);
-                } catch (SQLException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-            awaitWaitingOnLock(c, pid, waiting);
-            assertThat(waiting).isNotDone();
+            CompletableFuture<Boolean> waiting = secondWaitsForFirst(first, second, key,
+                    () -> repo.takeUnlessHeld(second, "alice", key, "POST /jobs", HASH));
             first.rollback();
             assertThat(waiting.get()).as("the key is free again").isTrue();
             repo.storeAnswer(second, "alice", key, 202, "{}", "the second's answer");

@@ -13,6 +13,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -66,9 +68,7 @@ final class MigratedDatabase implements AutoCloseable {
     /** Every row {@code sql} returns, each column by name as text (null as null), in the order returned. */
     static List<Map<String, String>> rows(Connection c, String sql, Object... args) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(sql)) {
-            for (int i = 0; i < args.length; i++) {
-                ps.setObject(i + 1, args[i]);
-            }
+            bind(ps, args);
             try (ResultSet rs = ps.executeQuery()) {
                 List<Map<String, String>> out = new ArrayList<>();
                 while (rs.next()) {
@@ -88,9 +88,7 @@ final class MigratedDatabase implements AutoCloseable {
     /** The one value {@code sql} returns. */
     static long queryLong(Connection c, String sql, Object... args) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(sql)) {
-            for (int i = 0; i < args.length; i++) {
-                ps.setObject(i + 1, args[i]);
-            }
+            bind(ps, args);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getLong(1);
@@ -100,9 +98,7 @@ final class MigratedDatabase implements AutoCloseable {
 
     static void exec(Connection c, String sql, Object... args) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(sql)) {
-            for (int i = 0; i < args.length; i++) {
-                ps.setObject(i + 1, args[i]);
-            }
+            bind(ps, args);
             ps.execute();
         }
     }
@@ -137,6 +133,23 @@ final class MigratedDatabase implements AutoCloseable {
         }
         ids.sort(null);
         return ids;
+    }
+
+    private static void bind(PreparedStatement ps, Object... args) throws SQLException {
+        for (int i = 0; i < args.length; i++) {
+            ps.setObject(i + 1, args[i]);
+        }
+    }
+
+    /** Runs {@code work} on a thread of its own. */
+    static <T> CompletableFuture<T> inBackground(Callable<T> work) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return work.call();
+            } catch (Exception e) {
+                throw new CompletionException(e);
+            }
+        });
     }
 
     static int backendPid(Connection c) throws SQLException {

@@ -3,6 +3,7 @@ package dev.baton.coordinator.db;
 import static dev.baton.coordinator.db.MigratedDatabase.awaitWaitingOnLock;
 import static dev.baton.coordinator.db.MigratedDatabase.backendPid;
 import static dev.baton.coordinator.db.MigratedDatabase.exec;
+import static dev.baton.coordinator.db.MigratedDatabase.inBackground;
 import static dev.baton.coordinator.db.MigratedDatabase.insertJob;
 import static dev.baton.coordinator.db.MigratedDatabase.insertJobs;
 import static dev.baton.coordinator.db.MigratedDatabase.queryLong;
@@ -357,13 +358,7 @@ class ProgressLogRepositoryTest {
             holder.setAutoCommit(false);
             assertThat(repo.lockWithLeaseCheck(holder, id, TOKEN).leaseHeld()).isTrue();
             int pid = backendPid(appender);
-            CompletableFuture<Appended> waiting = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return append(appender, id, TOKEN, 1);
-                } catch (SQLException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            CompletableFuture<Appended> waiting = inBackground(() -> append(appender, id, TOKEN, 1));
             awaitWaitingOnLock(c, pid, waiting);
             assertThat(waiting).as("the append waits for the lock").isNotDone();
             exec(holder, "update jobs set status = 'succeeded', lease_token = null, lease_expires_at = null, "

@@ -3,6 +3,7 @@ package dev.baton.coordinator.db;
 import static dev.baton.coordinator.db.MigratedDatabase.awaitWaitingOnLock;
 import static dev.baton.coordinator.db.MigratedDatabase.backendPid;
 import static dev.baton.coordinator.db.MigratedDatabase.exec;
+import static dev.baton.coordinator.db.MigratedDatabase.inBackground;
 import static dev.baton.coordinator.db.MigratedDatabase.insertJob;
 import static dev.baton.coordinator.db.MigratedDatabase.insertJobs;
 import static dev.baton.coordinator.db.MigratedDatabase.queryLong;
@@ -191,13 +192,7 @@ class QueueLimitsTest {
             int secondPid = backendPid(second);
             List<Job> firstStarted = limits.claimWithinLimits(first, q, 1, room -> {
                 // The first holds the queue's lock and has counted its room; now the second claims.
-                secondClaim.set(CompletableFuture.supplyAsync(() -> {
-                    try {
-                        return commit(second, claimWithinLimits(second, q, 1, new ArrayList<>()));
-                    } catch (SQLException e) {
-                        throw new IllegalStateException(e);
-                    }
-                }));
+                secondClaim.set(inBackground(() -> commit(second, claimWithinLimits(second, q, 1, new ArrayList<>()))));
                 try {
                     awaitWaitingOnLock(c, secondPid, secondClaim.get());
                 } catch (Exception e) {
