@@ -131,8 +131,11 @@ public final class ProgressLogRepository {
     // The other way, reading only lines older than every transaction in flight, would stall every
     // follower behind any long transaction in the database. The function runs its statements with
     // a fresh snapshot each, after the lock, in one round trip instead of three.
-    static final String APPEND_IF_LEASE_HELD =
-            "select job_found, lease_held, attempt, accepted, conflicts from baton_append_logs(?, ?, ?::int[], ?::text[], ?::text[])";
+    // A null token holds no lease, but the function's lease check would be null for it, which its
+    // `if not lease_held` lets through (lines stored without a lease): it gets '', which matches
+    // no lease (tokens are uuids).
+    static final String APPEND_IF_LEASE_HELD = "select job_found, lease_held, attempt, accepted, conflicts"
+            + " from baton_append_logs(?, coalesce(?, ''), ?::int[], ?::text[], ?::text[])";
 
     /**
      * What an append did: {@code found} false when there is no such job; {@code leaseHeld} false
