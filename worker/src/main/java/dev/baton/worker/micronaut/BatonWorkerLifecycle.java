@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Starts a {@link Worker} with every {@link JobType @JobType} bean when the application starts,
  * and drains it when the application stops. Configured by {@code baton.worker.*} (or the
- * BATON_WORKER_* environment variables Micronaut maps onto them), read and checked as
+ * environment variables Micronaut maps onto them), read and checked as
  * {@link WorkerSettings}: a bad value stops the start with the same one line as
  * {@code java -jar baton-worker.jar} gives, naming the property.
  */
