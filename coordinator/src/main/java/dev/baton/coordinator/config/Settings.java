@@ -19,8 +19,8 @@ public record Settings(
         String dbUrl, String dbUser, String dbPassword, String redisUrl, int httpPort, Path dataDir,
         List<String> adminTokens, List<String> producerTokens, List<String> workerTokens,
         long payloadBytes, long requestBytes, int logLinesPerAttempt, int dbPoolSize, long pollIntervalMs,
-        long reaperIntervalMs, String redisPrefix, long workerTtlMs, Retention retention, int jobrunrPollSeconds, Dashboard dashboard,
-        long shutdownTimeoutMs) {
+        long reaperIntervalMs, String redisPrefix, long workerTtlMs, Retention retention, int jobrunrPollSeconds,
+        Dashboard dashboard, long shutdownTimeoutMs) {
 
     /**
      * JobRunr's dashboard: off unless BATON_DASHBOARD_ENABLED=true, and then only on 127.0.0.1
@@ -102,8 +102,8 @@ public record Settings(
     /** The same settings with the database and Redis the coordinator really uses (embedded ones filled in). */
     public Settings withServices(String db, String user, String password, String redis) {
         return new Settings(db, user, password, redis, httpPort, dataDir, adminTokens, producerTokens, workerTokens,
-                payloadBytes, requestBytes, logLinesPerAttempt, dbPoolSize, pollIntervalMs, reaperIntervalMs, redisPrefix,
-                workerTtlMs, retention, jobrunrPollSeconds, dashboard, shutdownTimeoutMs);
+                payloadBytes, requestBytes, logLinesPerAttempt, dbPoolSize, pollIntervalMs, reaperIntervalMs,
+                redisPrefix, workerTtlMs, retention, jobrunrPollSeconds, dashboard, shutdownTimeoutMs);
     }
 
     public boolean tokensConfigured() {

@@ -36,7 +36,7 @@ public final class ProgressLogService {
     private final ProgressCommits commits;
     private final int linesPerAttempt;
 
-    /** The cap on one attempt's log lines is {@link Settings#logLinesPerAttempt} (BATON_LIMITS_LOG_LINES_PER_ATTEMPT). */
+    /** One attempt's log lines are capped at {@link Settings#logLinesPerAttempt}. */
     public ProgressLogService(Db db, ProgressLogRepository repo, ProgressCommits commits, Settings settings) {
         this.db = db;
         this.repo = repo;

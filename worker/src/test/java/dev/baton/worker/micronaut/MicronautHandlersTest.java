@@ -44,7 +44,7 @@ class MicronautHandlersTest {
         }
     }
 
-    /** The properties are WorkerSettings in another spelling: the same checks, the same one line, naming the property. */
+    /** The properties are WorkerSettings spelt another way: the same checks, the same one line, naming the property. */
     @Test
     void aBadPropertyStopsTheStartNamingIt() {
         Map<String, Object> good = Map.of("baton.worker.coordinators", "http://127.0.0.1:1", "baton.worker.token", "t");
@@ -53,7 +53,8 @@ class MicronautHandlersTest {
         assertThat(rootMessage(with(good, "baton.worker.lease-ms", "10")))
                 .isEqualTo("baton.worker.lease-ms must be 1000..3600000, was 10");
         assertThat(rootMessage(with(good, "baton.worker.coordinators", "127.0.0.1:8080")))
-                .isEqualTo("baton.worker.coordinators must list http:// or https:// URLs with a host, was '127.0.0.1:8080'");
+                .isEqualTo("baton.worker.coordinators must list http:// or https:// URLs with a host,"
+                        + " was '127.0.0.1:8080'");
         assertThat(rootMessage(with(good, "baton.worker.token", " ")))
                 .isEqualTo("baton.worker.token must be set to a worker (or admin) token of the coordinator");
     }
