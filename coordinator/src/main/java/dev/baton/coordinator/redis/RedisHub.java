@@ -74,7 +74,8 @@ public final class RedisHub {
                 }
                 LOG.info("Redis connected at {}", Redaction.url(url));
             } catch (RuntimeException e) {
-                LOG.warn("Redis at {} not reachable ({}); retrying in {} ms", Redaction.url(url), e.getMessage(), backoffMs);
+                LOG.warn("Redis at {} not reachable ({}); retrying in {} ms", Redaction.url(url), e.getMessage(),
+                        backoffMs);
                 try {
                     TimeUnit.MILLISECONDS.sleep(backoffMs);
                 } catch (InterruptedException ie) {
