@@ -1,5 +1,6 @@
 package dev.baton.worker.micronaut;
 
+import dev.baton.worker.JobHandler;
 import jakarta.inject.Singleton;
 import java.lang.annotation.Documented;
 import java.lang.annotation.ElementType;
@@ -8,7 +9,7 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
 /**
- * The job type a Micronaut bean implementing {@link dev.baton.worker.JobHandler JobHandler}
+ * The job type a Micronaut bean implementing {@link JobHandler}
  * handles. With {@code baton.worker.coordinators} set, {@link BatonWorkerLifecycle} runs a worker
  * for every such bean:
  * <pre>
