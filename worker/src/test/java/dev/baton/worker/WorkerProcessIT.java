@@ -158,7 +158,7 @@ class WorkerProcessIT {
             pb.environment().putAll(extra.settingsFor(Map.of("BATON_HTTP_PORT", Integer.toString(port))));
             Process coordinator = pb.start();
             workers.add(coordinator);
-            dev.baton.coordinator.testing.Api processApi = new dev.baton.coordinator.testing.Api(port);
+            Api processApi = new Api(port);
             assertThat(Jobs.eventually(90_000, () -> {
                 try {
                     return processApi.get("/health", null).status() == 200;
