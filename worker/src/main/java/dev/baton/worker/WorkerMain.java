@@ -1,35 +1,32 @@
 package dev.baton.worker;
 
-import java.time.Duration;
-import java.util.Arrays;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** {@code java -jar baton-worker.jar}: the built-in handlers, configured by BATON_* environment variables. */
+/**
+ * {@code java -jar baton-worker.jar}: the built-in handlers, configured by BATON_* environment
+ * variables ({@link WorkerSettings}). A bad setting exits 2 with one line saying why, like a
+ * coordinator; a BATON_* variable nothing reads is logged at WARN and ignored.
+ */
 public final class WorkerMain {
+    private static final Logger LOG = LoggerFactory.getLogger(WorkerMain.class);
+
     private WorkerMain() {
     }
 
-    public static void main(String[] args) throws InterruptedException {
-        Map<String, String> env = System.getenv();
-        String urls = env.getOrDefault("BATON_COORDINATOR_URLS", "http://127.0.0.1:8080");
-        String token = env.get("BATON_WORKER_TOKEN");
-        if (token == null || token.isBlank()) {
-            System.err.println("Set BATON_WORKER_TOKEN to a worker (or admin) token of the coordinator.");
+    public static void main(String[] args) {
+        WorkerSettings settings;
+        try {
+            settings = WorkerSettings.load(System.getenv(), Map.of());
+        } catch (IllegalArgumentException e) {
+            System.err.println("Baton worker did not start: " + e.getMessage());
             System.exit(2);
+            return;
         }
-        Worker.Builder builder = Worker.builder()
-                .coordinators(Arrays.stream(urls.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toArray(String[]::new))
-                .token(token.trim())
-                .queues(Arrays.stream(env.getOrDefault("BATON_QUEUES", "default").split(",")).map(String::trim)
-                        .filter(s -> !s.isEmpty()).toArray(String[]::new))
-                .concurrency(Integer.parseInt(env.getOrDefault("BATON_CONCURRENCY", "16")))
-                .leaseMs(Long.parseLong(env.getOrDefault("BATON_LEASE_MS", "30000")))
-                .shutdownGrace(Duration.ofMillis(Long.parseLong(env.getOrDefault("BATON_SHUTDOWN_GRACE_MS", "30000"))));
-        String workerId = env.get("BATON_WORKER_ID");
-        if (workerId != null && !workerId.isBlank()) {
-            builder.workerId(workerId);
-        }
-        Worker worker = BuiltInHandlers.register(builder).build().start();
+        WorkerSettings.unknownNames(System.getenv())
+                .forEach(name -> LOG.warn("{} is not a Baton setting and is ignored", name));
+        Worker worker = BuiltInHandlers.register(settings.builder()).build().start();
         Thread main = Thread.currentThread();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             worker.close();

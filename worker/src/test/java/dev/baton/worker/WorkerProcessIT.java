@@ -6,6 +6,7 @@ import dev.baton.coordinator.testing.Api;
 import dev.baton.coordinator.testing.Jobs;
 import dev.baton.coordinator.testing.TestCluster;
 import java.io.File;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -75,6 +76,24 @@ class WorkerProcessIT {
         return cluster.queryLong("select count(*) from jobs where queue = ? and status = ?", queue, status);
     }
 
+    /** Like a coordinator: a bad setting is one line on stderr and exit status 2, no stack trace. */
+    @Test
+    void aMistypedSettingExitsTwoWithOneLine() throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder(java, "-jar", Path.of("target", "baton-worker.jar").toString())
+                .redirectErrorStream(true);
+        pb.environment().keySet().removeIf(k -> k.startsWith("BATON_"));
+        pb.environment().put("BATON_WORKER_TOKEN", Api.WORKER);
+        pb.environment().put("BATON_CONCURRENCY", "16x");
+        Process p = pb.start();
+        workers.add(p);
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isEqualTo(2);
+        assertThat(output.lines())
+                .containsExactly("Baton worker did not start: BATON_CONCURRENCY must be a whole number, was '16x'");
+    }
+
     @Test
     void aWorkerKilledWithSigkillLosesNoJob() throws Exception {
         String q = "kill9";
@@ -139,7 +158,7 @@ class WorkerProcessIT {
             pb.environment().putAll(extra.settingsFor(Map.of("BATON_HTTP_PORT", Integer.toString(port))));
             Process coordinator = pb.start();
             workers.add(coordinator);
-            dev.baton.coordinator.testing.Api processApi = new dev.baton.coordinator.testing.Api(port);
+            Api processApi = new Api(port);
             assertThat(Jobs.eventually(90_000, () -> {
                 try {
                     return processApi.get("/health", null).status() == 200;

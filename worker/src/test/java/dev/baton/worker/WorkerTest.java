@@ -166,8 +166,7 @@ class WorkerTest {
      */
     @Test
     void aRefusedLineCostsOnlyItself() throws Exception {
-        // The cap is a Micronaut property that Settings does not carry: set for this start only.
-        var capped = withSystemProperty("baton.limits.log-lines-per-attempt", "150", cluster::addCoordinator);
+        var capped = cluster.addCoordinator(Map.of("BATON_LIMITS_LOG_LINES_PER_ATTEMPT", "150"));
         String id = Jobs.enqueue(cluster.api(0), "badlines", Map.of("type", "lines")).path("id").asText();
         List<String> expected = new ArrayList<>();
         JobHandler lines = ctx -> {
@@ -197,14 +196,5 @@ class WorkerTest {
             cursor = page.body().path("items").isEmpty() ? null : page.body().path("nextCursor").asText();
         } while (cursor != null);
         assertThat(stored).containsExactlyElementsOf(expected);
-    }
-
-    private static <T> T withSystemProperty(String key, String value, java.util.function.Supplier<T> action) {
-        System.setProperty(key, value);
-        try {
-            return action.get();
-        } finally {
-            System.clearProperty(key);
-        }
     }
 }

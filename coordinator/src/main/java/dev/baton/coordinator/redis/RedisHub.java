@@ -1,5 +1,6 @@
 package dev.baton.coordinator.redis;
 
+import dev.baton.common.config.Redaction;
 import dev.baton.coordinator.config.Settings;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Requires;
@@ -71,9 +72,10 @@ public final class RedisHub {
                     client = created;
                     onConnect.forEach(action -> action.accept(created));
                 }
-                LOG.info("Redis connected at {}", redact(url));
+                LOG.info("Redis connected at {}", Redaction.url(url));
             } catch (RuntimeException e) {
-                LOG.warn("Redis at {} not reachable ({}); retrying in {} ms", redact(url), e.getMessage(), backoffMs);
+                LOG.warn("Redis at {} not reachable ({}); retrying in {} ms", Redaction.url(url), e.getMessage(),
+                        backoffMs);
                 try {
                     TimeUnit.MILLISECONDS.sleep(backoffMs);
                 } catch (InterruptedException ie) {
@@ -82,10 +84,6 @@ public final class RedisHub {
                 backoffMs = Math.min(backoffMs * 2, 5000);
             }
         }
-    }
-
-    private static String redact(String url) {
-        return url.replaceAll("//[^@/]*@", "//***@");
     }
 
     @PreDestroy

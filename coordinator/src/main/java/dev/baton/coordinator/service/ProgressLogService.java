@@ -5,6 +5,7 @@ import dev.baton.common.Requests;
 import dev.baton.common.Responses.LogAppendAnswer;
 import dev.baton.common.Responses.LogPage;
 import dev.baton.common.Responses.VersionAnswer;
+import dev.baton.coordinator.config.Settings;
 import dev.baton.coordinator.db.Db;
 import dev.baton.coordinator.db.ProgressLogRepository;
 import dev.baton.coordinator.db.ProgressLogRepository.Appended;
@@ -13,7 +14,6 @@ import dev.baton.coordinator.db.ProgressLogRepository.ProgressItem;
 import dev.baton.coordinator.db.ProgressLogRepository.StoredLine;
 import dev.baton.coordinator.error.BatonException;
 import dev.baton.coordinator.error.ErrorCode;
-import io.micronaut.context.annotation.Value;
 import jakarta.inject.Singleton;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -36,19 +36,12 @@ public final class ProgressLogService {
     private final ProgressCommits commits;
     private final int linesPerAttempt;
 
-    /**
-     * @param linesPerAttempt cap on one attempt's log lines: {@code baton.limits.log-lines-per-attempt}
-     *                        (environment: {@code BATON_LIMITS_LOG_LINES_PER_ATTEMPT}), default 100,000
-     */
-    public ProgressLogService(Db db, ProgressLogRepository repo, ProgressCommits commits,
-                              @Value("${baton.limits.log-lines-per-attempt:100000}") int linesPerAttempt) {
-        if (linesPerAttempt < 1) {
-            throw new IllegalArgumentException("baton.limits.log-lines-per-attempt must be at least 1");
-        }
+    /** One attempt's log lines are capped at {@link Settings#logLinesPerAttempt}. */
+    public ProgressLogService(Db db, ProgressLogRepository repo, ProgressCommits commits, Settings settings) {
         this.db = db;
         this.repo = repo;
         this.commits = commits;
-        this.linesPerAttempt = linesPerAttempt;
+        this.linesPerAttempt = settings.logLinesPerAttempt();
     }
 
     public VersionAnswer progress(String id, Requests.ProgressUpdate r) {

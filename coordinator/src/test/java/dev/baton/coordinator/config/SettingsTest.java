@@ -3,6 +3,7 @@ package dev.baton.coordinator.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.baton.common.config.SettingNames;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -15,12 +16,14 @@ import org.junit.jupiter.api.Test;
 class SettingsTest {
     @Test
     void toStringNamesNoSecret() {
-        Settings s = new Settings("jdbc:postgresql://db/baton", "baton", "db-secret", "redis://:redis-secret@cache:6379/0",
-                8080, Path.of("/tmp/baton"), List.of("admin-secret"), List.of("producer-secret"),
-                List.of("worker-secret", "worker-secret-2"), 1024 * 1024, 64L * 1024 * 1024, 10, 1000, 1000,
-                "baton", 30_000, Retention.DEFAULT, 5, new Settings.Dashboard(true, 8000, "ops", "dash-secret"), 30_000);
+        Settings s = new Settings("jdbc:postgresql://db/baton?user=baton&password=url-secret", "baton", "db-secret",
+                "redis://:redis-secret@cache:6379/0", 8080, Path.of("/tmp/baton"), List.of("admin-secret"),
+                List.of("producer-secret"), List.of("worker-secret", "worker-secret-2"), 1024 * 1024, 64L * 1024 * 1024,
+                100_000, 10, 1000, 1000, "baton", 30_000, Retention.DEFAULT, 5,
+                new Settings.Dashboard(true, 8000, "ops", "dash-secret"), 30_000);
         String text = s.toString();
         assertThat(text).doesNotContain("secret").contains("dbPassword=***").contains("redis://***@cache:6379/0")
+                .contains("jdbc:postgresql://db/baton?user=baton&password=***")
                 .contains("workerTokens=2 token(s)").contains("dbUser=baton");
     }
 
@@ -34,21 +37,55 @@ class SettingsTest {
 
     @Test
     void aMistypedSettingIsRefusedInOneLineNamingIt() {
-        assertThatThrownBy(() -> Settings.load(Map.of("BATON_HTTP_PORT", "80a"), Map.of()))
-                .hasMessage("BATON_HTTP_PORT must be a whole number, was '80a'");
-        assertThatThrownBy(() -> Settings.load(Map.of("BATON_SHUTDOWN_TIMEOUT_MS", "abc"), Map.of()))
-                .hasMessage("BATON_SHUTDOWN_TIMEOUT_MS must be a whole number, was 'abc'");
+        assertRefused("BATON_HTTP_PORT", "80a", "BATON_HTTP_PORT must be a whole number, was '80a'");
+        assertRefused("BATON_SHUTDOWN_TIMEOUT_MS", "abc",
+                "BATON_SHUTDOWN_TIMEOUT_MS must be a whole number, was 'abc'");
         assertThatThrownBy(() -> Settings.load(Map.of("BATON_RETENTION", "7x"), Map.of()))
                 .hasMessageStartingWith("BATON_RETENTION '7x'");
-        assertThatThrownBy(() -> Settings.load(Map.of("BATON_LIMITS_PAYLOAD_BYTES", "10"), Map.of()))
-                .hasMessage("BATON_LIMITS_PAYLOAD_BYTES must be at least 1024, was 10");
+        assertRefused("BATON_LIMITS_PAYLOAD_BYTES", "10", "BATON_LIMITS_PAYLOAD_BYTES must be at least 1024, was 10");
+    }
+
+    @Test
+    void theLogCapDefaultsToOneHundredThousandAndIsReadLikeEveryOtherSetting() {
+        assertThat(Settings.load(Map.of(), Map.of()).logLinesPerAttempt()).isEqualTo(100_000);
+        assertThat(Settings.load(Map.of("BATON_LIMITS_LOG_LINES_PER_ATTEMPT", "150"), Map.of()).logLinesPerAttempt())
+                .isEqualTo(150);
+        assertThat(Settings.load(Map.of(), Map.of("baton.limits.log-lines-per-attempt", "150")).logLinesPerAttempt())
+                .isEqualTo(150);
+        assertRefused("BATON_LIMITS_LOG_LINES_PER_ATTEMPT", "lots",
+                "BATON_LIMITS_LOG_LINES_PER_ATTEMPT must be a whole number, was 'lots'");
+        assertRefused("BATON_LIMITS_LOG_LINES_PER_ATTEMPT", "0",
+                "BATON_LIMITS_LOG_LINES_PER_ATTEMPT must be at least 1, was 0");
+    }
+
+    @Test
+    void aUrlOfTheWrongKindIsRefusedWithoutItsPassword() {
+        assertThat(Settings.load(Map.of("BATON_DB_URL", " jdbc:postgresql://db/baton ",
+                "BATON_REDIS_URL", "rediss://cache:6380/0"), Map.of()))
+                .extracting(Settings::dbUrl, Settings::redisUrl)
+                .containsExactly("jdbc:postgresql://db/baton", "rediss://cache:6380/0");
+        assertRefused("BATON_DB_URL", "postgresql://baton:db-secret@db/baton",
+                "BATON_DB_URL must start with jdbc:postgresql:, was 'postgresql://***@db/baton'");
+        assertRefused("BATON_REDIS_URL", "cache:6379?password=redis-secret",
+                "BATON_REDIS_URL must start with redis:// or rediss://, was 'cache:6379?password=***'");
+    }
+
+    @Test
+    void aDashboardSettingIsCheckedLikeTheRest() {
+        assertRefused("BATON_DASHBOARD_ENABLED", "yes", "BATON_DASHBOARD_ENABLED must be true or false, was 'yes'");
+        assertRefused("BATON_DASHBOARD_PORT", "70000", "BATON_DASHBOARD_PORT must be 0..65535, was 70000");
+        assertRefused("BATON_JOBRUNR_POLL_SECONDS", "4", "BATON_JOBRUNR_POLL_SECONDS must be at least 5, was 4");
+    }
+
+    private static void assertRefused(String name, String value, String message) {
+        assertThatThrownBy(() -> Settings.load(Map.of(name, value), Map.of()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage(message);
     }
 
     @Test
     void anIntegerSettingOutOfRangeIsRefusedNotWrapped() {
         // (int) 4294967376L is 80: the coordinator listened on port 80.
-        assertThatThrownBy(() -> Settings.load(Map.of("BATON_HTTP_PORT", "4294967376"), Map.of()))
-                .hasMessage("BATON_HTTP_PORT is out of range, was '4294967376'");
+        assertRefused("BATON_HTTP_PORT", "4294967376", "BATON_HTTP_PORT is out of range, was '4294967376'");
         assertThatThrownBy(() -> Settings.load(Map.of("BATON_DB_POOL_SIZE", "4294967306"), Map.of()))
                 .hasMessageContaining("BATON_DB_POOL_SIZE");
     }
@@ -77,5 +114,7 @@ class SettingsTest {
         named.remove("BATON_DB_ULR"); // the README's example of a typo
         assertThat(named).containsKeys("BATON_DB_URL", "BATON_SHUTDOWN_TIMEOUT_MS", "BATON_COORDINATOR_URLS");
         assertThat(Settings.unknownNames(named)).isEmpty();
+        assertThat(named.keySet()).as("every setting a coordinator or worker reads is in the README")
+                .containsAll(SettingNames.COORDINATOR).containsAll(SettingNames.WORKER);
     }
 }

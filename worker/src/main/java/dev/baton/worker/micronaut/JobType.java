@@ -1,5 +1,6 @@
 package dev.baton.worker.micronaut;
 
+import dev.baton.worker.JobHandler;
 import jakarta.inject.Singleton;
 import java.lang.annotation.Documented;
 import java.lang.annotation.ElementType;
@@ -8,19 +9,19 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
 /**
- * Marks a Micronaut bean implementing {@link dev.baton.worker.JobHandler} as the handler of a job
- * type. With {@code baton.worker.coordinators} set, {@link BatonWorkerLifecycle} runs a worker
+ * The job type a Micronaut bean implementing {@link JobHandler}
+ * handles. With {@code baton.worker.coordinators} set, {@link BatonWorkerLifecycle} runs a worker
  * for every such bean:
  * <pre>
- * &#64;JobHandler("email.send")
- * class SendEmail implements dev.baton.worker.JobHandler { … }
+ * &#64;JobType("email.send")
+ * class SendEmail implements JobHandler { … }
  * </pre>
  */
 @Documented
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.TYPE)
 @Singleton
-public @interface JobHandler {
+public @interface JobType {
     /** The job type this bean handles. */
     String value();
 }

@@ -1,0 +1,38 @@
+package dev.baton.common.config;
+
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * Every BATON_* environment variable a Baton program reads, by program. Each program warns about
+ * the BATON_* variables none of them reads ({@link UnknownNames}); a shell that runs a coordinator
+ * and a worker has both programs' names set, and they are no typo.
+ */
+public final class SettingNames {
+    /** What a coordinator reads (its Settings.load), as the README's settings table lists them. */
+    public static final Set<String> COORDINATOR = Set.of("BATON_DB_URL", "BATON_DB_USER", "BATON_DB_PASSWORD",
+            "BATON_REDIS_URL", "BATON_HTTP_PORT", "BATON_DATA_DIR", "BATON_ADMIN_TOKENS", "BATON_PRODUCER_TOKENS",
+            "BATON_WORKER_TOKENS", "BATON_LIMITS_PAYLOAD_BYTES", "BATON_LIMITS_REQUEST_BYTES", "BATON_DB_POOL_SIZE",
+            "BATON_POLL_INTERVAL_MS", "BATON_REAPER_INTERVAL_MS", "BATON_REDIS_PREFIX", "BATON_WORKER_TTL_MS",
+            "BATON_RETENTION", "BATON_JOBRUNR_POLL_SECONDS", "BATON_DASHBOARD_ENABLED", "BATON_DASHBOARD_PORT",
+            "BATON_DASHBOARD_USER", "BATON_DASHBOARD_PASSWORD", "BATON_SHUTDOWN_TIMEOUT_MS",
+            "BATON_LIMITS_LOG_LINES_PER_ATTEMPT");
+    /** What {@code java -jar baton-worker.jar} reads (WorkerSettings.load). */
+    public static final Set<String> WORKER = Set.of("BATON_COORDINATOR_URLS", "BATON_WORKER_TOKEN", "BATON_QUEUES",
+            "BATON_CONCURRENCY", "BATON_WORKER_ID", "BATON_LEASE_MS", "BATON_SHUTDOWN_GRACE_MS");
+    /** What the tests read (where to find PostgreSQL and Redis). */
+    public static final Set<String> TESTS = Set.of("BATON_TEST_DB_URL", "BATON_TEST_DB_USER",
+            "BATON_TEST_DB_PASSWORD", "BATON_TEST_REDIS_URL");
+
+    private SettingNames() {
+    }
+
+    /** The names of every program but the one whose names are {@code own}. */
+    public static Set<String> otherThan(Set<String> own) {
+        Set<String> others = new HashSet<>(COORDINATOR);
+        others.addAll(WORKER);
+        others.addAll(TESTS);
+        others.removeAll(own);
+        return Set.copyOf(others);
+    }
+}

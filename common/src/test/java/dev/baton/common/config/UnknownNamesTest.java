@@ -1,0 +1,30 @@
+package dev.baton.common.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class UnknownNamesTest {
+    @Test
+    void anUnknownNameIsNamedWithTheKnownOneItResembles() {
+        assertEquals(List.of("BATON_DB_ULR (did you mean BATON_DB_URL?)", "BATON_ZZZ"),
+                UnknownNames.of(List.of("BATON_ZZZ", "BATON_DB_ULR", "BATON_DB_URL", "BATON_OTHER", "HOME"), "BATON_",
+                        Set.of("BATON_DB_URL"), Set.of("BATON_OTHER")));
+        assertEquals(1, UnknownNames.editDistance("ULR", "URL"));
+        assertEquals(3, UnknownNames.editDistance("lease", "lease-ms"));
+    }
+
+    @Test
+    void noProgramCallsAnotherProgramsNameUnknown() {
+        for (Set<String> own : List.of(SettingNames.COORDINATOR, SettingNames.WORKER)) {
+            Set<String> others = SettingNames.otherThan(own);
+            assertTrue(others.containsAll(SettingNames.TESTS));
+            assertTrue(others.stream().noneMatch(own::contains));
+            assertEquals(SettingNames.COORDINATOR.size() + SettingNames.WORKER.size() + SettingNames.TESTS.size(),
+                    own.size() + others.size());
+        }
+    }
+}
