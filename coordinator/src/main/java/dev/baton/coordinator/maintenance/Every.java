@@ -26,7 +26,8 @@ public final class Every {
     private final Runnable step;
     private final ScheduledThreadPoolExecutor thread;
     private final Object passes = new Object();
-    /** Passes ended, failed or not; guarded by {@link #passes}. */
+    /** Passes started, and passes ended (failed or not); guarded by {@link #passes}. */
+    private long started;
     private long ended;
     /** Failed passes in a row; touched on the duty's thread only. */
     private long failing;
@@ -74,8 +75,8 @@ public final class Every {
     public boolean awaitPass(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (passes) {
-            // The pass running now may have read the rows before the caller changed them: wait for the one after it.
-            long target = ended + 2;
+            // A pass running now may have read the rows before the caller changed them: wait for the next one.
+            long target = started + 1;
             while (ended < target) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
@@ -88,6 +89,9 @@ public final class Every {
     }
 
     private void pass() {
+        synchronized (passes) {
+            started++;
+        }
         try {
             step.run();
             if (failing > 0) {

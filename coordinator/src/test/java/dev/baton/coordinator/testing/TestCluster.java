@@ -5,6 +5,8 @@ import dev.baton.coordinator.config.Settings;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -106,6 +108,21 @@ public final class TestCluster implements AutoCloseable {
             try (var rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getLong(1);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The first column of the first row, a timestamp: {@code select now()}, or an update's {@code returning}. */
+    public Instant instant(String sql, Object... params) {
+        try (Connection c = sql(); var ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                ps.setObject(i + 1, params[i]);
+            }
+            try (var rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getObject(1, OffsetDateTime.class).toInstant();
             }
         } catch (SQLException e) {
             throw new IllegalStateException(e);
