@@ -168,11 +168,6 @@ public final class ScheduleTicker {
         }
     }
 
-    /** The timer running {@link #sweep()}; tests wait for its next pass. */
-    public Every timer() {
-        return timer;
-    }
-
     /** The uniqueKey of a tick's job: the fire time in RFC 3339 UTC, not the time it was enqueued. */
     public static String uniqueKey(String schedule, Instant tick) {
         return "schedule:" + schedule + ":" + tick;
