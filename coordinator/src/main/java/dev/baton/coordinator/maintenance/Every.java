@@ -2,6 +2,7 @@ package dev.baton.coordinator.maintenance;
 
 import dev.baton.coordinator.error.BatonException;
 import java.time.Duration;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -63,8 +64,10 @@ public final class Every {
 
     /** Runs {@code task} once, {@code delay} from now, on the duty's thread (unless the duty stopped by then). */
     public void once(Duration delay, Runnable task) {
-        if (!thread.isShutdown()) {
+        try {
             thread.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException stopped) {
+            LOG.debug("{}: stopped; a one-off task is dropped", name);
         }
     }
 
