@@ -6,8 +6,8 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.baton.coordinator.testing.Jobs;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -72,10 +72,11 @@ class EveryTest {
             }
         });
         assertThat(inPass.await(30, TimeUnit.SECONDS)).isTrue();
-        CompletableFuture<Void> stopped = CompletableFuture.runAsync(every::stop);
-        assertThat(stopped).as("the stop waits for the pass").isNotDone();
+        Thread stopping = Thread.ofPlatform().start(every::stop);
+        assertThat(Jobs.eventually(30_000, () -> stopping.getState() == Thread.State.TIMED_WAITING))
+                .as("the stop waits for the pass").isTrue();
         letGo.countDown();
-        stopped.get(30, TimeUnit.SECONDS);
+        assertThat(stopping.join(Duration.ofSeconds(30))).isTrue();
         assertThat(interrupted).as("the pass in flight was not interrupted").isFalse();
         assertThat(passes).as("no pass after the stop").hasValue(1);
         every.once(Duration.ZERO, () -> { }); // dropped, not refused with an exception
