@@ -1,5 +1,6 @@
 package dev.baton.coordinator;
 
+import dev.baton.coordinator.jobrunr.JobRunrStop;
 import dev.baton.coordinator.maintenance.ExpiredLeaseReaper;
 import dev.baton.coordinator.maintenance.IdempotencyKeyPruner;
 import dev.baton.coordinator.service.LogTail;
@@ -27,7 +28,8 @@ import org.slf4j.LoggerFactory;
  *       does any claim still arriving;</li>
  *   <li>the HTTP server takes no new connection and the requests in flight finish (log streams
  *       end, so that followers reconnect elsewhere);</li>
- *   <li>the timers (lease reaper, schedule ticker and reconciler, idempotency-key pruner) and JobRunr stop;</li>
+ *   <li>the timers (lease reaper, schedule reconciler and ticker, idempotency-key pruner) stop, each after
+ *       its pass in flight, then JobRunr ({@link JobRunrStop}: its steward before its workers);</li>
  *   <li>the rest of the context closes: the HTTP server, the connection pool, the Redis client;</li>
  *   <li>embedded Redis and PostgreSQL stop, last, when nothing uses them.</li>
  * </ol>
@@ -95,7 +97,7 @@ final class GracefulStop {
             destroy(ScheduleReconciler.class);
             destroy(ScheduleTicker.class);
             destroy(IdempotencyKeyPruner.class);
-            context.findBean(BackgroundJobServer.class).ifPresent(BackgroundJobServer::stop);
+            context.findBean(BackgroundJobServer.class).ifPresent(JobRunrStop::stop);
             step = "closing the HTTP server, the connection pool and the Redis client";
             if (context.isRunning()) {
                 context.close();

@@ -5,17 +5,14 @@ import dev.baton.coordinator.service.Wakeups;
 import dev.baton.coordinator.config.Settings;
 import dev.baton.coordinator.db.Db;
 import dev.baton.coordinator.db.ExpiredLeases;
-import dev.baton.coordinator.error.BatonException;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Requires;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PreDestroy;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,17 +30,16 @@ public final class ExpiredLeaseReaper {
     private final Db db;
     private final ExpiredLeases jobs;
     private final Wakeups wakeups;
-    private final ScheduledExecutorService timer;
     private final BadRows bad;
+    private final Every timer;
 
     public ExpiredLeaseReaper(Db db, ExpiredLeases jobs, Wakeups wakeups, Settings settings, MeterRegistry registry) {
         this.db = db;
         this.bad = new BadRows("lease-reaper", registry);
         this.jobs = jobs;
         this.wakeups = wakeups;
-        this.timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("lease-reaper").factory());
-        timer.scheduleWithFixedDelay(this::stepQuietly, settings.reaperIntervalMs(), settings.reaperIntervalMs(),
-                TimeUnit.MILLISECONDS);
+        Duration interval = Duration.ofMillis(settings.reaperIntervalMs());
+        this.timer = Every.start("lease-reaper", interval, interval, this::stepAndLog);
     }
 
     /** One pass; returns how many attempts it ended. Tests call it directly. */
@@ -68,21 +64,20 @@ public final class ExpiredLeaseReaper {
         return total;
     }
 
-    private void stepQuietly() {
-        try {
-            int n = step();
-            if (n > 0) {
-                LOG.info("ended {} attempt(s) whose lease expired or that timed out", n);
-            }
-        } catch (BatonException e) {
-            LOG.debug("lease reaper skipped a pass: {}", e.getMessage());
-        } catch (RuntimeException e) {
-            LOG.warn("lease reaper pass failed", e);
+    private void stepAndLog() {
+        int n = step();
+        if (n > 0) {
+            LOG.info("ended {} attempt(s) whose lease expired or that timed out", n);
         }
+    }
+
+    /** The timer running {@link #step}; tests wait for its next pass. */
+    public Every timer() {
+        return timer;
     }
 
     @PreDestroy
     void stop() {
-        timer.shutdownNow();
+        timer.stop();
     }
 }

@@ -3,13 +3,10 @@ package dev.baton.coordinator.maintenance;
 import dev.baton.coordinator.config.Settings;
 import dev.baton.coordinator.db.Db;
 import dev.baton.coordinator.db.IdempotencyKeys;
-import dev.baton.coordinator.error.BatonException;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Requires;
 import jakarta.annotation.PreDestroy;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,14 +22,12 @@ public final class IdempotencyKeyPruner {
     private static final Logger LOG = LoggerFactory.getLogger(IdempotencyKeyPruner.class);
     private final Db db;
     private final IdempotencyKeys keys;
-    private final ScheduledExecutorService timer;
+    private final Every timer;
 
     public IdempotencyKeyPruner(Db db, IdempotencyKeys keys) {
         this.db = db;
         this.keys = keys;
-        this.timer = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().daemon().name("idempotency-key-pruner").factory());
-        timer.scheduleWithFixedDelay(this::stepQuietly, 1, 10, TimeUnit.MINUTES);
+        this.timer = Every.start("idempotency-key-pruner", Duration.ofMinutes(1), Duration.ofMinutes(10), this::stepAndLog);
     }
 
     /** One pass, in short transactions of {@value #BATCH} rows; returns how many rows it deleted. */
@@ -46,21 +41,15 @@ public final class IdempotencyKeyPruner {
         return total;
     }
 
-    private void stepQuietly() {
-        try {
-            int n = step();
-            if (n > 0) {
-                LOG.info("pruned {} idempotency key(s) past their 24 hours", n);
-            }
-        } catch (BatonException e) {
-            LOG.debug("idempotency key pruner skipped a pass: {}", e.getMessage());
-        } catch (RuntimeException e) {
-            LOG.warn("idempotency key pruner pass failed", e);
+    private void stepAndLog() {
+        int n = step();
+        if (n > 0) {
+            LOG.info("pruned {} idempotency key(s) past their 24 hours", n);
         }
     }
 
     @PreDestroy
     void stop() {
-        timer.shutdownNow();
+        timer.stop();
     }
 }

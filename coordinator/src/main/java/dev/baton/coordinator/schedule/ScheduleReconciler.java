@@ -1,16 +1,13 @@
 package dev.baton.coordinator.schedule;
 
-import dev.baton.coordinator.maintenance.RecurringJobs;
-
 import dev.baton.coordinator.config.Settings;
-import dev.baton.coordinator.error.BatonException;
+import dev.baton.coordinator.maintenance.Every;
+import dev.baton.coordinator.maintenance.RecurringJobs;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Requires;
 import jakarta.annotation.PreDestroy;
+import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.jobrunr.jobs.RecurringJob;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,19 +23,16 @@ import org.slf4j.LoggerFactory;
 @Requires(beans = Settings.class) // only inside a coordinator, never in an application that merely has it on its classpath
 public final class ScheduleReconciler {
     private static final Logger LOG = LoggerFactory.getLogger(ScheduleReconciler.class);
-    static final long INTERVAL_SECONDS = 30;
+    static final Duration INTERVAL = Duration.ofSeconds(30);
     private final RecurringJobs recurringJobs;
-    private final ScheduledExecutorService timer;
+    private final Every timer;
 
     public record Pass(int registered, int deleted) {
     }
 
     public ScheduleReconciler(RecurringJobs recurringJobs) {
         this.recurringJobs = recurringJobs;
-        stepQuietly();
-        this.timer = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().daemon().name("schedule-reconciler").factory());
-        timer.scheduleWithFixedDelay(this::stepQuietly, INTERVAL_SECONDS, INTERVAL_SECONDS, TimeUnit.SECONDS);
+        this.timer = Every.startNow("schedule-reconciler", INTERVAL, this::stepAndLog);
     }
 
     /** One pass. Tests call it directly. */
@@ -62,22 +56,16 @@ public final class ScheduleReconciler {
         return new Pass(added, deleted);
     }
 
-    private void stepQuietly() {
-        try {
-            Pass p = step();
-            if (p.registered() + p.deleted() > 0) {
-                LOG.info("JobRunr recurring jobs reconciled: {} maintenance job(s) registered, {} schedule(s) of an older"
-                        + " Baton removed (schedules tick from Baton's own ticker)", p.registered(), p.deleted());
-            }
-        } catch (BatonException e) {
-            LOG.debug("schedule reconciler skipped a pass: {}", e.getMessage());
-        } catch (RuntimeException e) {
-            LOG.warn("schedule reconciler pass failed", e);
+    private void stepAndLog() {
+        Pass p = step();
+        if (p.registered() + p.deleted() > 0) {
+            LOG.info("JobRunr recurring jobs reconciled: {} maintenance job(s) registered, {} schedule(s) of an older"
+                    + " Baton removed (schedules tick from Baton's own ticker)", p.registered(), p.deleted());
         }
     }
 
     @PreDestroy
     void stop() {
-        timer.shutdownNow();
+        timer.stop();
     }
 }

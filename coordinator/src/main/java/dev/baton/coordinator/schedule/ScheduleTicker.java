@@ -14,6 +14,7 @@ import dev.baton.coordinator.db.ScheduleRepository;
 import dev.baton.coordinator.db.ScheduleRepository.Row;
 import dev.baton.coordinator.error.BatonException;
 import dev.baton.coordinator.error.ErrorCode;
+import dev.baton.coordinator.maintenance.Every;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Requires;
 import jakarta.annotation.PreDestroy;
@@ -22,9 +23,6 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.jobrunr.jobs.context.JobContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,7 +56,7 @@ public final class ScheduleTicker {
     private final JobService jobs;
     private final JobFactory factory;
     private final Wakeups wakeups;
-    private final ScheduledExecutorService timer;
+    private final Every timer;
 
     public ScheduleTicker(Db db, ScheduleRepository schedules, JobService jobs, JobFactory factory, Wakeups wakeups) {
         this.db = db;
@@ -66,8 +64,7 @@ public final class ScheduleTicker {
         this.jobs = jobs;
         this.factory = factory;
         this.wakeups = wakeups;
-        this.timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("schedule-ticker").factory());
-        timer.scheduleWithFixedDelay(this::sweepQuietly, INTERVAL.toMillis(), INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+        this.timer = Every.start("schedule-ticker", INTERVAL, INTERVAL, this::sweepAndLog);
     }
 
     /** One pass; returns how many jobs it enqueued. Tests call it directly. */
@@ -151,7 +148,7 @@ public final class ScheduleTicker {
         if (delayMs == 0) {
             wakeups.jobsAvailable(job.queue());
         } else if (delayMs <= LOOKAHEAD.toMillis() + INTERVAL.toMillis()) {
-            timer.schedule(() -> wakeups.jobsAvailable(job.queue()), delayMs, TimeUnit.MILLISECONDS);
+            timer.once(Duration.ofMillis(delayMs), () -> wakeups.jobsAvailable(job.queue()));
         }
     }
 
@@ -164,16 +161,10 @@ public final class ScheduleTicker {
         });
     }
 
-    private void sweepQuietly() {
-        try {
-            int n = sweep();
-            if (n > 0) {
-                LOG.debug("schedule ticker enqueued {} tick(s)", n);
-            }
-        } catch (BatonException e) {
-            LOG.debug("schedule ticker skipped a pass: {}", e.getMessage());
-        } catch (RuntimeException e) {
-            LOG.warn("schedule ticker pass failed", e);
+    private void sweepAndLog() {
+        int n = sweep();
+        if (n > 0) {
+            LOG.debug("schedule ticker enqueued {} tick(s)", n);
         }
     }
 
@@ -198,6 +189,6 @@ public final class ScheduleTicker {
 
     @PreDestroy
     void stop() {
-        timer.shutdownNow();
+        timer.stop();
     }
 }

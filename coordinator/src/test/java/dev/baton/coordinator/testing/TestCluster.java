@@ -4,7 +4,10 @@ import dev.baton.coordinator.Coordinator;
 import dev.baton.coordinator.config.Settings;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -99,13 +102,26 @@ public final class TestCluster implements AutoCloseable {
     }
 
     public long queryLong(String sql, Object... params) {
+        return query(sql, params, rs -> rs.getLong(1));
+    }
+
+    /** The first column of the first row, a timestamp: {@code select now()}, or an update's {@code returning}. */
+    public Instant instant(String sql, Object... params) {
+        return query(sql, params, rs -> rs.getObject(1, OffsetDateTime.class).toInstant());
+    }
+
+    private interface Column<T> {
+        T read(ResultSet rs) throws SQLException;
+    }
+
+    private <T> T query(String sql, Object[] params, Column<T> column) {
         try (Connection c = sql(); var ps = c.prepareStatement(sql)) {
             for (int i = 0; i < params.length; i++) {
                 ps.setObject(i + 1, params[i]);
             }
-            try (var rs = ps.executeQuery()) {
+            try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
-                return rs.getLong(1);
+                return column.read(rs);
             }
         } catch (SQLException e) {
             throw new IllegalStateException(e);
