@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 usage() {
-  echo "usage: bench/run.sh <throughput|pickup|progress-logs|log-append|claim-latency|raw-sql|worker-cpu> [--option value …]" >&2
+  echo "usage: bench/run.sh <throughput|pickup|progress-logs|log-append|claim-latency|raw-sql|worker-cpu|client-loop> [--option value …]" >&2
   exit 2
 }
 [ $# -ge 1 ] || usage
@@ -18,6 +18,7 @@ case "$1" in
   claim-latency) class=ClaimLatency ;;
   raw-sql)       class=RawSql ;;
   worker-cpu)    class=WorkerCpu ;;
+  client-loop)   class=ClientLoop ;;
   *) usage ;;
 esac
 shift

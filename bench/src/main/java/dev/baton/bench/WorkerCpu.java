@@ -26,8 +26,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code baton.echo} instead: claims and completions only, as in figure 1.
  *
  * <pre>bench/run.sh worker-cpu --jars /tmp/a/baton-worker.jar,/tmp/b/baton-worker.jar [--rounds 3]
- *                       [--jobs 5000] [--warmup 2000] [--concurrency 64] [--steps 2] [--step-ms 200]
- *                       [--lease-ms 1000] [--worker-opts …]</pre>
+ *                       [--jobs 4000] [--warmup 2000] [--concurrency 64] [--steps 3] [--step-ms 300]
+ *                       [--lease-ms 3000] [--worker-opts …]</pre>
  */
 public final class WorkerCpu {
     static final String QUEUE = "bench_worker_cpu";
@@ -39,12 +39,12 @@ public final class WorkerCpu {
         try (Bench b = new Bench("worker-cpu", argv)) {
             List<String> jars = List.of(b.args.text("jars", "worker/target/baton-worker.jar").split(","));
             int rounds = (int) b.args.integer("rounds", 3);
-            int jobs = (int) b.args.integer("jobs", 5_000);
+            int jobs = (int) b.args.integer("jobs", 4_000);
             int warmup = (int) b.args.integer("warmup", 2_000);
             int concurrency = (int) b.args.integer("concurrency", 64);
-            int steps = (int) b.args.integer("steps", 2);
-            long stepMs = b.args.integer("step-ms", 200);
-            long leaseMs = b.args.integer("lease-ms", 1_000);
+            int steps = (int) b.args.integer("steps", 3);
+            long stepMs = b.args.integer("step-ms", 300);
+            long leaseMs = b.args.integer("lease-ms", 3_000);
             b.args.rejectUnknown();
             List<String> labels = jars.stream().map(WorkerCpu::label).toList();
             if (labels.stream().distinct().count() != labels.size()) {

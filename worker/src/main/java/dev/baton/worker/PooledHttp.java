@@ -26,6 +26,7 @@ import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
 import org.apache.hc.core5.http.io.entity.EntityUtils;
 import org.apache.hc.core5.http.protocol.HttpContext;
 import org.apache.hc.core5.io.CloseMode;
+import org.apache.hc.core5.pool.PoolConcurrencyPolicy;
 import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
 
@@ -63,11 +64,12 @@ public final class PooledHttp implements AutoCloseable {
                 .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
                         .setMaxConnTotal(MAX_CONNECTIONS)
                         .setMaxConnPerRoute(MAX_CONNECTIONS)
+                        .setPoolConcurrencyPolicy(PoolConcurrencyPolicy.LAX)
                         .setTlsSocketStrategy(DefaultClientTlsStrategy.createSystemDefault())
                         .setDefaultSocketConfig(SocketConfig.custom().setTcpNoDelay(true).build())
                         .setDefaultConnectionConfig(ConnectionConfig.custom()
                                 .setConnectTimeout(CONNECT_TIMEOUT)
-                                .setValidateAfterInactivity(TimeValue.ofSeconds(2))
+                                .setValidateAfterInactivity(TimeValue.NEG_ONE_MILLISECOND)
                                 .build())
                         .build())
                 .evictIdleConnections(TimeValue.ofMinutes(1))
