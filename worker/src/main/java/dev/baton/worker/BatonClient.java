@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class BatonClient {
     private final List<URI> bases;
     private final String token;
-    private final List<PooledHttp> http;
+    private final List<Http1> http;
     private final AtomicInteger current = new AtomicInteger();
 
     public BatonClient(List<URI> bases, String token) {
@@ -29,7 +29,7 @@ public final class BatonClient {
         }
         this.bases = List.copyOf(bases);
         this.token = token;
-        this.http = this.bases.stream().map(PooledHttp::new).toList();
+        this.http = this.bases.stream().map(Http1::new).toList();
     }
 
     /** A refusal by the coordinator that is not a conflict: a bug or a limit; retrying will not help. */
@@ -116,7 +116,7 @@ public final class BatonClient {
         Map<String, String> headers = prefer == null ? Map.of("Authorization", "Bearer " + token)
                 : Map.of("Authorization", "Bearer " + token, "Prefer", prefer);
         String target = bases.get(index).getRawPath().replaceAll("/+$", "") + path;
-        PooledHttp.Response response;
+        Http1.Response response;
         try {
             response = http.get(index).post(target, headers, Json.write(body), timeout);
         } catch (IOException | RuntimeException e) {
@@ -153,9 +153,9 @@ public final class BatonClient {
         }
     }
 
-    /** Closes the connections to every coordinator; for the end, once no request is under way. */
+    /** Closes idle connections; requests still under way finish on theirs. */
     public void close() {
-        http.forEach(PooledHttp::close);
+        http.forEach(Http1::close);
     }
 
     /** Moves to the next URL unless another request already did. */
