@@ -12,9 +12,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -38,19 +36,20 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class ClientLoop {
     static final String QUEUE = "bench_client_loop";
+    private static final Map<String, Object> JOB = Map.of("queue", QUEUE, "type", "baton.sleep", "payload", Map.of("steps", 1));
 
     record Run(String label, int round, double processUsPerJob, double threadUsPerJob, double jobsPerSecond) {
     }
 
     public static void main(String[] argv) throws Exception {
         try (Bench b = new Bench("client-loop", argv)) {
-            List<String> jars = List.of(b.args.text("jars", "worker/target/baton-worker.jar").split(","));
+            Builds builds = Builds.of(b.args);
             int rounds = (int) b.args.integer("rounds", 3);
             int jobs = (int) b.args.integer("jobs", 3_000);
             int warmup = (int) b.args.integer("warmup", 3_000);
             int threads = (int) b.args.integer("threads", 4);
             b.args.rejectUnknown();
-            List<String> labels = jars.stream().map(WorkerCpu::label).toList();
+            List<String> labels = builds.labels();
 
             Line line = new Line("client_loop").add("jobs", jobs).add("warmup", warmup).add("rounds", rounds)
                     .add("threads", threads).add("load_before", Bench.loadavg());
@@ -59,10 +58,9 @@ public final class ClientLoop {
             Api api = new Api(coordinator.url(), b.adminToken);
             List<Run> runs = new ArrayList<>();
             for (int round = 1; round <= rounds; round++) {
-                for (int k = 0; k < jars.size(); k++) {
-                    int i = round % 2 == 1 ? k : jars.size() - 1 - k;
-                    enqueue(api, warmup + jobs);
-                    Map<String, String> out = child(b, jars.get(i), labels.get(i) + "-" + round,
+                for (int i : builds.order(round)) {
+                    Builds.enqueue(api, warmup + jobs, JOB);
+                    Map<String, String> out = child(b, builds.jars().get(i), labels.get(i) + "-" + round,
                             coordinator.url(), warmup, jobs, threads);
                     Run r = new Run(labels.get(i), round, Double.parseDouble(out.get("process_cpu_us_per_job")),
                             Double.parseDouble(out.get("thread_cpu_us_per_job")), Double.parseDouble(out.get("jobs_per_s")));
@@ -74,30 +72,14 @@ public final class ClientLoop {
             for (String label : labels) {
                 List<Run> mine = runs.stream().filter(r -> r.label().equals(label)).toList();
                 line.add(label + "_process_us_per_job", Stats.of(mine.stream().map(Run::processUsPerJob).toList()).p50())
-                        .add(label + "_runs", String.join("/", mine.stream()
-                                .map(r -> String.format(Locale.ROOT, "%.1f", r.processUsPerJob())).toList()))
+                        .add(label + "_runs", Builds.joined(mine.stream().map(Run::processUsPerJob).toList()))
                         .add(label + "_thread_us_per_job", Stats.of(mine.stream().map(Run::threadUsPerJob).toList()).p50())
-                        .add(label + "_thread_runs", String.join("/", mine.stream()
-                                .map(r -> String.format(Locale.ROOT, "%.1f", r.threadUsPerJob())).toList()))
+                        .add(label + "_thread_runs", Builds.joined(mine.stream().map(Run::threadUsPerJob).toList()))
                         .add(label + "_jobs_per_s", Stats.of(mine.stream().map(Run::jobsPerSecond).toList()).p50());
             }
             line.add("worker_opts", b.workerOpts.isEmpty() ? "none" : String.join(" ", b.workerOpts))
                     .add("load_after", Bench.loadavg()).print();
         }
-    }
-
-    private static void enqueue(Api api, int jobs) throws Exception {
-        Map<String, Object> job = new LinkedHashMap<>();
-        job.put("queue", QUEUE);
-        job.put("type", "baton.sleep");
-        job.put("payload", Map.of("steps", 1));
-        AtomicInteger left = new AtomicInteger(jobs);
-        RawSql.parallel(2, t -> {
-            int n;
-            while ((n = RawSql.take(left, 500)) > 0) {
-                api.post("/api/v1/jobs/batch", Map.of("jobs", Collections.nCopies(n, job)));
-            }
-        });
     }
 
     /** Runs the loop in a JVM of its own on {@code jar}'s classes and returns its {@code name=value} line. */

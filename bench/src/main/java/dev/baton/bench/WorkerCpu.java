@@ -1,14 +1,10 @@
 package dev.baton.bench;
 
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The worker's CPU per job, for comparing builds of the worker (issue 13 item 6: its HTTP
@@ -37,7 +33,7 @@ public final class WorkerCpu {
 
     public static void main(String[] argv) throws Exception {
         try (Bench b = new Bench("worker-cpu", argv)) {
-            List<String> jars = List.of(b.args.text("jars", "worker/target/baton-worker.jar").split(","));
+            Builds builds = Builds.of(b.args);
             int rounds = (int) b.args.integer("rounds", 3);
             int jobs = (int) b.args.integer("jobs", 4_000);
             int warmup = (int) b.args.integer("warmup", 2_000);
@@ -46,10 +42,7 @@ public final class WorkerCpu {
             long stepMs = b.args.integer("step-ms", 300);
             long leaseMs = b.args.integer("lease-ms", 3_000);
             b.args.rejectUnknown();
-            List<String> labels = jars.stream().map(WorkerCpu::label).toList();
-            if (labels.stream().distinct().count() != labels.size()) {
-                throw new IllegalArgumentException("--jars: two jars with the same label " + labels);
-            }
+            List<String> labels = builds.labels();
 
             Line line = new Line("worker_cpu").add("jobs", jobs).add("warmup", warmup).add("rounds", rounds)
                     .add("concurrency", concurrency).add("steps", steps).add("step_ms", stepMs)
@@ -61,12 +54,8 @@ public final class WorkerCpu {
             List<Run> runs = new ArrayList<>();
             try (Connection c = b.connect(db)) {
                 for (int round = 1; round <= rounds; round++) {
-                    List<Integer> order = new ArrayList<>();
-                    for (int i = 0; i < jars.size(); i++) {
-                        order.add(round % 2 == 1 ? i : jars.size() - 1 - i);
-                    }
-                    for (int i : order) {
-                        Proc worker = b.startWorker(labels.get(i) + "-" + round, jars.get(i),
+                    for (int i : builds.order(round)) {
+                        Proc worker = b.startWorker(labels.get(i) + "-" + round, builds.jars().get(i),
                                 List.of(coordinator.url()), QUEUE, concurrency, leaseMs);
                         try {
                             runs.add(run(api, c, db, coordinator.proc(), worker, labels.get(i), round, warmup, jobs, job));
@@ -82,8 +71,7 @@ public final class WorkerCpu {
                 line.add(label + "_worker_us_per_job", s.p50())
                         .add(label + "_worker_us_min", mine.stream().mapToDouble(Run::workerUsPerJob).min().orElse(Double.NaN))
                         .add(label + "_worker_us_max", s.max())
-                        .add(label + "_runs", String.join("/", mine.stream()
-                                .map(r -> String.format(Locale.ROOT, "%.1f", r.workerUsPerJob())).toList()))
+                        .add(label + "_runs", Builds.joined(mine.stream().map(Run::workerUsPerJob).toList()))
                         .add(label + "_coordinator_us_per_job", Stats.of(mine.stream().map(Run::coordinatorUsPerJob).toList()).p50())
                         .add(label + "_jobs_per_s", Stats.of(mine.stream().map(Run::jobsPerSecond).toList()).p50());
             }
@@ -96,7 +84,7 @@ public final class WorkerCpu {
             int warmup, int jobs, Map<String, Object> job) throws Exception {
         Bench.log("%s round %d: warm-up with %d jobs (load %s)", label, round, warmup, Bench.loadavg());
         long warmFrom = Window.maxId(c);
-        enqueue(api, warmup, job);
+        Builds.enqueue(api, warmup, job);
         Runnable alive = () -> {
             if (!worker.process().isAlive()) {
                 throw new IllegalStateException("worker " + worker.label() + " exited; see " + worker.log());
@@ -106,7 +94,7 @@ public final class WorkerCpu {
 
         api.put("/api/v1/queues/" + QUEUE, Map.of("paused", true));
         long from = Window.maxId(c);
-        enqueue(api, jobs, job);
+        Builds.enqueue(api, jobs, job);
         Cpu cpu = Cpu.start(List.of(coordinator), List.of(worker), db);
         api.put("/api/v1/queues/" + QUEUE, Map.of("paused", false));
         Throughput.awaitDrained(c, from, jobs, 600, alive);
@@ -118,27 +106,6 @@ public final class WorkerCpu {
                 label, round, r.workerUsPerJob(), r.coordinatorUsPerJob(), r.jobsPerSecond(), w.seconds(),
                 Bench.loadavg());
         return r;
-    }
-
-    /** The jar's file name without {@code .jar}, or its directory's name for {@code …/baton-worker.jar}. */
-    static String label(String jar) {
-        Path p = Path.of(jar);
-        String name = p.getFileName().toString().replaceFirst("\\.jar$", "");
-        if (name.equals("baton-worker") && p.getParent() != null && p.getParent().getFileName() != null) {
-            name = p.getParent().getFileName().toString();
-        }
-        return name.replaceAll("[^A-Za-z0-9]+", "_");
-    }
-
-    /** Enqueues {@code jobs} jobs of the configured kind, 500 per request, two requests at a time. */
-    private static void enqueue(Api api, int jobs, Map<String, Object> job) throws Exception {
-        AtomicInteger left = new AtomicInteger(jobs);
-        RawSql.parallel(2, t -> {
-            int n;
-            while ((n = RawSql.take(left, 500)) > 0) {
-                api.post("/api/v1/jobs/batch", Map.of("jobs", Collections.nCopies(n, job)));
-            }
-        });
     }
 
     /** {@code baton.sleep} with that many steps, or {@code baton.echo} for none. */
