@@ -185,12 +185,18 @@ final class Bench implements AutoCloseable {
 
     /** Starts {@code java -jar baton-worker.jar} (built-in handlers) against {@code urls}, in that order. */
     Proc startWorker(String label, List<String> urls, String queue, int concurrency) throws IOException {
+        return startWorker(label, "worker/target/baton-worker.jar", urls, queue, concurrency, 30_000);
+    }
+
+    /** The same from another build of the worker ({@code jar}, relative to the root or absolute) and lease. */
+    Proc startWorker(String label, String jar, List<String> urls, String queue, int concurrency, long leaseMs)
+            throws IOException {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("BATON_COORDINATOR_URLS", String.join(",", urls));
         env.put("BATON_WORKER_TOKEN", workerToken);
         env.put("BATON_QUEUES", queue);
         env.put("BATON_CONCURRENCY", Integer.toString(concurrency));
-        env.put("BATON_LEASE_MS", "30000");
+        env.put("BATON_LEASE_MS", Long.toString(leaseMs));
         env.put("BATON_SHUTDOWN_GRACE_MS", "2000");
         env.put("BATON_WORKER_ID", "bench-" + label);
         List<String> jvm = new ArrayList<>(workerOpts);
@@ -198,7 +204,7 @@ final class Bench implements AutoCloseable {
             jvm.add("-XX:StartFlightRecording=filename=" + logDir.resolve("worker-" + label + ".jfr")
                     + ",settings=profile,dumponexit=true");
         }
-        return start("worker-" + label, jvm, "worker/target/baton-worker.jar", env);
+        return start("worker-" + label, jvm, jar, env);
     }
 
     private Proc start(String label, List<String> jvmOpts, String jar, Map<String, String> env) throws IOException {

@@ -20,12 +20,20 @@ import javax.net.ssl.SSLSocketFactory;
 
 /**
  * A small blocking HTTP/1.1 client over keep-alive connections, for the worker's few request
- * shapes (send a JSON body, read a JSON answer); the bench drives coordinators with it too. Worker threads are virtual, so blocking costs
- * nothing; the JDK's HttpClient spent about 1 ms of CPU per request on this machine (its
- * selector thread, executor hand-offs and futures), more than the coordinator's work for a whole
- * claim. One request per connection at a time; an idle connection is reused by the next request
- * to the same coordinator, most recently used first. {@code https://} URLs use the JDK's default
- * TLS settings with host name verification.
+ * shapes (send a JSON body, read a JSON answer); the bench drives coordinators with it too.
+ * Worker threads are virtual, so blocking costs nothing. One request per connection at a time;
+ * an idle connection is reused by the next request to the same coordinator, most recently used
+ * first. {@code https://} URLs use the JDK's default TLS settings with host name verification.
+ *
+ * <p>Why hand-written: the JDK's HttpClient spent about 1 ms of CPU per request on this machine
+ * (its selector thread, executor hand-offs and futures), more than the coordinator's work for a
+ * whole claim. Measured against a well-kept pooled blocking client (issue 13 item 6,
+ * docs/benchmarks.md "The worker's HTTP client"): with Apache HttpClient 5.6 classic behind
+ * {@link BatonClient} instead (pooled, tuned, same timeouts and resend), the worker process spent
+ * a median 2,923 µs of CPU per job (2,740–3,190) against 2,140 µs (1,730–2,260) with this one,
+ * three interleaved runs each of {@code bench/run.sh worker-cpu} (jobs with heartbeats, progress,
+ * log lines and group-committed completions) on a loaded two-core machine. This client saves 27%
+ * of the worker's CPU per job, more than the fifth that was the bar for keeping it.
  */
 public final class Http1 {
     private static final int CONNECT_TIMEOUT_MS = 3000;

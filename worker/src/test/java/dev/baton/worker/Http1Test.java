@@ -4,25 +4,34 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.ConnectException;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * The worker's HTTP/1.1 client against a scripted server on a real socket: keep-alive reuse, a
- * connection the server closed while idle, chunked answers, and a server that never answers.
+ * connection the server closed while idle, chunked answers, a server that never answers, many
+ * requests at once, a refused connection, and answers it cannot read.
  */
 class Http1Test {
     /** What the server does with each request it reads: the answer's bytes, or null to hang. */
@@ -87,7 +96,7 @@ class Http1Test {
 
     /** One line of bytes (UTF-8, CRLF stripped), or null at the end of the stream. */
     private static String readLine(InputStream in) throws IOException {
-        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
         for (int c = in.read(); c != '\n'; c = in.read()) {
             if (c < 0) {
                 return b.size() == 0 ? null : b.toString(StandardCharsets.UTF_8);
@@ -170,6 +179,46 @@ class Http1Test {
         assertThatThrownBy(() -> http.post("/a", Map.of(), "{}", Duration.ofSeconds(5)))
                 .isInstanceOf(IOException.class).hasMessageContaining("Content-Length");
         assertThat(http.post("/a", Map.of(), "{}", Duration.ofSeconds(5)).body()).isEqualTo("{}");
+    }
+
+    @Test
+    void manyRequestsAtOnceGetAConnectionEach() throws Exception {
+        int n = 40;
+        CountDownLatch arrived = new CountDownLatch(n);
+        Http1 http = start((i, head, body) -> {
+            arrived.countDown();
+            try {
+                // true only if all n requests were under way at once, each on its own connection;
+                // the first to give up lets the others go at once
+                boolean together = arrived.await(20, TimeUnit.SECONDS);
+                while (arrived.getCount() > 0) {
+                    arrived.countDown();
+                }
+                return ok("{\"together\":" + together + "}");
+            } catch (InterruptedException e) {
+                return null;
+            }
+        }, false);
+        List<Future<Http1.Response>> answers = new ArrayList<>();
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < n; i++) {
+                answers.add(threads.submit(() -> http.post("/a", Map.of(), "{}", Duration.ofSeconds(30))));
+            }
+        }
+        for (Future<Http1.Response> a : answers) {
+            assertThat(a.get().body()).isEqualTo("{\"together\":true}");
+        }
+        assertThat(connections.get()).isEqualTo(n);
+    }
+
+    @Test
+    void aRefusedConnectionSurfacesAsConnectException() throws IOException {
+        server = new ServerSocket(0);
+        int port = server.getLocalPort();
+        server.close();
+        Http1 http = new Http1(URI.create("http://127.0.0.1:" + port + "/"));
+        assertThatThrownBy(() -> http.post("/a", Map.of(), "{}", Duration.ofSeconds(5)))
+                .isInstanceOf(ConnectException.class);
     }
 
     /**
