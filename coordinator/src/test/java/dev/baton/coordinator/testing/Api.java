@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import dev.baton.common.Json;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -12,7 +13,11 @@ import java.net.http.HttpHeaders;
 import java.time.Duration;
 import java.util.Map;
 
-/** A plain HTTP client for black-box tests: what a worker in any language would send. */
+/**
+ * A plain HTTP client for black-box tests: what a worker in any language would send. Every answer
+ * it receives is checked against the served OpenAPI document ({@link OpenApiCheck}); a mismatch
+ * fails the test that made the call.
+ */
 public final class Api {
     public static final String ADMIN = "test-admin-token";
     public static final String PRODUCER = "test-producer-token";
@@ -83,9 +88,10 @@ public final class Api {
             } catch (IOException e) {
                 json = MissingNode.getInstance();
             }
+            OpenApiCheck.check(method, path, r.statusCode(), r.headers(), r.body());
             return new Resp(r.statusCode(), json, r.headers(), r.body());
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(method + " " + path, e);
+            throw new UncheckedIOException(method + " " + path, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
