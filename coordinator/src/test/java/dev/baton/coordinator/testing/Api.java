@@ -26,9 +26,24 @@ public final class Api {
             .connectTimeout(Duration.ofSeconds(5)).version(HttpClient.Version.HTTP_1_1).build();
 
     private final String base;
+    private final boolean checked;
 
     public Api(int port) {
-        this.base = "http://127.0.0.1:" + port;
+        this("http://127.0.0.1:" + port, true);
+    }
+
+    private Api(String base, boolean checked) {
+        this.base = base;
+        this.checked = checked;
+    }
+
+    /**
+     * The same client without the document check, for the one kind of test that needs it: one that
+     * reads back a row it planted with SQL and that no request could have written (a time past year
+     * 9999 is no RFC 3339 time, so its answer cannot match the document).
+     */
+    public Api unchecked() {
+        return new Api(base, false);
     }
 
     public record Resp(int status, JsonNode body, HttpHeaders headers, String raw) {
@@ -88,7 +103,9 @@ public final class Api {
             } catch (IOException e) {
                 json = MissingNode.getInstance();
             }
-            OpenApiCheck.check(method, path, r.statusCode(), r.headers(), r.body());
+            if (checked) {
+                OpenApiCheck.check(method, path, r.statusCode(), r.headers(), r.body());
+            }
             return new Resp(r.statusCode(), json, r.headers(), r.body());
         } catch (IOException e) {
             throw new UncheckedIOException(method + " " + path, e);

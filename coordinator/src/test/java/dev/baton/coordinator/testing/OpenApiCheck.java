@@ -27,7 +27,8 @@ import org.yaml.snakeyaml.Yaml;
  * {@code /openapi.yaml}): its status must be one the operation lists by number ({@code default}
  * covers nothing here: a status a route does not document is a mismatch), and its content type,
  * body and declared headers must match that response. A request to a path or method the document
- * does not name must be answered with a problem+json 404 or 405. The document is parsed once per JVM.
+ * does not name must be refused with a problem+json 401, 403, 404 or 405. The document is parsed
+ * once per JVM.
  */
 public final class OpenApiCheck {
     private static final String DOCUMENT = "/openapi.yaml";
@@ -101,9 +102,11 @@ public final class OpenApiCheck {
         String contentType = headers.firstValue("content-type").orElse(null);
         ApiOperationMatch match = Loaded.OPERATIONS.findApiOperation(path, m);
         if (!match.isPathFound() || !match.isOperationAllowed()) {
-            if ((status != 404 && status != 405) || contentType == null || !contentType.startsWith("application/problem+json")) {
+            // Tokens are checked before routing: a path not in the role table is admin-only (401, 403).
+            if (!List.of(401, 403, 404, 405).contains(status) || contentType == null
+                    || !contentType.startsWith("application/problem+json")) {
                 throw mismatch(method, pathAndQuery, status, body,
-                        "a route the document does not name must be a problem+json 404 or 405");
+                        "a route the document does not name must be a problem+json 401, 403, 404 or 405");
             }
             return;
         }
