@@ -32,7 +32,7 @@ import org.yaml.snakeyaml.Yaml;
  * The served OpenAPI document is valid (swagger-parser reports nothing), names exactly the routes the
  * coordinator has, with their methods, and is written for generated clients: an operationId and a
  * tag on every operation, every error status as its own response. That every real response matches
- * it is checked by {@link dev.baton.coordinator.testing.Api} on each call of the suite.
+ * it is checked by testing.Api (OpenApiCheck) on each call of the suite.
  */
 class OpenApiDocumentTest {
     static TestCluster cluster;
