@@ -6,9 +6,18 @@ import dev.baton.coordinator.error.ErrorCode;
 import dev.baton.coordinator.testing.TestCluster;
 import io.micronaut.web.router.Router;
 import io.micronaut.web.router.UriRouteInfo;
+import io.swagger.v3.oas.models.OpenAPI;
+import io.swagger.v3.oas.models.Operation;
+import io.swagger.v3.oas.models.media.Schema;
+import io.swagger.v3.oas.models.responses.ApiResponse;
+import io.swagger.v3.parser.OpenAPIV3Parser;
+import io.swagger.v3.parser.core.models.ParseOptions;
+import io.swagger.v3.parser.core.models.SwaggerParseResult;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -19,7 +28,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
 
-/** The served OpenAPI document names exactly the routes the coordinator has, with their methods. */
+/**
+ * The served OpenAPI document is valid (swagger-parser reports nothing), names exactly the routes the
+ * coordinator has, with their methods, and is written for generated clients: an operationId and a
+ * tag on every operation, every error status as its own response. That every real response matches
+ * it is checked by testing.Api (OpenApiCheck) on each call of the suite.
+ */
 class OpenApiDocumentTest {
     static TestCluster cluster;
 
@@ -59,7 +73,10 @@ class OpenApiDocumentTest {
         Map<String, Object> doc = new Yaml().load(cluster.api().get("/openapi.yaml", null).raw());
         Map<String, Object> problem = (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>)
                 doc.get("components")).get("schemas")).get("Problem");
-        Map<String, Object> code = (Map<String, Object>) ((Map<String, Object>) problem.get("properties")).get("code");
+        assertThat(((Map<String, Object>) problem.get("properties")).get("code"))
+                .isEqualTo(Map.of("$ref", "#/components/schemas/ErrorCode"));
+        Map<String, Object> code = (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>)
+                doc.get("components")).get("schemas")).get("ErrorCode");
         Set<String> codes = new TreeSet<>();
         for (ErrorCode c : ErrorCode.values()) {
             codes.add(c.code());
@@ -69,5 +86,90 @@ class OpenApiDocumentTest {
         for (ErrorCode c : ErrorCode.values()) {
             assertThat(protocol).as("docs/protocol.md names " + c.code()).contains("`" + c.code() + "`");
         }
+    }
+
+    /** swagger-parser (what OpenAPI Generator reads the document with) finds no error and no warning. */
+    @Test
+    void documentValidatesWithoutAMessage() {
+        SwaggerParseResult result = parse(cluster.api().get("/openapi.yaml", null).raw());
+        assertThat(result.getMessages()).as("swagger-parser's messages").isEmpty();
+        assertThat(result.getOpenAPI().getPaths()).isNotEmpty();
+    }
+
+    /** Generated clients name their classes after tags and their methods after operationIds. */
+    @Test
+    void everyOperationHasAUniqueCamelCaseIdAndAKnownTag() {
+        OpenAPI api = parse(cluster.api().get("/openapi.yaml", null).raw()).getOpenAPI();
+        Set<String> tags = new HashSet<>();
+        api.getTags().forEach(t -> tags.add(t.getName()));
+        assertThat(tags).containsExactlyInAnyOrder("jobs", "worker", "queues", "schedules", "workers", "system");
+        Set<String> ids = new HashSet<>();
+        List<String> problems = new ArrayList<>();
+        api.getPaths().forEach((path, item) -> item.readOperationsMap().forEach((method, op) -> {
+            String where = method + " " + path;
+            if (op.getOperationId() == null || !op.getOperationId().matches("[a-z][A-Za-z0-9]*")) {
+                problems.add(where + ": operationId " + op.getOperationId() + " is not camelCase");
+            } else if (!ids.add(op.getOperationId())) {
+                problems.add(where + ": operationId " + op.getOperationId() + " is used twice");
+            }
+            if (op.getTags() == null || op.getTags().size() != 1 || !tags.contains(op.getTags().get(0))) {
+                problems.add(where + ": tags " + op.getTags() + " are not one of " + tags);
+            }
+            if (op.getSummary() == null) {
+                problems.add(where + ": no summary");
+            }
+            problems.addAll(errorProblems(api, where, op));
+        }));
+        assertThat(problems).isEmpty();
+    }
+
+    /**
+     * Every route lists the refusals every route can answer (406, and 401 where a token is needed),
+     * each error as its own problem+json response, and `default` only as the fallback.
+     */
+    private static List<String> errorProblems(OpenAPI api, String where, Operation op) {
+        List<String> problems = new ArrayList<>();
+        Set<String> statuses = op.getResponses().keySet();
+        if (!statuses.contains("406") || !statuses.contains("default")) {
+            problems.add(where + ": needs 406 and default, has " + statuses);
+        }
+        boolean open = op.getSecurity() != null && op.getSecurity().isEmpty();
+        if (!open && !statuses.contains("401")) {
+            problems.add(where + ": needs a token but lists no 401");
+        }
+        op.getResponses().forEach((status, given) -> {
+            ApiResponse response = given.get$ref() == null ? given
+                    : api.getComponents().getResponses().get(given.get$ref().substring("#/components/responses/".length()));
+            if ((status.startsWith("4") || status.equals("default"))
+                    && (response.getContent() == null || response.getContent().get("application/problem+json") == null)) {
+                problems.add(where + " " + status + ": not application/problem+json");
+            }
+        });
+        return problems;
+    }
+
+    /** Response schemas say what is always there: every object schema lists its required fields. */
+    @Test
+    @SuppressWarnings("rawtypes")
+    void everyResponseObjectListsItsRequiredFields() {
+        OpenAPI api = parse(cluster.api().get("/openapi.yaml", null).raw()).getOpenAPI();
+        Set<String> requests = Set.of("Backoff", "Enqueue", "EnqueueBatch", "Patch", "Cancel", "Retry", "Bulk",
+                "BulkOperation", "Claim", "Heartbeat", "ProgressUpdate", "LogAppend", "LogLine", "Complete", "Fail",
+                "FailError", "Completions", "CompletionItem", "QueueUpdate", "PutSchedule", "Labels");
+        List<String> missing = new ArrayList<>();
+        for (Map.Entry<String, Schema> e : api.getComponents().getSchemas().entrySet()) {
+            Schema s = e.getValue();
+            if ("object".equals(s.getType()) && s.getProperties() != null && !requests.contains(e.getKey())
+                    && (s.getRequired() == null || s.getRequired().isEmpty())) {
+                missing.add(e.getKey());
+            }
+        }
+        assertThat(missing).as("response schemas without required").isEmpty();
+    }
+
+    private static SwaggerParseResult parse(String yaml) {
+        ParseOptions options = new ParseOptions();
+        options.setResolve(true);
+        return new OpenAPIV3Parser().readContents(yaml, null, options);
     }
 }
