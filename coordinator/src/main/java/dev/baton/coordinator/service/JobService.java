@@ -109,7 +109,7 @@ public final class JobService {
         long jobId = Ids.job(id);
         Job job = db.run(c -> jobs.find(c, jobId));
         if (job == null) {
-            throw notFound(id);
+            throw BatonException.noJob(id);
         }
         return job;
     }
@@ -127,7 +127,7 @@ public final class JobService {
         long jobId = Ids.job(id);
         return db.run(c -> {
             if (!jobs.exists(c, jobId)) {
-                throw notFound(id);
+                throw BatonException.noJob(id);
             }
             return jobs.events(c, jobId, after, limit);
         });
@@ -302,16 +302,12 @@ public final class JobService {
     private Job lockedForChange(Connection c, long jobId, String id, Long expectedVersion) throws SQLException {
         Job current = jobs.findForUpdate(c, jobId);
         if (current == null) {
-            throw notFound(id);
+            throw BatonException.noJob(id);
         }
         if (expectedVersion != null && expectedVersion != current.version()) {
             throw BatonException.conflict(ErrorCode.VERSION_CONFLICT, "expectedVersion " + expectedVersion
                     + " is not the job's current version " + current.version(), current);
         }
         return current;
-    }
-
-    private static BatonException notFound(String id) {
-        return new BatonException(ErrorCode.NOT_FOUND, "no job with id '" + Ids.abbreviate(id) + "'");
     }
 }

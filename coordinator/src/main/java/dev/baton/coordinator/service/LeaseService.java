@@ -279,7 +279,7 @@ public final class LeaseService {
     private Job answerResend(Connection c, long jobId, String leaseToken, String outcome) throws SQLException {
         Settlement s = jobs.findSettlement(c, jobId);
         if (s == null) {
-            throw notFound(jobId);
+            throw BatonException.noJob(jobId);
         }
         if (leaseToken.equals(s.settledLeaseToken()) && outcome.equals(s.settledOutcome())) {
             return s.job();
@@ -290,13 +290,9 @@ public final class LeaseService {
     private Job current(Connection c, long jobId) throws SQLException {
         Job job = jobs.find(c, jobId);
         if (job == null) {
-            throw notFound(jobId);
+            throw BatonException.noJob(jobId);
         }
         return job;
-    }
-
-    private static BatonException notFound(long jobId) {
-        return new BatonException(ErrorCode.NOT_FOUND, "no job with id '" + jobId + "'");
     }
 
     static BatonException leaseLost(Job job) {
