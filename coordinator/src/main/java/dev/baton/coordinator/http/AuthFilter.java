@@ -87,7 +87,9 @@ public final class AuthFilter implements Ordered {
                 return declared(m.getRouteInfo().getAnnotationMetadata());
             }
         }
-        if (!samePath.isEmpty() && samePath.stream().allMatch(m -> m.getRouteInfo().getAnnotationMetadata().hasAnnotation(Anonymous.class))) {
+        boolean anonymousPath = !samePath.isEmpty() && samePath.stream()
+                .allMatch(m -> m.getRouteInfo().getAnnotationMetadata().hasAnnotation(Anonymous.class));
+        if (anonymousPath) {
             return null;
         }
         return request.getMethod() == HttpMethod.GET || request.getMethod() == HttpMethod.HEAD ? ANY : ADMIN_ONLY;

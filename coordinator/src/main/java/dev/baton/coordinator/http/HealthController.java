@@ -30,6 +30,7 @@ public final class HealthController {
         boolean redisUp = redis.isUp();
         Responses.Health health = new Responses.Health(!database ? "down" : redisUp ? "up" : "degraded",
                 database ? "up" : "down", redisUp ? "up" : "down");
-        return HttpResponse.<Responses.Health>status(database ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).body(health);
+        return HttpResponse.<Responses.Health>status(database ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE)
+                .body(health);
     }
 }

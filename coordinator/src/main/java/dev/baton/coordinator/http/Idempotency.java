@@ -35,8 +35,8 @@ import java.util.function.Supplier;
  * <p>"The same body" is the same request record: what is stored and compared is the SHA-256 of
  * the record as the strict mapper writes it back, not of the bytes on the wire. A resend that
  * differs only in spacing, in the order of the record's own fields, or in how it spells the same
- * time is the same request; one that changes any value, or the order of keys inside a payload
- * (which is stored as sent), is another. An empty body is the record of {@code {}}.
+ * time is the same request; one that changes any value, or the order of the keys of an object
+ * kept as sent (a payload, the labels), is another. An empty body is the record of {@code {}}.
  */
 @Singleton
 public final class Idempotency {

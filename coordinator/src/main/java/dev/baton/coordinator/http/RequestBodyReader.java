@@ -117,5 +117,4 @@ public final class RequestBodyReader<T> implements MessageBodyReader<T> {
             throw new UncheckedIOException(e);
         }
     }
-
 }

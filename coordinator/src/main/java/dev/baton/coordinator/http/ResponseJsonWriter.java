@@ -35,7 +35,8 @@ public final class ResponseJsonWriter implements MessageBodyWriter<Object> {
 
     @Override
     public boolean isWriteable(Argument<Object> type, @Nullable MediaType mediaType) {
-        return isWire(type) && (mediaType == null || mediaType.matchesAllOrWildcardOrExtension(MediaType.EXTENSION_JSON));
+        return isWire(type)
+                && (mediaType == null || mediaType.matchesAllOrWildcardOrExtension(MediaType.EXTENSION_JSON));
     }
 
     private static boolean isWire(Argument<?> type) {

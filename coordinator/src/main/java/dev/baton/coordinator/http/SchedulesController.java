@@ -31,9 +31,11 @@ public final class SchedulesController {
     /** 201 when the schedule is new, 200 when it replaced one. */
     @Put("/schedules/{name}")
     @Allowed(Role.ADMIN)
-    public HttpResponse<Responses.Schedule> put(@PathVariable String name, @Nullable @Body Requests.PutSchedule body) {
+    public HttpResponse<Responses.Schedule> put(@PathVariable String name,
+                                                @Nullable @Body Requests.PutSchedule body) {
         ScheduleService.Put p = schedules.put(name, RequestBodyReader.orEmpty(body, Requests.PutSchedule.class));
-        return HttpResponse.<Responses.Schedule>status(p.created() ? HttpStatus.CREATED : HttpStatus.OK).body(p.schedule());
+        return HttpResponse.<Responses.Schedule>status(p.created() ? HttpStatus.CREATED : HttpStatus.OK)
+                .body(p.schedule());
     }
 
     @Get("/schedules")

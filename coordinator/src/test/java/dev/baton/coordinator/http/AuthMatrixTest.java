@@ -200,7 +200,8 @@ class AuthMatrixTest {
             if (declared.hasAnnotation(Read.class)) { // a management endpoint's operation
                 management.add(name);
                 assertThat(AuthFilter.declared(declared)).as(name).containsExactly(Role.ADMIN);
-            } else if (!declared.hasDeclaredAnnotation(Allowed.class) && !declared.hasDeclaredAnnotation(Anonymous.class)) {
+            } else if (!declared.hasDeclaredAnnotation(Allowed.class)
+                    && !declared.hasDeclaredAnnotation(Anonymous.class)) {
                 undeclared.add(name);
             }
         });
