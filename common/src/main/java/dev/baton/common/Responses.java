@@ -66,6 +66,14 @@ public final class Responses {
     public record FieldError(String field, String message) {
     }
 
+    /** A live worker of GET /workers, with the jobs it holds a lease on. */
+    public record Worker(String workerId, List<String> queues, Instant lastSeenAt, long runningJobs) {
+    }
+
+    /** GET /health: {@code up}, {@code degraded} (Redis down) or {@code down} (the database down). */
+    public record Health(String status, String database, String redis) {
+    }
+
     /** A schedule as stored; {@code nextRunAt} is its next tick after now. */
     public record Schedule(String name, String cron, String timezone, String catchUp, JsonNode job, Instant createdAt,
                            Instant updatedAt, Instant nextRunAt) {

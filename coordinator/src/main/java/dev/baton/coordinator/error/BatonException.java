@@ -47,8 +47,22 @@ public final class BatonException extends RuntimeException {
         return new BatonException(code, detail, current, null);
     }
 
-    public static BatonException notFound(String what) {
-        return new BatonException(ErrorCode.NOT_FOUND, what + " not found");
+    /**
+     * 404 {@code not_found}, said one way for everything: {@code no schedule named 'nightly'}.
+     * The key is shown as the client sent it, cut at 40 characters.
+     */
+    public static BatonException notFound(String what, String key) {
+        String shown = key.length() > 40 ? key.substring(0, 40) + "…" : key;
+        return new BatonException(ErrorCode.NOT_FOUND, "no " + what + " '" + shown + "'");
+    }
+
+    /** No job with this id (as the path spelt it): {@code no job with id '12'}. */
+    public static BatonException noJob(String id) {
+        return notFound("job with id", id);
+    }
+
+    public static BatonException noJob(long id) {
+        return noJob(Long.toString(id));
     }
 
     public ErrorCode code() {

@@ -1,5 +1,7 @@
 package dev.baton.coordinator.http;
 
+import dev.baton.common.Responses;
+import dev.baton.coordinator.auth.Anonymous;
 import dev.baton.coordinator.db.Db;
 import dev.baton.coordinator.redis.RedisHub;
 import io.micronaut.http.HttpResponse;
@@ -8,8 +10,6 @@ import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /** No token needed. 200 while the database answers; Redis down only degrades. */
 @Controller
@@ -24,13 +24,13 @@ public final class HealthController {
     }
 
     @Get("/health")
-    public HttpResponse<String> health() {
+    @Anonymous
+    public HttpResponse<Responses.Health> health() {
         boolean database = db.isUp();
         boolean redisUp = redis.isUp();
-        Map<String, String> body = new LinkedHashMap<>();
-        body.put("status", !database ? "down" : redisUp ? "up" : "degraded");
-        body.put("database", database ? "up" : "down");
-        body.put("redis", redisUp ? "up" : "down");
-        return Bodies.json(database ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE, body);
+        Responses.Health health = new Responses.Health(!database ? "down" : redisUp ? "up" : "degraded",
+                database ? "up" : "down", redisUp ? "up" : "down");
+        return HttpResponse.<Responses.Health>status(database ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE)
+                .body(health);
     }
 }

@@ -7,11 +7,11 @@ import dev.baton.coordinator.db.Db;
 import dev.baton.coordinator.db.IdempotencyKeys;
 import dev.baton.coordinator.error.BatonException;
 import dev.baton.coordinator.error.ErrorCode;
-import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
+import io.micronaut.http.MediaType;
 import io.micronaut.http.MutableHttpResponse;
 import jakarta.inject.Singleton;
 import java.nio.charset.StandardCharsets;
@@ -31,6 +31,12 @@ import java.util.function.Supplier;
  * for byte, and does nothing again; with another body (or on another route) it is 422. A resend
  * while the first is still running waits for it (the key's row lock) and then gets its answer.
  * Refusals store nothing: they changed nothing, and a corrected resend may use the same key.
+ *
+ * <p>"The same body" is the same request record: what is stored and compared is the SHA-256 of
+ * the record as the strict mapper writes it back, not of the bytes on the wire. A resend that
+ * differs only in spacing, in the order of the record's own fields, or in how it spells the same
+ * time is the same request; one that changes any value, or the order of the keys of an object
+ * kept as sent (a payload, the labels), is another. An empty body is the record of {@code {}}.
  */
 @Singleton
 public final class Idempotency {
@@ -49,20 +55,21 @@ public final class Idempotency {
     }
 
     /** The answer of {@code work} for {@code route}, or, under a key already used, the stored one. */
-    public MutableHttpResponse<String> answer(HttpRequest<?> request, String route, @Nullable String body,
-                                              Supplier<MutableHttpResponse<String>> work) {
+    public MutableHttpResponse<?> answer(HttpRequest<?> request, String route, Record body,
+                                         Supplier<? extends MutableHttpResponse<?>> work) {
         String key = request.getHeaders().get(HEADER);
         if (key == null) {
             return work.get();
         }
         checkSyntax(key);
         String caller = callerOf(request);
-        byte[] hash = sha256(body == null ? "" : body);
+        byte[] hash = sha256(Json.write(body));
         while (true) {
-            Optional<MutableHttpResponse<String>> answer = db.enclosing(c -> {
+            Optional<MutableHttpResponse<?>> answer = db.enclosing(c -> {
                 if (keys.takeUnlessHeld(c, caller, key, route, hash)) {
-                    MutableHttpResponse<String> fresh = work.get();
-                    keys.storeAnswer(c, caller, key, fresh.code(), keptHeaders(fresh), fresh.getBody().orElse(""));
+                    MutableHttpResponse<?> fresh = work.get();
+                    keys.storeAnswer(c, caller, key, fresh.code(), keptHeaders(fresh),
+                            fresh.getBody().map(Json::write).orElse(""));
                     return Optional.of(fresh);
                 }
                 IdempotencyKeys.Stored stored = keys.findLive(c, caller, key);
@@ -105,6 +112,10 @@ public final class Idempotency {
         Map<String, String> kept = new LinkedHashMap<>();
         for (String name : KEPT) {
             String value = answer.getHeaders().get(name);
+            // A record's Content-Type is set when it is written, after this: it is JSON.
+            if (value == null && name.equals(HttpHeaders.CONTENT_TYPE) && answer.getBody().isPresent()) {
+                value = MediaType.APPLICATION_JSON;
+            }
             if (value != null) {
                 kept.put(name, value);
             }

@@ -6,6 +6,8 @@ import dev.baton.common.Json;
 import dev.baton.common.Requests;
 import dev.baton.common.Responses;
 import dev.baton.coordinator.db.JobQueries;
+import dev.baton.coordinator.auth.Allowed;
+import dev.baton.coordinator.auth.Role;
 import dev.baton.coordinator.error.BatonException;
 import dev.baton.coordinator.service.Ids;
 import dev.baton.coordinator.service.JobService;
@@ -13,7 +15,6 @@ import dev.baton.coordinator.service.Wakeups;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
-import io.micronaut.http.HttpStatus;
 import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
@@ -41,27 +42,33 @@ public final class JobsController {
         this.wakeups = wakeups;
     }
 
+    /** 201 with the new {@link Job}, or 200 with the one its uniqueKey names; under a resent key, the first answer. */
     @Post("/jobs")
-    public HttpResponse<String> enqueue(HttpRequest<?> request, @Nullable @Body String body) {
+    @Allowed({Role.ADMIN, Role.PRODUCER, Role.WORKER})
+    public HttpResponse<?> enqueue(HttpRequest<?> request, @Nullable @Body Requests.Enqueue body) {
+        Requests.Enqueue enqueue = RequestBodyReader.orEmpty(body, Requests.Enqueue.class);
         List<Job> created = new ArrayList<>(1);
-        HttpResponse<String> answer = idempotency.answer(request, "POST /jobs", body, () -> {
-            JobService.Enqueued e = jobs.enqueue(Bodies.parse(body, Requests.Enqueue.class));
+        HttpResponse<?> answer = idempotency.answer(request, "POST /jobs", enqueue, () -> {
+            JobService.Enqueued e = jobs.enqueue(enqueue);
             if (e.created()) {
                 created.add(e.job());
-                return Bodies.json(HttpStatus.CREATED, e.job());
+                return HttpResponse.created(e.job());
             }
-            return Bodies.ok(e.job()).header("Baton-Deduplicated", "true");
+            return HttpResponse.ok(e.job()).header("Baton-Deduplicated", "true");
         });
         wakeAfterCommit(request, created);
         return answer;
     }
 
+    /** 201 with {@link Responses.Jobs}; under a resent key, the first answer. */
     @Post("/jobs/batch")
-    public HttpResponse<String> enqueueBatch(HttpRequest<?> request, @Nullable @Body String body) {
+    @Allowed({Role.ADMIN, Role.PRODUCER, Role.WORKER})
+    public HttpResponse<?> enqueueBatch(HttpRequest<?> request, @Nullable @Body Requests.EnqueueBatch body) {
+        Requests.EnqueueBatch batch = RequestBodyReader.orEmpty(body, Requests.EnqueueBatch.class);
         List<Job> created = new ArrayList<>();
-        HttpResponse<String> answer = idempotency.answer(request, "POST /jobs/batch", body, () -> {
-            created.addAll(jobs.enqueueBatch(Bodies.parse(body, Requests.EnqueueBatch.class)));
-            return Bodies.json(HttpStatus.CREATED, new Responses.Jobs(created));
+        HttpResponse<?> answer = idempotency.answer(request, "POST /jobs/batch", batch, () -> {
+            created.addAll(jobs.enqueueBatch(batch));
+            return HttpResponse.created(new Responses.Jobs(created));
         });
         wakeAfterCommit(request, created);
         return answer;
@@ -78,7 +85,8 @@ public final class JobsController {
     }
 
     @Get("/jobs")
-    public HttpResponse<String> list(HttpRequest<?> request) {
+    @Allowed({Role.ADMIN, Role.PRODUCER, Role.WORKER})
+    public Responses.JobPage list(HttpRequest<?> request) {
         String status = Params.text(request, "status");
         JobStatus parsedStatus = null;
         if (status != null) {
@@ -102,16 +110,18 @@ public final class JobsController {
                 Params.instant(request, "createdAfter"), Params.instant(request, "createdBefore"),
                 cursor == null ? null : Ids.parseCursor("j", cursor, "cursor"),
                 Params.integer(request, "limit", 1, 500, 50));
-        return Bodies.ok(jobs.list(filter));
+        return jobs.list(filter);
     }
 
     @Get("/jobs/{id}")
-    public HttpResponse<String> get(@PathVariable String id) {
-        return Bodies.ok(jobs.get(id));
+    @Allowed({Role.ADMIN, Role.PRODUCER, Role.WORKER})
+    public Job get(@PathVariable String id) {
+        return jobs.get(id);
     }
 
     @Get("/jobs/{id}/events")
-    public HttpResponse<String> events(@PathVariable String id, HttpRequest<?> request) {
+    @Allowed({Role.ADMIN, Role.PRODUCER, Role.WORKER})
+    public Responses.EventPage events(@PathVariable String id, HttpRequest<?> request) {
         String after = Params.text(request, "after");
         long afterId = 0;
         if (after != null) {
@@ -122,29 +132,36 @@ public final class JobsController {
             }
         }
         int limit = Params.integer(request, "limit", 1, 1000, 100);
-        return Bodies.ok(new Responses.EventPage(jobs.events(id, afterId, limit)));
+        return new Responses.EventPage(jobs.events(id, afterId, limit));
     }
 
     @Post("/jobs/{id}/cancel")
-    public HttpResponse<String> cancel(@PathVariable String id, @Nullable @Body String body) {
-        return Bodies.ok(jobs.cancel(id, Bodies.parse(body, Requests.Cancel.class)));
+    @Allowed(Role.ADMIN)
+    public Job cancel(@PathVariable String id, @Nullable @Body Requests.Cancel body) {
+        return jobs.cancel(id, RequestBodyReader.orEmpty(body, Requests.Cancel.class));
     }
 
     @Post("/jobs/{id}/retry")
-    public HttpResponse<String> retry(@PathVariable String id, @Nullable @Body String body) {
-        return Bodies.ok(jobs.retry(id, Bodies.parse(body, Requests.Retry.class)));
+    @Allowed(Role.ADMIN)
+    public Job retry(@PathVariable String id, @Nullable @Body Requests.Retry body) {
+        return jobs.retry(id, RequestBodyReader.orEmpty(body, Requests.Retry.class));
     }
 
     @Patch("/jobs/{id}")
-    public HttpResponse<String> update(@PathVariable String id, @Nullable @Body String body) {
-        return Bodies.ok(jobs.update(id, Bodies.parse(body, Requests.Patch.class)));
+    @Allowed(Role.ADMIN)
+    public Job update(@PathVariable String id, @Nullable @Body Requests.Patch body) {
+        return jobs.update(id, RequestBodyReader.orEmpty(body, Requests.Patch.class));
     }
 
-    /** Under an Idempotency-Key, all operations commit together with the stored answer, or none. */
+    /**
+     * 200 with {@link Responses.BulkResult}. Under an Idempotency-Key, all operations commit
+     * together with the stored answer, or none; a resent key gets the first answer.
+     */
     @Post("/jobs/bulk")
-    public HttpResponse<String> bulk(HttpRequest<?> request, @Nullable @Body String body) {
-        return idempotency.answer(request, "POST /jobs/bulk", body,
-                () -> Bodies.ok(jobs.bulk(Bodies.parse(body, Requests.Bulk.class))));
+    @Allowed(Role.ADMIN)
+    public HttpResponse<?> bulk(HttpRequest<?> request, @Nullable @Body Requests.Bulk body) {
+        Requests.Bulk bulk = RequestBodyReader.orEmpty(body, Requests.Bulk.class);
+        return idempotency.answer(request, "POST /jobs/bulk", bulk, () -> HttpResponse.ok(jobs.bulk(bulk)));
     }
 
 }

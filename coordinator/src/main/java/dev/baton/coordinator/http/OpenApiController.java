@@ -1,5 +1,6 @@
 package dev.baton.coordinator.http;
 
+import dev.baton.coordinator.auth.Anonymous;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
@@ -24,6 +25,7 @@ public final class OpenApiController {
 
     /** Declared as YAML, so a client asking for {@code Accept: application/yaml} is served, not 406. */
     @Get(value = "/openapi.yaml", produces = YAML)
+    @Anonymous
     public HttpResponse<String> openapi() {
         return HttpResponse.ok(document).contentType(YAML);
     }

@@ -24,7 +24,7 @@ final class Params {
 
     /** A value PostgreSQL cannot hold (a NUL) would fail in the database as a 500: refuse it here. */
     private static String storable(String name, String value) {
-        String problem = Bodies.unstorable(value);
+        String problem = StrictText.unstorable(value);
         if (problem != null) {
             throw BatonException.invalid(name, problem);
         }

@@ -90,7 +90,7 @@ public final class ProblemResponses {
     public static final class BadJson implements ExceptionHandler<JacksonException, HttpResponse<?>> {
         @Override
         public HttpResponse<?> handle(HttpRequest request, JacksonException exception) {
-            return Problems.of(Bodies.toInvalid(exception));
+            return Problems.of(JsonErrors.toInvalid(exception));
         }
     }
 

@@ -2,13 +2,15 @@ package dev.baton.coordinator.http;
 
 import dev.baton.common.Json;
 import dev.baton.common.Requests;
+import dev.baton.common.Responses;
+import dev.baton.coordinator.auth.Allowed;
+import dev.baton.coordinator.auth.Role;
 import dev.baton.coordinator.service.Ids;
 import dev.baton.coordinator.service.LogCursor;
 import dev.baton.coordinator.service.LogTail;
 import dev.baton.coordinator.service.ProgressLogService;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpRequest;
-import io.micronaut.http.HttpResponse;
 import io.micronaut.http.MediaType;
 import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Controller;
@@ -34,19 +36,21 @@ public final class ProgressLogController {
     }
 
     @Post("/jobs/{id}/progress")
-    public HttpResponse<String> progress(@PathVariable String id, @Nullable @Body String body) {
-        return Bodies.ok(service.progress(id, Bodies.parse(body, Requests.ProgressUpdate.class)));
+    @Allowed({Role.ADMIN, Role.WORKER})
+    public Responses.VersionAnswer progress(@PathVariable String id, @Nullable @Body Requests.ProgressUpdate body) {
+        return service.progress(id, RequestBodyReader.orEmpty(body, Requests.ProgressUpdate.class));
     }
 
     @Post("/jobs/{id}/logs")
-    public HttpResponse<String> append(@PathVariable String id, @Nullable @Body String body) {
-        return Bodies.ok(service.append(id, Bodies.parse(body, Requests.LogAppend.class)));
+    @Allowed({Role.ADMIN, Role.WORKER})
+    public Responses.LogAppendAnswer append(@PathVariable String id, @Nullable @Body Requests.LogAppend body) {
+        return service.append(id, RequestBodyReader.orEmpty(body, Requests.LogAppend.class));
     }
 
     @Get("/jobs/{id}/logs")
-    public HttpResponse<String> page(@PathVariable String id, HttpRequest<?> request) {
-        return Bodies.ok(service.page(id, Params.text(request, "after"),
-                Params.integer(request, "limit", 1, 1000, 100)));
+    @Allowed({Role.ADMIN, Role.PRODUCER, Role.WORKER})
+    public Responses.LogPage page(@PathVariable String id, HttpRequest<?> request) {
+        return service.page(id, Params.text(request, "after"), Params.integer(request, "limit", 1, 1000, 100));
     }
 
     /**
@@ -57,6 +61,7 @@ public final class ProgressLogController {
      * knows to close instead of reconnecting.
      */
     @Get(value = "/jobs/{id}/logs/stream", produces = MediaType.TEXT_EVENT_STREAM)
+    @Allowed({Role.ADMIN, Role.PRODUCER, Role.WORKER})
     public Publisher<Event<String>> stream(@PathVariable String id, HttpRequest<?> request) {
         long jobId = Ids.job(id);
         String lastEventId = request.getHeaders().get("Last-Event-ID");

@@ -1,9 +1,11 @@
 package dev.baton.coordinator.http;
 
 import dev.baton.common.Requests;
+import dev.baton.common.Responses;
+import dev.baton.coordinator.auth.Allowed;
+import dev.baton.coordinator.auth.Role;
 import dev.baton.coordinator.service.QueueService;
 import io.micronaut.core.annotation.Nullable;
-import io.micronaut.http.HttpResponse;
 import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
@@ -11,6 +13,7 @@ import io.micronaut.http.annotation.PathVariable;
 import io.micronaut.http.annotation.Put;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
+import java.util.List;
 
 @Controller("/api/v1")
 @ExecuteOn(TaskExecutors.BLOCKING)
@@ -22,12 +25,14 @@ public final class QueuesController {
     }
 
     @Get("/queues")
-    public HttpResponse<String> list() {
-        return Bodies.ok(queues.list());
+    @Allowed({Role.ADMIN, Role.PRODUCER, Role.WORKER})
+    public List<Responses.Queue> list() {
+        return queues.list();
     }
 
     @Put("/queues/{name}")
-    public HttpResponse<String> update(@PathVariable String name, @Nullable @Body String body) {
-        return Bodies.ok(queues.update(name, Bodies.parse(body, Requests.QueueUpdate.class)));
+    @Allowed(Role.ADMIN)
+    public Responses.Queue update(@PathVariable String name, @Nullable @Body Requests.QueueUpdate body) {
+        return queues.update(name, RequestBodyReader.orEmpty(body, Requests.QueueUpdate.class));
     }
 }

@@ -1,6 +1,9 @@
 package dev.baton.coordinator.http;
 
 import dev.baton.common.Requests;
+import dev.baton.common.Responses;
+import dev.baton.coordinator.auth.Allowed;
+import dev.baton.coordinator.auth.Role;
 import dev.baton.coordinator.schedule.ScheduleService;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpResponse;
@@ -13,8 +16,9 @@ import io.micronaut.http.annotation.PathVariable;
 import io.micronaut.http.annotation.Put;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
+import java.util.List;
 
-/** Cron schedules (admin only, see AccessRules). */
+/** Cron schedules, admin-only. */
 @Controller("/api/v1")
 @ExecuteOn(TaskExecutors.BLOCKING)
 public final class SchedulesController {
@@ -24,24 +28,31 @@ public final class SchedulesController {
         this.schedules = schedules;
     }
 
+    /** 201 when the schedule is new, 200 when it replaced one. */
     @Put("/schedules/{name}")
-    public HttpResponse<String> put(@PathVariable String name, @Nullable @Body String body) {
-        ScheduleService.Put p = schedules.put(name, Bodies.parse(body, Requests.PutSchedule.class));
-        return Bodies.json(p.created() ? HttpStatus.CREATED : HttpStatus.OK, p.schedule());
+    @Allowed(Role.ADMIN)
+    public HttpResponse<Responses.Schedule> put(@PathVariable String name,
+                                                @Nullable @Body Requests.PutSchedule body) {
+        ScheduleService.Put p = schedules.put(name, RequestBodyReader.orEmpty(body, Requests.PutSchedule.class));
+        return HttpResponse.<Responses.Schedule>status(p.created() ? HttpStatus.CREATED : HttpStatus.OK)
+                .body(p.schedule());
     }
 
     @Get("/schedules")
-    public HttpResponse<String> list() {
-        return Bodies.ok(schedules.list());
+    @Allowed(Role.ADMIN)
+    public List<Responses.Schedule> list() {
+        return schedules.list();
     }
 
     @Get("/schedules/{name}")
-    public HttpResponse<String> get(@PathVariable String name) {
-        return Bodies.ok(schedules.get(name));
+    @Allowed(Role.ADMIN)
+    public Responses.Schedule get(@PathVariable String name) {
+        return schedules.get(name);
     }
 
     @Delete("/schedules/{name}")
-    public HttpResponse<String> delete(@PathVariable String name) {
+    @Allowed(Role.ADMIN)
+    public HttpResponse<Void> delete(@PathVariable String name) {
         schedules.delete(name);
         return HttpResponse.noContent();
     }

@@ -1,7 +1,10 @@
 package dev.baton.coordinator.http;
 
+import dev.baton.common.Job;
 import dev.baton.common.Requests;
 import dev.baton.common.Responses;
+import dev.baton.coordinator.auth.Allowed;
+import dev.baton.coordinator.auth.Role;
 import dev.baton.coordinator.service.LeaseService;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpResponse;
@@ -28,31 +31,51 @@ public final class WorkerController {
     }
 
     @Post("/claims")
-    public HttpResponse<String> claim(@Nullable @Body String body) throws InterruptedException {
-        return Bodies.ok(new Responses.Jobs(leases.claim(Bodies.parse(body, Requests.Claim.class))));
+    @Allowed({Role.ADMIN, Role.WORKER})
+    public Responses.Jobs claim(@Nullable @Body Requests.Claim body) throws InterruptedException {
+        return new Responses.Jobs(leases.claim(RequestBodyReader.orEmpty(body, Requests.Claim.class)));
     }
 
     @Post("/jobs/{id}/heartbeat")
-    public HttpResponse<String> heartbeat(@PathVariable String id, @Nullable @Body String body) {
-        return Bodies.ok(leases.heartbeat(id, Bodies.parse(body, Requests.Heartbeat.class)));
+    @Allowed({Role.ADMIN, Role.WORKER})
+    public Responses.HeartbeatAnswer heartbeat(@PathVariable String id, @Nullable @Body Requests.Heartbeat body) {
+        return leases.heartbeat(id, RequestBodyReader.orEmpty(body, Requests.Heartbeat.class));
     }
 
     @Post("/jobs/{id}/complete")
-    public HttpResponse<String> complete(@PathVariable String id, @Nullable @Body String body) {
-        return Bodies.ok(leases.complete(id, Bodies.parse(body, Requests.Complete.class)));
+    @Allowed({Role.ADMIN, Role.WORKER})
+    public Job complete(@PathVariable String id, @Nullable @Body Requests.Complete body) {
+        return leases.complete(id, RequestBodyReader.orEmpty(body, Requests.Complete.class));
     }
 
     @Post("/jobs/{id}/fail")
-    public HttpResponse<String> fail(@PathVariable String id, @Nullable @Body String body) {
-        return Bodies.ok(leases.fail(id, Bodies.parse(body, Requests.Fail.class)));
+    @Allowed({Role.ADMIN, Role.WORKER})
+    public Job fail(@PathVariable String id, @Nullable @Body Requests.Fail body) {
+        return leases.fail(id, RequestBodyReader.orEmpty(body, Requests.Fail.class));
     }
 
     /** {@code Prefer: return=minimal} (RFC 7240) leaves the job out of each item that succeeded. */
     @Post("/completions")
-    public HttpResponse<String> completions(@Nullable @Header("Prefer") String prefer, @Nullable @Body String body) {
-        boolean minimal = Bodies.prefersMinimal(prefer);
-        MutableHttpResponse<String> answer = Bodies.ok(new Responses.CompletionResults(
-                leases.completeMany(Bodies.parse(body, Requests.Completions.class), minimal)));
+    @Allowed({Role.ADMIN, Role.WORKER})
+    public HttpResponse<Responses.CompletionResults> completions(@Nullable @Header("Prefer") String prefer,
+                                                                  @Nullable @Body Requests.Completions body) {
+        boolean minimal = prefersMinimal(prefer);
+        MutableHttpResponse<Responses.CompletionResults> answer = HttpResponse.ok(new Responses.CompletionResults(
+                leases.completeMany(RequestBodyReader.orEmpty(body, Requests.Completions.class), minimal)));
         return minimal ? answer.header("Preference-Applied", "return=minimal") : answer;
+    }
+
+    /** Whether a {@code Prefer} header (RFC 7240: comma-separated, tokens case-insensitive) asks for return=minimal. */
+    static boolean prefersMinimal(@Nullable String prefer) {
+        if (prefer == null) {
+            return false;
+        }
+        for (String preference : prefer.split(",")) {
+            String p = preference.split(";", 2)[0].strip().replace(" ", "");
+            if (p.equalsIgnoreCase("return=minimal") || p.equalsIgnoreCase("return=\"minimal\"")) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -1,15 +1,15 @@
 package dev.baton.coordinator.http;
 
+import dev.baton.common.Responses;
+import dev.baton.coordinator.auth.Allowed;
+import dev.baton.coordinator.auth.Role;
 import dev.baton.coordinator.db.Db;
 import dev.baton.coordinator.db.JobQueries;
 import dev.baton.coordinator.redis.WorkerRegistry;
-import io.micronaut.http.HttpResponse;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -28,17 +28,10 @@ public final class WorkersController {
     }
 
     @Get("/workers")
-    public HttpResponse<String> list() {
+    @Allowed({Role.ADMIN, Role.PRODUCER, Role.WORKER})
+    public List<Responses.Worker> list() {
         Map<String, Long> running = db.run(queries::runningByWorker);
-        List<Map<String, Object>> out = new ArrayList<>();
-        for (WorkerRegistry.Seen s : registry.live()) {
-            Map<String, Object> w = new LinkedHashMap<>();
-            w.put("workerId", s.workerId());
-            w.put("queues", s.queues());
-            w.put("lastSeenAt", s.lastSeenAt());
-            w.put("runningJobs", running.getOrDefault(s.workerId(), 0L));
-            out.add(w);
-        }
-        return Bodies.ok(out);
+        return registry.live().stream().map(s -> new Responses.Worker(s.workerId(), s.queues(), s.lastSeenAt(),
+                running.getOrDefault(s.workerId(), 0L))).toList();
     }
 }

@@ -90,7 +90,7 @@ public final class ScheduleService {
     public Schedule get(String name) {
         Row row = NAME.matcher(name).matches() ? db.run(c -> schedules.find(c, name)) : null;
         if (row == null) {
-            throw notFound(name);
+            throw BatonException.notFound("schedule named", name);
         }
         return toSchedule(row);
     }
@@ -109,7 +109,7 @@ public final class ScheduleService {
             return schedules.delete(c, name);
         });
         if (!deleted) {
-            throw notFound(name);
+            throw BatonException.notFound("schedule named", name);
         }
     }
 
@@ -181,10 +181,5 @@ public final class ScheduleService {
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    private static BatonException notFound(String name) {
-        return new BatonException(ErrorCode.NOT_FOUND,
-                NAME.matcher(name).matches() ? "no schedule named '" + name + "'" : "no such schedule");
     }
 }

@@ -1,7 +1,6 @@
 package dev.baton.coordinator.service;
 
 import dev.baton.coordinator.error.BatonException;
-import dev.baton.coordinator.error.ErrorCode;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
@@ -20,7 +19,7 @@ public final class Ids {
         } catch (NumberFormatException ignored) {
             // fall through
         }
-        throw new BatonException(ErrorCode.NOT_FOUND, "no job with id '" + abbreviate(id) + "'");
+        throw BatonException.noJob(id);
     }
 
     public static String cursor(String kind, long id) {

@@ -113,7 +113,7 @@ public final class JobService {
         long jobId = Ids.job(id);
         Job job = db.run(c -> queries.find(c, jobId));
         if (job == null) {
-            throw notFound(id);
+            throw BatonException.noJob(id);
         }
         return job;
     }
@@ -131,7 +131,7 @@ public final class JobService {
         long jobId = Ids.job(id);
         return db.run(c -> {
             if (!queries.exists(c, jobId)) {
-                throw notFound(id);
+                throw BatonException.noJob(id);
             }
             return queries.events(c, jobId, after, limit);
         });
@@ -306,16 +306,12 @@ public final class JobService {
     private Job lockedForChange(Connection c, long jobId, String id, Long expectedVersion) throws SQLException {
         Job current = edits.findForUpdate(c, jobId);
         if (current == null) {
-            throw notFound(id);
+            throw BatonException.noJob(id);
         }
         if (expectedVersion != null && expectedVersion != current.version()) {
             throw BatonException.conflict(ErrorCode.VERSION_CONFLICT, "expectedVersion " + expectedVersion
                     + " is not the job's current version " + current.version(), current);
         }
         return current;
-    }
-
-    private static BatonException notFound(String id) {
-        return new BatonException(ErrorCode.NOT_FOUND, "no job with id '" + Ids.abbreviate(id) + "'");
     }
 }

@@ -285,7 +285,7 @@ public final class LeaseService {
     private Job answerResend(Connection c, long jobId, String leaseToken, String outcome) throws SQLException {
         Settlement s = leases.findSettlement(c, jobId);
         if (s == null) {
-            throw notFound(jobId);
+            throw BatonException.noJob(jobId);
         }
         if (leaseToken.equals(s.settledLeaseToken()) && outcome.equals(s.settledOutcome())) {
             return s.job();
@@ -296,13 +296,9 @@ public final class LeaseService {
     private Job current(Connection c, long jobId) throws SQLException {
         Job job = queries.find(c, jobId);
         if (job == null) {
-            throw notFound(jobId);
+            throw BatonException.noJob(jobId);
         }
         return job;
-    }
-
-    private static BatonException notFound(long jobId) {
-        return new BatonException(ErrorCode.NOT_FOUND, "no job with id '" + jobId + "'");
     }
 
     static BatonException leaseLost(Job job) {

@@ -77,7 +77,7 @@ public final class ProgressLogService {
         return db.tx(c -> {
             LeaseCheck now = repo.lockWithLeaseCheck(c, item.id(), item.leaseToken());
             if (now == null) {
-                throw notFound(item.id());
+                throw BatonException.noJob(item.id());
             }
             Job job = now.job();
             if (!now.leaseHeld()) {
@@ -119,11 +119,11 @@ public final class ProgressLogService {
         // why the lock orders appends). A resend with other content stores nothing.
         Appended done = db.run(c -> repo.appendIfLeaseHeld(c, jobId, r.leaseToken(), seqs, levels, messages));
         if (!done.found()) {
-            throw notFound(jobId);
+            throw BatonException.noJob(jobId);
         }
         if (!done.leaseHeld()) {
             LeaseCheck now = db.run(c -> repo.lockWithLeaseCheck(c, jobId, r.leaseToken()));
-            throw now == null ? notFound(jobId) : LeaseService.leaseLost(now.job());
+            throw now == null ? BatonException.noJob(jobId) : LeaseService.leaseLost(now.job());
         }
         if (!done.conflicts().isEmpty()) {
             throw BatonException.logConflict("seq " + done.conflicts().stream().map(String::valueOf)
@@ -202,7 +202,7 @@ public final class ProgressLogService {
         LogCursor from = LogCursor.parse(after, "after");
         List<StoredLine> lines = db.run(c -> {
             if (repo.status(c, jobId) == null) {
-                throw notFound(jobId);
+                throw BatonException.noJob(jobId);
             }
             return repo.linesAfter(c, jobId, from.position(), limit);
         });
@@ -221,7 +221,7 @@ public final class ProgressLogService {
     /** The job exists, or 404. */
     public void requireJob(long jobId) {
         if (db.run(c -> repo.status(c, jobId)) == null) {
-            throw notFound(jobId);
+            throw BatonException.noJob(jobId);
         }
     }
 
@@ -243,9 +243,5 @@ public final class ProgressLogService {
                 return;
             }
         }
-    }
-
-    private static BatonException notFound(long jobId) {
-        return new BatonException(ErrorCode.NOT_FOUND, "no job with id '" + jobId + "'");
     }
 }

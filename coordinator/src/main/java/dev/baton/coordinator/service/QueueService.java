@@ -94,7 +94,7 @@ public final class QueueService {
             wakeups.jobsAvailable(name);
         }
         return list().stream().filter(q -> q.name().equals(name)).findFirst()
-                .orElseThrow(() -> BatonException.notFound("queue " + name));
+                .orElseThrow(() -> BatonException.notFound("queue named", name));
     }
 
     private static Map<String, Long> emptyCounts() {

@@ -2,9 +2,16 @@ package dev.baton.coordinator.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.baton.coordinator.auth.Allowed;
+import dev.baton.coordinator.auth.Anonymous;
+import dev.baton.coordinator.auth.Role;
 import dev.baton.coordinator.testing.Api;
 import dev.baton.coordinator.testing.TestCluster;
+import io.micronaut.core.annotation.AnnotationMetadata;
+import io.micronaut.management.endpoint.annotation.Read;
+import io.micronaut.web.router.Router;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -178,6 +185,31 @@ class AuthMatrixTest {
         }
     }
 
+    /**
+     * Every route says on itself who may call it. Only Micronaut's management endpoint
+     * (/prometheus) declares nothing, and a route that declares nothing is admin-only.
+     */
+    @Test
+    void everyRouteDeclaresItsRoles() {
+        Router router = cluster.coordinator(0).context().getBean(Router.class);
+        List<String> undeclared = new ArrayList<>();
+        List<String> management = new ArrayList<>();
+        router.uriRoutes().forEach(route -> {
+            AnnotationMetadata declared = route.getAnnotationMetadata();
+            String name = route.getHttpMethodName() + " " + route.getUriMatchTemplate();
+            if (declared.hasAnnotation(Read.class)) { // a management endpoint's operation
+                management.add(name);
+                assertThat(AuthFilter.declared(declared)).as(name).containsExactly(Role.ADMIN);
+            } else if (!declared.hasDeclaredAnnotation(Allowed.class)
+                    && !declared.hasDeclaredAnnotation(Anonymous.class)) {
+                undeclared.add(name);
+            }
+        });
+        assertThat(undeclared).as("routes without @Allowed or @Anonymous").isEmpty();
+        assertThat(management).as("management routes").contains("GET /prometheus");
+        assertThat(AuthFilter.declared(AnnotationMetadata.EMPTY_METADATA)).containsExactly(Role.ADMIN);
+    }
+
     /** A mutating call that is not on the role table's allow-list is admin-only, not open to all. */
     @ParameterizedTest(name = "{0} {1} as producer")
     @MethodSource("unlistedMutations")
@@ -212,7 +244,7 @@ class AuthMatrixTest {
         try {
             return CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

@@ -133,6 +133,25 @@ class IdempotencyKeyTest {
         assertThat(jobsOfType("idem.reuse")).isEqualTo(2);
     }
 
+    /** A resend is the same request when it reads as the same record, not when its bytes are the same. */
+    @Test
+    void aResendThatDiffersOnlyInSpacingOrFieldOrderIsTheSameRequest() {
+        Api.Resp first = post("/api/v1/jobs", Api.PRODUCER,
+                "{\"type\":\"idem.spacing\",\"queue\":\"idem\",\"payload\":{\"a\":1,\"b\":2}}", "spacing-1");
+        assertThat(first.status()).as(first.toString()).isEqualTo(201);
+        Api.Resp again = post("/api/v1/jobs", Api.PRODUCER,
+                "{ \"payload\" : {\"a\": 1, \"b\": 2},\n  \"queue\" : \"idem\", \"type\" : \"idem.spacing\" }",
+                "spacing-1");
+        assertThat(again.status()).as(again.toString()).isEqualTo(201);
+        assertThat(again.raw()).isEqualTo(first.raw());
+        assertThat(again.headers().firstValue(Idempotency.REPLAYED)).contains("true");
+        // The payload is stored as sent, so the order of its keys is part of the request.
+        Api.Resp reordered = post("/api/v1/jobs", Api.PRODUCER,
+                "{\"type\":\"idem.spacing\",\"queue\":\"idem\",\"payload\":{\"b\":2,\"a\":1}}", "spacing-1");
+        assertThat(reordered.status()).as(reordered.toString()).isEqualTo(422);
+        assertThat(jobsOfType("idem.spacing")).isEqualTo(1);
+    }
+
     @Test
     void keysAreTheCallersOwn() {
         String body = batch("idem.tenant", 1);
