@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
 /**
@@ -59,16 +60,16 @@ public final class Json {
                 .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
                 .setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail);
         // Strings are strings: let them in where the target is a String or an enum.
-        mapper.coercionConfigFor(com.fasterxml.jackson.databind.type.LogicalType.Textual)
+        mapper.coercionConfigFor(LogicalType.Textual)
                 .setCoercion(CoercionInputShape.String, CoercionAction.TryConvert)
                 .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
                 .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
                 .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
-        mapper.coercionConfigFor(com.fasterxml.jackson.databind.type.LogicalType.Enum)
+        mapper.coercionConfigFor(LogicalType.Enum)
                 .setCoercion(CoercionInputShape.String, CoercionAction.TryConvert);
-        mapper.coercionConfigFor(com.fasterxml.jackson.databind.type.LogicalType.DateTime)
+        mapper.coercionConfigFor(LogicalType.DateTime)
                 .setCoercion(CoercionInputShape.String, CoercionAction.TryConvert);
-        mapper.coercionConfigFor(com.fasterxml.jackson.databind.type.LogicalType.Float)
+        mapper.coercionConfigFor(LogicalType.Float)
                 .setCoercion(CoercionInputShape.Float, CoercionAction.TryConvert)
                 .setCoercion(CoercionInputShape.Integer, CoercionAction.TryConvert);
         return mapper;

@@ -1,7 +1,6 @@
 package dev.baton.coordinator;
 
 import dev.baton.coordinator.config.Settings;
-
 import dev.baton.coordinator.embedded.DataDirLock;
 import dev.baton.coordinator.embedded.EmbeddedPostgresServer;
 import dev.baton.coordinator.embedded.EmbeddedRedisServer;

@@ -1,7 +1,6 @@
 package dev.baton.coordinator;
 
 import dev.baton.coordinator.config.Settings;
-
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;

@@ -1,9 +1,8 @@
 package dev.baton.coordinator;
 
-import dev.baton.coordinator.config.Settings;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.baton.coordinator.config.Settings;
 import dev.baton.coordinator.testing.Api;
 import dev.baton.coordinator.testing.Jobs;
 import dev.baton.coordinator.testing.TestCluster;

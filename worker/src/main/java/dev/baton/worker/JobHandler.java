@@ -1,5 +1,6 @@
 package dev.baton.worker;
 
+
 /** Runs one job. The return value (any object Jackson can write, or null) becomes the job's result. */
 @FunctionalInterface
 public interface JobHandler {

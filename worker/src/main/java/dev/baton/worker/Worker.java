@@ -2,6 +2,7 @@ package dev.baton.worker;
 
 import dev.baton.common.Job;
 import dev.baton.common.Requests;
+import java.net.InetAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -230,7 +231,7 @@ public final class Worker implements AutoCloseable {
         static String defaultWorkerId() {
             String host;
             try {
-                host = java.net.InetAddress.getLocalHost().getHostName();
+                host = InetAddress.getLocalHost().getHostName();
             } catch (java.net.UnknownHostException e) {
                 host = "unknown-host";
             }

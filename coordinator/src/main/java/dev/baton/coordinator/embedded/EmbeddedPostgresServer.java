@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
@@ -170,7 +171,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                     Files.createSymbolicLink(out, Path.of(entry.getLinkName()));
                 } else {
                     Files.createDirectories(out.getParent());
-                    Files.copy(tar, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    Files.copy(tar, out, StandardCopyOption.REPLACE_EXISTING);
                     if ((entry.getMode() & 0100) != 0) {
                         Files.setPosixFilePermissions(out, PosixFilePermissions.fromString("rwxr-xr-x"));
                     }

@@ -1,7 +1,7 @@
 package dev.baton.coordinator.http;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
 import dev.baton.common.Json;
 import dev.baton.coordinator.db.Db;
 import dev.baton.coordinator.db.IdempotencyKeys;

@@ -1,13 +1,12 @@
 package dev.baton.coordinator.maintenance;
 
-import dev.baton.coordinator.service.Wakeups;
-
 import dev.baton.coordinator.config.Settings;
 import dev.baton.coordinator.db.Db;
 import dev.baton.coordinator.db.ExpiredLeases;
+import dev.baton.coordinator.service.Wakeups;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Requires;
-import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PreDestroy;
 import java.time.Duration;
 import java.util.HashSet;

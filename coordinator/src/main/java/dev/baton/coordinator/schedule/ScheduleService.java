@@ -1,8 +1,5 @@
 package dev.baton.coordinator.schedule;
 
-import dev.baton.coordinator.service.JobFactory;
-import dev.baton.coordinator.service.Checks;
-
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,10 +8,12 @@ import dev.baton.common.Requests;
 import dev.baton.common.Responses.FieldError;
 import dev.baton.common.Responses.Schedule;
 import dev.baton.coordinator.db.Db;
-import dev.baton.coordinator.db.ScheduleRepository;
 import dev.baton.coordinator.db.ScheduleRepository.Row;
+import dev.baton.coordinator.db.ScheduleRepository;
 import dev.baton.coordinator.error.BatonException;
 import dev.baton.coordinator.error.ErrorCode;
+import dev.baton.coordinator.service.Checks;
+import dev.baton.coordinator.service.JobFactory;
 import jakarta.inject.Singleton;
 import java.io.UncheckedIOException;
 import java.time.Instant;

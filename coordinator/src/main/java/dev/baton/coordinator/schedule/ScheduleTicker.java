@@ -1,20 +1,19 @@
 package dev.baton.coordinator.schedule;
 
-import dev.baton.coordinator.service.JobService;
-import dev.baton.coordinator.service.JobFactory;
-import dev.baton.coordinator.service.Wakeups;
-
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.baton.common.Job;
 import dev.baton.common.Json;
 import dev.baton.common.Requests;
 import dev.baton.coordinator.config.Settings;
 import dev.baton.coordinator.db.Db;
-import dev.baton.coordinator.db.ScheduleRepository;
 import dev.baton.coordinator.db.ScheduleRepository.Row;
+import dev.baton.coordinator.db.ScheduleRepository;
 import dev.baton.coordinator.error.BatonException;
 import dev.baton.coordinator.error.ErrorCode;
 import dev.baton.coordinator.maintenance.Every;
+import dev.baton.coordinator.service.JobFactory;
+import dev.baton.coordinator.service.JobService;
+import dev.baton.coordinator.service.Wakeups;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Requires;
 import jakarta.annotation.PreDestroy;

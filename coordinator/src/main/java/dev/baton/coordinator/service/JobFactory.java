@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.stream.IntStream;
 
 /** Turns a POST /jobs body into a {@link NewJob}: validated, defaults applied, limits enforced. */
 @Singleton
@@ -67,7 +68,7 @@ public final class JobFactory {
                 throw BatonException.invalid("jobs[" + i + "]", "must be an object");
             }
         }
-        return java.util.stream.IntStream.range(0, batch.jobs().size())
+        return IntStream.range(0, batch.jobs().size())
                 .mapToObj(i -> newJob(batch.jobs().get(i), "jobs[" + i + "]."))
                 .toList();
     }

@@ -1,6 +1,7 @@
 package dev.baton.coordinator.service;
 
 import dev.baton.common.Job;
+import dev.baton.common.JobStatus;
 import dev.baton.common.Json;
 import dev.baton.common.Requests;
 import dev.baton.common.Responses.CompletionResult;
@@ -17,6 +18,7 @@ import dev.baton.coordinator.error.ErrorCode;
 import jakarta.inject.Singleton;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -183,7 +185,7 @@ public final class LeaseService {
                     Objects.requireNonNullElse(r.error().type(), "error"), retryable, r.retryAt());
             return failed != null ? failed : answerResend(c, jobId, r.leaseToken(), "failed");
         });
-        if (done.status() == dev.baton.common.JobStatus.QUEUED && !done.runAt().isAfter(java.time.Instant.now())) {
+        if (done.status() == JobStatus.QUEUED && !done.runAt().isAfter(Instant.now())) {
             wakeups.jobsAvailable(done.queue());
         }
         return done;

@@ -1,8 +1,8 @@
 package dev.baton.coordinator.service;
 
 import dev.baton.coordinator.db.Db;
-import dev.baton.coordinator.db.ProgressLogRepository;
 import dev.baton.coordinator.db.ProgressLogRepository.ProgressItem;
+import dev.baton.coordinator.db.ProgressLogRepository;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.util.ArrayList;

@@ -8,7 +8,6 @@ import dev.baton.coordinator.testing.Jobs;
 import dev.baton.coordinator.testing.TestCluster;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,11 +1,10 @@
 package dev.baton.coordinator.schedule;
 
-import dev.baton.coordinator.maintenance.RecurringJobs;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.coordinator.maintenance.RecurringJobs;
 import dev.baton.coordinator.testing.Api;
 import dev.baton.coordinator.testing.Jobs;
 import dev.baton.coordinator.testing.TestCluster;

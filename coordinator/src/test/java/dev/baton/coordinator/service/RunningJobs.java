@@ -1,10 +1,9 @@
 package dev.baton.coordinator.service;
 
-import dev.baton.coordinator.maintenance.ExpiredLeaseReaper;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.coordinator.maintenance.ExpiredLeaseReaper;
 import dev.baton.coordinator.testing.Api;
 import dev.baton.coordinator.testing.TestCluster;
 import java.util.List;
