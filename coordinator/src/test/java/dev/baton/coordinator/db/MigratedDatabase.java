@@ -1,5 +1,7 @@
 package dev.baton.coordinator.db;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import dev.baton.common.JobStatus;
 import dev.baton.coordinator.testing.TestServices;
 import java.sql.Connection;
@@ -21,12 +23,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
-import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * A test class's own database ({@code @RegisterExtension static final MigratedDatabase db = new
@@ -42,6 +42,7 @@ final class MigratedDatabase implements BeforeAllCallback, AfterAllCallback {
     private String name;
     /** The test's connection, in autocommit unless a test says otherwise. */
     Connection c;
+    private HikariDataSource pool;
 
     @Override
     public void beforeAll(ExtensionContext context) throws SQLException {
@@ -55,6 +56,9 @@ final class MigratedDatabase implements BeforeAllCallback, AfterAllCallback {
     @Override
     public void afterAll(ExtensionContext context) throws SQLException {
         c.close();
+        if (pool != null) {
+            pool.close();
+        }
         TestServices.dropDatabase(name);
     }
 
@@ -64,14 +68,21 @@ final class MigratedDatabase implements BeforeAllCallback, AfterAllCallback {
         return DriverManager.getConnection(pg.urlFor(name), pg.user(), pg.password());
     }
 
-    /** Connections to it as the coordinator's pool hands them out, unpooled. */
-    DataSource dataSource() {
-        TestServices.Postgres pg = TestServices.postgres();
-        PGSimpleDataSource ds = new PGSimpleDataSource();
-        ds.setURL(pg.urlFor(name));
-        ds.setUser(pg.user());
-        ds.setPassword(pg.password());
-        return ds;
+    /**
+     * A pool of two connections to it, as the coordinator's pool hands them out (a dead one is
+     * replaced); made on first use, closed with the database.
+     */
+    synchronized HikariDataSource pool() {
+        if (pool == null) {
+            TestServices.Postgres pg = TestServices.postgres();
+            HikariConfig config = new HikariConfig();
+            config.setJdbcUrl(pg.urlFor(name));
+            config.setUsername(pg.user());
+            config.setPassword(pg.password());
+            config.setMaximumPoolSize(2);
+            pool = new HikariDataSource(config);
+        }
+        return pool;
     }
 
     // --- job rows, on the test's connection ---

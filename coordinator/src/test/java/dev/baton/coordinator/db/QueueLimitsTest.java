@@ -218,7 +218,7 @@ class QueueLimitsTest {
         String paced = queue(0, "false, null, 1.0, null");
         String plain = queue(0, "false, null, null, null");
         String paused = queue(0, "true, 1, 1.0, null");
-        Db pool = new Db(db.dataSource());
+        Db pool = new Db(db.pool());
         assertThat(new QueueLimits().limited(pool, List.of(paused, plain, paced, "no-row", capped)))
                 .containsExactly(capped, paced);
         assertThat(new QueueLimits().limited(pool, List.of())).isEmpty();
