@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -33,12 +32,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class IdempotencyKeysTest {
     @RegisterExtension
     static final MigratedDatabase db = new MigratedDatabase();
-    static final AtomicInteger keys = new AtomicInteger();
     final IdempotencyKeys repo = new IdempotencyKeys();
     static final byte[] HASH = "hash-1".getBytes(StandardCharsets.UTF_8);
 
     private static String newKey() {
-        return "key-" + keys.incrementAndGet();
+        return db.unique("key");
     }
 
     private static List<Map<String, String>> row(String caller, String key) throws SQLException {

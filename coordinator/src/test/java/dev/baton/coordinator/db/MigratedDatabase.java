@@ -23,6 +23,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -43,6 +44,7 @@ final class MigratedDatabase implements BeforeAllCallback, AfterAllCallback {
     /** The test's connection, in autocommit unless a test says otherwise. */
     Connection c;
     private HikariDataSource pool;
+    private final AtomicInteger names = new AtomicInteger();
 
     @Override
     public void beforeAll(ExtensionContext context) throws SQLException {
@@ -83,6 +85,11 @@ final class MigratedDatabase implements BeforeAllCallback, AfterAllCallback {
             pool = new HikariDataSource(config);
         }
         return pool;
+    }
+
+    /** {@code prefix}-NNNN, numbered in the order made: a queue, key or name no other test used. */
+    String unique(String prefix) {
+        return "%s-%04d".formatted(prefix, names.incrementAndGet());
     }
 
     // --- job rows, on the test's connection ---

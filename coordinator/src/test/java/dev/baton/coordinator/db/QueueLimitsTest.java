@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -36,12 +35,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class QueueLimitsTest {
     @RegisterExtension
     static final MigratedDatabase db = new MigratedDatabase();
-    static final AtomicInteger queues = new AtomicInteger();
     final QueueLimits limits = new QueueLimits();
 
     /** A queue with {@code queued} jobs waiting and a row of {@code settings} (null: no row). */
     private static String queue(int queued, String settings) throws SQLException {
-        String q = "limits-%04d".formatted(queues.incrementAndGet());
+        String q = db.unique("limits");
         if (queued > 0) {
             db.insert(queued, q, JobStatus.QUEUED);
         }

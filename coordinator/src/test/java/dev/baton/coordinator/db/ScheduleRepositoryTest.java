@@ -20,7 +20,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -37,11 +36,10 @@ class ScheduleRepositoryTest {
     static final String JOB = "{\"queue\": \"q\", \"type\": \"t\"}";
     @RegisterExtension
     static final MigratedDatabase db = new MigratedDatabase();
-    static final AtomicInteger names = new AtomicInteger();
     final ScheduleRepository repo = new ScheduleRepository();
 
     private Row created() throws SQLException {
-        Upserted u = repo.upsert(db.c, "s-" + names.incrementAndGet(), EVERY_MINUTE, "UTC", "all", JOB);
+        Upserted u = repo.upsert(db.c, db.unique("s"), EVERY_MINUTE, "UTC", "all", JOB);
         assertThat(u.created()).isTrue();
         return u.row();
     }

@@ -8,7 +8,6 @@ import dev.baton.common.JobStatus;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -29,7 +28,6 @@ class StateTableTest {
     static final JobLeases leases = new JobLeases();
     static final ExpiredLeases expired = new ExpiredLeases();
     static final JobEdits edits = new JobEdits();
-    static final AtomicInteger queues = new AtomicInteger();
 
     /** A statement under test: the move it makes (null: none), or else the statuses it serves. */
     private record Guarded(String name, JobStatus.Move move, Predicate<JobStatus> servesWithoutMoving, Run run) {
@@ -80,7 +78,7 @@ class StateTableTest {
     @EnumSource(JobStatus.class)
     void everyGuardedStatementChangesARowExactlyWhenTheTableAllows(JobStatus from) throws SQLException {
         for (Guarded g : statements()) {
-            String queue = "state-" + queues.incrementAndGet();
+            String queue = db.unique("state");
             long id = insert(queue, from, 1, 5);
             Map<String, String> before = db.row(id);
             g.run().on(id, queue);
@@ -99,7 +97,7 @@ class StateTableTest {
                 new Guarded("requeueExpiredLease, last attempt", JobStatus.Move.GIVE_UP, null,
                         (id, q) -> expired.requeueExpiredLease(db.c, id)));
         for (Guarded g : last) {
-            long id = insert("state-" + queues.incrementAndGet(), from, 5, 5);
+            long id = insert(db.unique("state"), from, 5, 5);
             Map<String, String> before = db.row(id);
             g.run().on(id, null);
             Map<String, String> after = db.row(id);
