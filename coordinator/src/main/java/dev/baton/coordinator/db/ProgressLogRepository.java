@@ -121,7 +121,7 @@ public final class ProgressLogRepository {
         ps.setArray(6, c.createArrayOf("text", messages));
     }
 
-    // An append is one call of baton_append_logs (migration V10), one statement in autocommit: it
+    // An append is one call of baton_append_logs (migrations V10, V11), one statement in autocommit: it
     // locks the job's row FOR NO KEY UPDATE (whatever its state), checks the lease, compares each
     // entry already stored with the stored line (level and message) and, if none differs, inserts
     // the rest with positions after the job's highest. The lock orders appends of one job, so
@@ -131,11 +131,9 @@ public final class ProgressLogRepository {
     // The other way, reading only lines older than every transaction in flight, would stall every
     // follower behind any long transaction in the database. The function runs its statements with
     // a fresh snapshot each, after the lock, in one round trip instead of three.
-    // A null token holds no lease, but the function's lease check would be null for it, which its
-    // `if not lease_held` lets through (lines stored without a lease): it gets '', which matches
-    // no lease (tokens are uuids).
+    // A null token holds no lease: the function's lease check is coalesced to false (V11).
     static final String APPEND_IF_LEASE_HELD = "select job_found, lease_held, attempt, accepted, conflicts"
-            + " from baton_append_logs(?, coalesce(?, ''), ?::int[], ?::text[], ?::text[])";
+            + " from baton_append_logs(?, ?, ?::int[], ?::text[], ?::text[])";
 
     /**
      * What an append did: {@code found} false when there is no such job; {@code leaseHeld} false

@@ -1,5 +1,6 @@
 package dev.baton.coordinator.db;
 
+import static dev.baton.coordinator.db.MigratedDatabase.exec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -12,7 +13,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** Stored token hashes read back as written; the generation lock keeps a second starter waiting. */
 class ApiTokensTest {
     @RegisterExtension
-    static final JobTable db = new JobTable();
+    static final MigratedDatabase db = new MigratedDatabase();
     static final ApiTokens tokens = new ApiTokens();
 
     @Test
@@ -27,21 +28,16 @@ class ApiTokensTest {
 
     @Test
     void theGenerationLockIsHeldUntilTheTransactionEnds() throws SQLException {
-        try (Connection other = db.another()) {
+        try (Connection other = db.connect()) {
             other.setAutoCommit(false);
             tokens.lockForGeneration(other);
-            db.c.setAutoCommit(false);
-            try {
-                db.exec("set local lock_timeout = '50ms'");
+            db.inOneTransactionRolledBack(() -> {
+                exec(db.c, "set local lock_timeout = '50ms'");
                 assertThatThrownBy(() -> tokens.lockForGeneration(db.c)).isInstanceOf(SQLException.class)
                         .hasMessageContaining("lock timeout");
-                db.c.rollback();
-                other.commit();
-                tokens.lockForGeneration(db.c);
-            } finally {
-                db.c.rollback();
-                db.c.setAutoCommit(true);
-            }
+            });
+            other.commit();
+            db.inOneTransactionRolledBack(() -> tokens.lockForGeneration(db.c));
         }
     }
 }

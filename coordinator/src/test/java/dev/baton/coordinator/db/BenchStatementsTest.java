@@ -1,5 +1,6 @@
 package dev.baton.coordinator.db;
 
+import static dev.baton.coordinator.db.MigratedDatabase.value;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.common.Job;
@@ -15,7 +16,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** The bench's statements come bound as the coordinator binds them: a whole job's life runs through them. */
 class BenchStatementsTest {
     @RegisterExtension
-    static final JobTable db = new JobTable();
+    static final MigratedDatabase db = new MigratedDatabase();
 
     private static NewJob echo() {
         return new NewJob("bench", "baton.echo", "{}", 0, null, 0, 5, null, "{}", 3600, Job.Backoff.DEFAULT);
@@ -42,12 +43,11 @@ class BenchStatementsTest {
         List<String[]> claimed = rows(BenchStatements.claim(db.c, "bench", "raw", 3, 30_000), "id", "lease_token");
         assertThat(claimed).hasSize(3);
         StringBuilder plan = new StringBuilder();
-        db.c.setAutoCommit(false);
-        for (String[] line : rows(BenchStatements.explainClaim(db.c, "bench", "explain", 1, 30_000), "QUERY PLAN")) {
-            plan.append(line[0]).append('\n');
-        }
-        db.c.rollback();
-        db.c.setAutoCommit(true);
+        db.inOneTransactionRolledBack(() -> {
+            for (String[] line : rows(BenchStatements.explainClaim(db.c, "bench", "explain", 1, 30_000), "QUERY PLAN")) {
+                plan.append(line[0]).append('\n');
+            }
+        });
         assertThat(plan).contains("Update on jobs").contains("LockRows");
 
         long first = Long.parseLong(claimed.get(0)[0]);
@@ -56,7 +56,7 @@ class BenchStatementsTest {
         List<Long> ids = List.of(Long.parseLong(claimed.get(1)[0]), Long.parseLong(claimed.get(2)[0]));
         assertThat(rows(BenchStatements.completeEachIds(db.c, ids, List.of(claimed.get(1)[1], "another-token"),
                 List.of("{}", "{}")), "id")).extracting(r -> r[0]).containsExactly(claimed.get(1)[0]);
-        assertThat(db.value("select count(*) from jobs where status = 'succeeded'")).isEqualTo(2L);
-        assertThat(db.value("select count(*) from jobs where status = 'queued'")).isEqualTo(1L);
+        assertThat(value(db.c, "select count(*) from jobs where status = 'succeeded'")).isEqualTo(2L);
+        assertThat(value(db.c, "select count(*) from jobs where status = 'queued'")).isEqualTo(1L);
     }
 }

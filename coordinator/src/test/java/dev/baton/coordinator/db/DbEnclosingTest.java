@@ -1,22 +1,17 @@
 package dev.baton.coordinator.db;
 
+import static dev.baton.coordinator.db.MigratedDatabase.exec;
+import static dev.baton.coordinator.db.MigratedDatabase.rows;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.HikariDataSource;
 import dev.baton.coordinator.error.BatonException;
-import dev.baton.coordinator.testing.TestServices;
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@link Db#enclosing}: the tx and run calls inside it are savepoints of one transaction, so a
@@ -24,28 +19,14 @@ import org.junit.jupiter.api.Test;
  * still undoes only its own writes.
  */
 class DbEnclosingTest {
-    static String database;
-    static HikariDataSource pool;
+    @RegisterExtension
+    static final MigratedDatabase database = new MigratedDatabase();
     static Db db;
 
     @BeforeAll
-    static void start() {
-        TestServices.Postgres pg = TestServices.postgres();
-        database = TestServices.createDatabase(DbEnclosingTest.class);
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(pg.urlFor(database));
-        config.setUsername(pg.user());
-        config.setPassword(pg.password());
-        config.setMaximumPoolSize(2);
-        pool = new HikariDataSource(config);
-        db = new Db(pool);
-        db.run(c -> exec(c, "create table t (v int not null)"));
-    }
-
-    @AfterAll
-    static void stop() {
-        pool.close();
-        TestServices.dropDatabase(database);
+    static void start() throws SQLException {
+        db = new Db(database.pool());
+        exec(database.c, "create table t (v int not null)");
     }
 
     @BeforeEach
@@ -54,7 +35,7 @@ class DbEnclosingTest {
     }
 
     @Test
-    void whatRunsInsideCommitsOrRollsBackWithTheEnclosingTransaction() {
+    void whatRunsInsideCommitsOrRollsBackWithTheEnclosingTransaction() throws SQLException {
         assertThatThrownBy(() -> db.enclosing(c -> {
             db.tx(i -> exec(i, "insert into t values (1)"));
             db.run(i -> exec(i, "insert into t values (2)"));
@@ -64,14 +45,15 @@ class DbEnclosingTest {
 
         db.enclosing(c -> {
             db.tx(i -> exec(i, "insert into t values (1)"));
-            assertThat(pool.getHikariPoolMXBean().getActiveConnections()).as("one connection for all").isEqualTo(1);
+            assertThat(database.pool().getHikariPoolMXBean().getActiveConnections()).as("one connection for all")
+                    .isEqualTo(1);
             return null;
         });
         assertThat(values()).containsExactly(1);
     }
 
     @Test
-    void aRefusalOrAFailedStatementInsideUndoesOnlyItself() {
+    void aRefusalOrAFailedStatementInsideUndoesOnlyItself() throws SQLException {
         db.enclosing(c -> {
             db.tx(i -> exec(i, "insert into t values (1)"));
             assertThatThrownBy(() -> db.tx(i -> {
@@ -87,21 +69,7 @@ class DbEnclosingTest {
         assertThat(values()).containsExactly(1, 3);
     }
 
-    private static int exec(Connection c, String sql) throws SQLException {
-        try (Statement s = c.createStatement()) {
-            return s.executeUpdate(sql);
-        }
-    }
-
-    private static List<Integer> values() {
-        return db.run(c -> {
-            List<Integer> out = new ArrayList<>();
-            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("select v from t order by v")) {
-                while (rs.next()) {
-                    out.add(rs.getInt(1));
-                }
-            }
-            return out;
-        });
+    private static List<Integer> values() throws SQLException {
+        return rows(database.c, "select v from t order by v").stream().map(r -> Integer.valueOf(r.get("v"))).toList();
     }
 }

@@ -3,17 +3,14 @@ package dev.baton.coordinator.db;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.HikariDataSource;
 import dev.baton.coordinator.error.BatonException;
 import dev.baton.coordinator.error.ErrorCode;
-import dev.baton.coordinator.testing.TestServices;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A transaction PostgreSQL rolled back whole (deadlock 40P01, serialization failure 40001) wrote
@@ -21,6 +18,9 @@ import org.junit.jupiter.api.Test;
  * exception is the input's 400; anything else stays a bug.
  */
 class DbTranslateTest {
+    @RegisterExtension
+    static final MigratedDatabase database = new MigratedDatabase();
+
     @Test
     void rolledBackTransactionsAreUnavailableAndDataExceptionsInvalid() {
         for (String state : new String[] {"40P01", "40001", "08006", "57P01", "53300",
@@ -41,11 +41,8 @@ class DbTranslateTest {
      */
     @Test
     void aConnectionLostMidTransactionIsUnavailable() throws SQLException {
-        TestServices.Postgres pg = TestServices.postgres();
-        String database = TestServices.createDatabase(DbTranslateTest.class);
-        try (HikariDataSource pool = pool(pg, database);
-             Connection admin = DriverManager.getConnection(pg.urlFor(database), pg.user(), pg.password())) {
-            Db db = new Db(pool);
+        try (Connection admin = database.connect()) {
+            Db db = new Db(database.pool());
             assertThatThrownBy(() -> db.tx(c -> {
                 try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("select pg_backend_pid()")) {
                     rs.next();
@@ -58,8 +55,6 @@ class DbTranslateTest {
             })).isInstanceOfSatisfying(BatonException.class,
                     e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE));
             assertThat((boolean) db.tx(c -> c.isValid(1))).as("the pool replaced the dead connection").isTrue();
-        } finally {
-            TestServices.dropDatabase(database);
         }
     }
 
@@ -69,11 +64,8 @@ class DbTranslateTest {
      */
     @Test
     void aStatementTheServerGaveUpOnIsUnavailable() throws SQLException {
-        TestServices.Postgres pg = TestServices.postgres();
-        String database = TestServices.createDatabase(DbTranslateTest.class);
-        try (HikariDataSource pool = pool(pg, database);
-             Connection holder = DriverManager.getConnection(pg.urlFor(database), pg.user(), pg.password())) {
-            Db db = new Db(pool);
+        try (Connection holder = database.connect()) {
+            Db db = new Db(database.pool());
             db.run(c -> c.createStatement().execute("create table t (id int primary key, n int); insert into t values (1, 0)"));
             holder.setAutoCommit(false);
             holder.createStatement().execute("select * from t where id = 1 for update");
@@ -98,17 +90,6 @@ class DbTranslateTest {
                 }
             });
             assertThat(n).as("nothing was written").isZero();
-        } finally {
-            TestServices.dropDatabase(database);
         }
-    }
-
-    private static HikariDataSource pool(TestServices.Postgres pg, String database) {
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(pg.urlFor(database));
-        config.setUsername(pg.user());
-        config.setPassword(pg.password());
-        config.setMaximumPoolSize(2);
-        return new HikariDataSource(config);
     }
 }

@@ -1,5 +1,7 @@
 package dev.baton.coordinator.db;
 
+import static dev.baton.coordinator.db.MigratedDatabase.check;
+import static dev.baton.coordinator.db.MigratedDatabase.exec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.common.JobStatus;
@@ -18,36 +20,30 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class ExpiredLeasesTest {
     @RegisterExtension
-    static final JobTable db = new JobTable();
+    static final MigratedDatabase db = new MigratedDatabase();
     static final ExpiredLeases expired = new ExpiredLeases();
 
     @BeforeEach
     void noRunningJobsLeft() throws SQLException {
-        db.exec("delete from jobs");
-    }
-
-    private long leaseExpired(String queue) throws SQLException {
-        long id = db.insert(queue, JobStatus.RUNNING);
-        db.exec("update jobs set lease_expires_at = now() - interval '1 millisecond' where id = ?", id);
-        return id;
+        exec(db.c, "delete from jobs");
     }
 
     private long timedOut(String queue) throws SQLException {
         long id = db.insert(queue, JobStatus.RUNNING); // lease good for a minute, started a minute ago
-        db.exec("update jobs set timeout_seconds = 59 where id = ?", id);
+        exec(db.c, "update jobs set timeout_seconds = 59 where id = ?", id);
         return id;
     }
 
     /** A live attempt (lease unexpired, within its timeout) and jobs not running, with their rows as they were. */
-    private Map<Long, Map<String, Object>> notExpired(String queue) throws SQLException {
+    private Map<Long, Map<String, String>> notExpired(String queue) throws SQLException {
         long live = db.insert(queue, JobStatus.RUNNING); // started a minute ago, timeout an hour
         long queued = db.insert(queue, JobStatus.QUEUED);
-        db.exec("update jobs set started_at = now() - interval '1 hour', timeout_seconds = 1 where id = ?", queued);
+        exec(db.c, "update jobs set started_at = now() - interval '1 hour', timeout_seconds = 1 where id = ?", queued);
         long succeeded = db.insert(queue, JobStatus.SUCCEEDED);
         return Map.of(live, db.row(live), queued, db.row(queued), succeeded, db.row(succeeded));
     }
 
-    private void assertUnchanged(Map<Long, Map<String, Object>> rows) throws SQLException {
+    private void assertUnchanged(Map<Long, Map<String, String>> rows) throws SQLException {
         for (var e : rows.entrySet()) {
             assertThat(db.row(e.getKey())).isEqualTo(e.getValue());
             assertThat(db.events(e.getKey())).isEmpty();
@@ -56,22 +52,22 @@ class ExpiredLeasesTest {
 
     @Test
     void requeueExpiredLeasesEndsExpiredAndTimedOutAttemptsOnly() throws SQLException {
-        long lease = leaseExpired("reap-a");
+        long lease = db.insertExpired("reap-a");
         long timeout = timedOut("reap-b");
-        long last = leaseExpired("reap-a");
-        db.exec("update jobs set attempt = 5 where id = ?", last);
-        Map<Long, Map<String, Object>> untouched = notExpired("reap-a");
+        long last = db.insertExpired("reap-a");
+        exec(db.c, "update jobs set attempt = 5 where id = ?", last);
+        Map<Long, Map<String, String>> untouched = notExpired("reap-a");
         db.inOneTransaction(() -> {
             assertThat(expired.requeueExpiredLeases(db.c, 100, List.of()))
                     .containsExactlyInAnyOrder("reap-a", "reap-b", "reap-a");
             // backoff_initial_ms 1000, jitter 0: due again a second later by the database's clock
-            assertThat(db.check("select status = 'queued' and run_at = now() + interval '1 s' and lease_token is null"
+            assertThat(check(db.c, "select status = 'queued' and run_at = now() + interval '1 s' and lease_token is null"
                     + " and version = 2 and last_error->>'type' = 'lease_expired' from jobs where id = ?", lease))
                     .isTrue();
-            assertThat(db.check("select status = 'queued' and last_error->>'type' = 'timeout'"
+            assertThat(check(db.c, "select status = 'queued' and last_error->>'type' = 'timeout'"
                     + " and last_error->>'message' = 'attempt ran longer than 59s' from jobs where id = ?", timeout))
                     .isTrue();
-            assertThat(db.check("select status = 'failed' and finished_at = now() from jobs where id = ?", last))
+            assertThat(check(db.c, "select status = 'failed' and finished_at = now() from jobs where id = ?", last))
                     .as("the last attempt fails the job").isTrue();
         });
         assertThat(db.events(lease)).containsExactly("lease_expired");
@@ -82,14 +78,14 @@ class ExpiredLeasesTest {
 
     @Test
     void requeueExpiredLeasesLeavesOutSkippedAndLockedRowsAndStopsAtTheLimit() throws SQLException {
-        long skipped = leaseExpired("skip");
-        long locked = leaseExpired("skip");
-        long oldest = leaseExpired("skip");
-        db.exec("update jobs set lease_expires_at = now() - interval '1 hour' where id = ?", oldest);
-        long next = leaseExpired("skip");
-        db.exec("update jobs set lease_expires_at = now() - interval '1 minute' where id = ?", next);
-        long later = leaseExpired("skip");
-        Map<String, Object> skippedBefore = db.row(skipped);
+        long skipped = db.insertExpired("skip");
+        long locked = db.insertExpired("skip");
+        long oldest = db.insertExpired("skip");
+        exec(db.c, "update jobs set lease_expires_at = now() - interval '1 hour' where id = ?", oldest);
+        long next = db.insertExpired("skip");
+        exec(db.c, "update jobs set lease_expires_at = now() - interval '1 minute' where id = ?", next);
+        long later = db.insertExpired("skip");
+        Map<String, String> skippedBefore = db.row(skipped);
         try (Connection lockHolder = db.holdingRowLock(locked)) {
             assertThat(expired.expiredLeaseIds(db.c, 2, List.of(skipped))).containsExactly(oldest, next);
             assertThat(expired.requeueExpiredLeases(db.c, 2, List.of(skipped))).hasSize(2);
@@ -106,10 +102,10 @@ class ExpiredLeasesTest {
 
     @Test
     void requeueExpiredLeaseEndsThatOneAttemptIfItExpired() throws SQLException {
-        long lease = leaseExpired("one");
+        long lease = db.insertExpired("one");
         long timeout = timedOut("one");
-        long alsoExpired = leaseExpired("one");
-        Map<Long, Map<String, Object>> untouched = notExpired("one");
+        long alsoExpired = db.insertExpired("one");
+        Map<Long, Map<String, String>> untouched = notExpired("one");
         assertThat(expired.requeueExpiredLease(db.c, lease)).isEqualTo("one");
         assertThat(expired.requeueExpiredLease(db.c, timeout)).isEqualTo("one");
         assertThat(db.status(alsoExpired)).as("only the row asked for").isEqualTo("running");

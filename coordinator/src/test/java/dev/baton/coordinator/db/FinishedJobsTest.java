@@ -1,5 +1,7 @@
 package dev.baton.coordinator.db;
 
+import static dev.baton.coordinator.db.MigratedDatabase.exec;
+import static dev.baton.coordinator.db.MigratedDatabase.value;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.common.JobStatus;
@@ -19,18 +21,18 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class FinishedJobsTest {
     @RegisterExtension
-    static final JobTable db = new JobTable();
+    static final MigratedDatabase db = new MigratedDatabase();
     static final FinishedJobs finished = new FinishedJobs();
     static final Duration HOUR = Duration.ofHours(1);
 
     @BeforeEach
     void empty() throws SQLException {
-        db.exec("delete from jobs");
+        exec(db.c, "delete from jobs");
     }
 
     private long finishedAgo(JobStatus status, String age) throws SQLException {
         long id = db.insert("prune", status);
-        db.exec("update jobs set finished_at = now() - ?::interval where id = ?", age, id);
+        exec(db.c, "update jobs set finished_at = now() - ?::interval where id = ?", age, id);
         return id;
     }
 
@@ -40,7 +42,7 @@ class FinishedJobsTest {
         long failed = finishedAgo(JobStatus.FAILED, "2 hours");
         long queued = db.insert("prune", JobStatus.QUEUED);
         long running = db.insert("prune", JobStatus.RUNNING);
-        db.exec("update jobs set finished_at = now() - interval '2 hours' where id in (?, ?)", queued, running);
+        exec(db.c, "update jobs set finished_at = now() - interval '2 hours' where id in (?, ?)", queued, running);
         return List.of(younger, failed, queued, running);
     }
 
@@ -51,12 +53,12 @@ class FinishedJobsTest {
     @Test
     void deleteFinishedBeforeDeletesOldJobsOfTheStatusWithTheirEvents() throws SQLException {
         long old = finishedAgo(JobStatus.SUCCEEDED, "61 minutes");
-        db.exec("insert into job_events (job_id, type, to_status, attempt) values (?, 'completed', 'succeeded', 1)", old);
+        exec(db.c, "insert into job_events (job_id, type, to_status, attempt) values (?, 'completed', 'succeeded', 1)", old);
         List<Long> kept = kept();
         assertThat(finished.finishedBeforeIds(db.c, "succeeded", HOUR, null, 100, List.of())).containsExactly(old);
         assertThat(finished.deleteFinishedBefore(db.c, "succeeded", HOUR, null, 100, List.of())).isEqualTo(1);
         assertThat(exists(old)).isFalse();
-        assertThat(db.value("select count(*) from job_events where job_id = ?", old)).isEqualTo(0L);
+        assertThat(value(db.c, "select count(*) from job_events where job_id = ?", old)).isEqualTo(0L);
         for (long id : kept) {
             assertThat(exists(id)).as("job " + id).isTrue();
         }

@@ -18,11 +18,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The guarded statements of {@link IdempotencyKeys} on a real database: a key is taken once per
@@ -32,30 +30,17 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(60) // a guard broken into a lock wait fails the test instead of hanging the build
 class IdempotencyKeysTest {
-    static MigratedDatabase database;
-    static Connection c;
-    static final AtomicInteger keys = new AtomicInteger();
+    @RegisterExtension
+    static final MigratedDatabase db = new MigratedDatabase();
     final IdempotencyKeys repo = new IdempotencyKeys();
     static final byte[] HASH = "hash-1".getBytes(StandardCharsets.UTF_8);
 
-    @BeforeAll
-    static void start() throws SQLException {
-        database = MigratedDatabase.create(IdempotencyKeysTest.class);
-        c = database.connect();
-    }
-
-    @AfterAll
-    static void stop() throws SQLException {
-        c.close();
-        database.close();
-    }
-
     private static String newKey() {
-        return "key-" + keys.incrementAndGet();
+        return db.unique("key");
     }
 
     private static List<Map<String, String>> row(String caller, String key) throws SQLException {
-        return rows(c, "select * from idempotency_keys where caller = ? and key = ?", caller, key);
+        return rows(db.c, "select * from idempotency_keys where caller = ? and key = ?", caller, key);
     }
 
     /** Takes the key and stores an answer, committed. */
@@ -65,14 +50,14 @@ class IdempotencyKeysTest {
     }
 
     private static void age(String key, String interval) throws SQLException {
-        exec(c, "update idempotency_keys set created_at = now() - ?::interval where key = ?", interval, key);
+        exec(db.c, "update idempotency_keys set created_at = now() - ?::interval where key = ?", interval, key);
     }
 
     @Test
     void aKeyIsTakenOnceAndItsAnswerFoundWhileItLives() throws SQLException {
         String key = newKey();
-        answered(c, "alice", key, "{\"id\": \"1\"}");
-        assertThat(repo.findLive(c, "alice", key)).satisfies(s -> {
+        answered(db.c, "alice", key, "{\"id\": \"1\"}");
+        assertThat(repo.findLive(db.c, "alice", key)).satisfies(s -> {
             assertThat(s.route()).isEqualTo("POST /jobs");
             assertThat(s.requestHash()).isEqualTo(HASH);
             assertThat(s.status()).isEqualTo(201);
@@ -80,27 +65,27 @@ class IdempotencyKeysTest {
             assertThat(s.body()).isEqualTo("{\"id\": \"1\"}");
         });
         List<Map<String, String>> before = row("alice", key);
-        assertThat(repo.takeUnlessHeld(c, "alice", key, "POST /jobs/batch", "other".getBytes(StandardCharsets.UTF_8)))
+        assertThat(repo.takeUnlessHeld(db.c, "alice", key, "POST /jobs/batch", "other".getBytes(StandardCharsets.UTF_8)))
                 .as("a live key is held").isFalse();
         assertThat(row("alice", key)).isEqualTo(before);
-        assertThat(repo.takeUnlessHeld(c, "bob", key, "POST /jobs", HASH)).as("another caller's key").isTrue();
-        assertThat(repo.findLive(c, "carol", key)).as("no such key").isNull();
+        assertThat(repo.takeUnlessHeld(db.c, "bob", key, "POST /jobs", HASH)).as("another caller's key").isTrue();
+        assertThat(repo.findLive(db.c, "carol", key)).as("no such key").isNull();
     }
 
     @Test
     void anExpiredKeyIsTakenOverInPlace() throws SQLException {
         String key = newKey();
-        answered(c, "alice", key, "old");
+        answered(db.c, "alice", key, "old");
         age(key, "25 hours");
-        assertThat(repo.findLive(c, "alice", key)).as("an expired answer is not replayed").isNull();
+        assertThat(repo.findLive(db.c, "alice", key)).as("an expired answer is not replayed").isNull();
         byte[] hash = "hash-2".getBytes(StandardCharsets.UTF_8);
-        assertThat(repo.takeUnlessHeld(c, "alice", key, "POST /jobs/bulk", hash)).isTrue();
+        assertThat(repo.takeUnlessHeld(db.c, "alice", key, "POST /jobs/bulk", hash)).isTrue();
         Map<String, String> taken = row("alice", key).get(0);
         assertThat(taken.get("route")).isEqualTo("POST /jobs/bulk");
         assertThat(taken.get("status")).isNull();
         assertThat(taken.get("headers")).isNull();
         assertThat(taken.get("body")).isNull();
-        assertThat(repo.findLive(c, "alice", key)).as("a new lifetime, a new hash")
+        assertThat(repo.findLive(db.c, "alice", key)).as("a new lifetime, a new hash")
                 .satisfies(s -> assertThat(s.requestHash()).isEqualTo(hash));
     }
 
@@ -108,51 +93,47 @@ class IdempotencyKeysTest {
     void aKeyLivesExactlyItsLifetime() throws SQLException {
         // In one transaction now() stands still, so the edge can be set to the microsecond.
         String key = newKey();
-        c.setAutoCommit(false);
-        try {
-            answered(c, "alice", key, "edge");
+        db.inOneTransactionRolledBack(() -> {
+            answered(db.c, "alice", key, "edge");
             age(key, IdempotencyKeys.LIFETIME);
-            assertThat(repo.findLive(c, "alice", key)).as("aged exactly its lifetime").isNotNull();
+            assertThat(repo.findLive(db.c, "alice", key)).as("aged exactly its lifetime").isNotNull();
             List<Map<String, String>> before = row("alice", key);
-            assertThat(repo.takeUnlessHeld(c, "alice", key, "POST /jobs", HASH)).isFalse();
+            assertThat(repo.takeUnlessHeld(db.c, "alice", key, "POST /jobs", HASH)).isFalse();
             assertThat(row("alice", key)).isEqualTo(before);
             age(key, IdempotencyKeys.LIFETIME + " 1 microsecond");
-            assertThat(repo.findLive(c, "alice", key)).as("one microsecond more").isNull();
-            assertThat(repo.takeUnlessHeld(c, "alice", key, "POST /jobs", HASH)).isTrue();
-        } finally {
-            c.rollback();
-            c.setAutoCommit(true);
-        }
+            assertThat(repo.findLive(db.c, "alice", key)).as("one microsecond more").isNull();
+            assertThat(repo.takeUnlessHeld(db.c, "alice", key, "POST /jobs", HASH)).isTrue();
+        });
     }
 
     @Test
     void anAnswerIsStoredOnlyOnAKeyHeldAndNotAnsweredYet() throws SQLException {
         String key = newKey();
-        answered(c, "alice", key, "first");
+        answered(db.c, "alice", key, "first");
         List<Map<String, String>> before = row("alice", key);
-        assertThatThrownBy(() -> repo.storeAnswer(c, "alice", key, 500, "{}", "second"))
+        assertThatThrownBy(() -> repo.storeAnswer(db.c, "alice", key, 500, "{}", "second"))
                 .isInstanceOf(IllegalStateException.class);
         assertThat(row("alice", key)).as("the first answer stays").isEqualTo(before);
-        assertThatThrownBy(() -> repo.storeAnswer(c, "alice", newKey(), 201, "{}", "none"))
+        assertThatThrownBy(() -> repo.storeAnswer(db.c, "alice", newKey(), 201, "{}", "none"))
                 .as("no such key").isInstanceOf(IllegalStateException.class);
-        assertThat(queryLong(c, "select count(*) from idempotency_keys where body = 'none'")).isZero();
+        assertThat(queryLong(db.c, "select count(*) from idempotency_keys where body = 'none'")).isZero();
     }
 
     @Test
     void onlyExpiredKeysArePrunedAtMostTheLimitAtATime() throws SQLException {
-        exec(c, "delete from idempotency_keys");
+        exec(db.c, "delete from idempotency_keys");
         for (int i = 0; i < 5; i++) {
             String key = "old-" + i;
-            answered(c, "alice", key, "old");
+            answered(db.c, "alice", key, "old");
             age(key, "24 hours 1 second");
         }
-        answered(c, "alice", "young", "young");
+        answered(db.c, "alice", "young", "young");
         age("young", "23 hours 59 minutes");
-        assertThat(repo.deleteExpired(c, 0)).isZero();
-        assertThat(repo.deleteExpired(c, 3)).isEqualTo(3);
-        assertThat(repo.deleteExpired(c, 3)).isEqualTo(2);
-        assertThat(repo.deleteExpired(c, Integer.MAX_VALUE)).isZero();
-        assertThat(rows(c, "select key from idempotency_keys")).containsExactly(Map.of("key", "young"));
+        assertThat(repo.deleteExpired(db.c, 0)).isZero();
+        assertThat(repo.deleteExpired(db.c, 3)).isEqualTo(3);
+        assertThat(repo.deleteExpired(db.c, 3)).isEqualTo(2);
+        assertThat(repo.deleteExpired(db.c, Integer.MAX_VALUE)).isZero();
+        assertThat(rows(db.c, "select key from idempotency_keys")).containsExactly(Map.of("key", "young"));
     }
 
     /** The first request's transaction holds {@code key}; the second's, started on another thread, waits for it. */
@@ -163,7 +144,7 @@ class IdempotencyKeysTest {
         assertThat(repo.takeUnlessHeld(first, "alice", key, "POST /jobs", HASH)).isTrue();
         int pid = backendPid(second);
         CompletableFuture<T> waiting = inBackground(secondWork);
-        awaitWaitingOnLock(c, pid, waiting);
+        awaitWaitingOnLock(db.c, pid, waiting);
         assertThat(waiting).as("the second waits for the first's transaction").isNotDone();
         return waiting;
     }
@@ -171,7 +152,7 @@ class IdempotencyKeysTest {
     @Test
     void ofTwoRequestsWithOneKeyTheSecondWaitsForTheFirstsAnswer() throws Exception {
         String key = newKey();
-        try (Connection first = database.connect(); Connection second = database.connect()) {
+        try (Connection first = db.connect(); Connection second = db.connect()) {
             CompletableFuture<Stored> waiting = secondWaitsForFirst(first, second, key,
                     () -> repo.takeUnlessHeld(second, "alice", key, "POST /jobs", HASH) ? null
                             : repo.findLive(second, "alice", key));
@@ -186,7 +167,7 @@ class IdempotencyKeysTest {
     @Test
     void aKeyWhoseFirstRequestRolledBackIsTakenByTheSecond() throws Exception {
         String key = newKey();
-        try (Connection first = database.connect(); Connection second = database.connect()) {
+        try (Connection first = db.connect(); Connection second = db.connect()) {
             CompletableFuture<Boolean> waiting = secondWaitsForFirst(first, second, key,
                     () -> repo.takeUnlessHeld(second, "alice", key, "POST /jobs", HASH));
             first.rollback();
@@ -194,18 +175,18 @@ class IdempotencyKeysTest {
             repo.storeAnswer(second, "alice", key, 202, "{}", "the second's answer");
             second.commit();
         }
-        assertThat(repo.findLive(c, "alice", key).body()).isEqualTo("the second's answer");
+        assertThat(repo.findLive(db.c, "alice", key).body()).isEqualTo("the second's answer");
     }
 
     @Test
     void ofTwoRequestsRacingForOneKeyExactlyOneTakesIt() throws Exception {
-        try (Connection one = database.connect(); Connection two = database.connect()) {
+        try (Connection one = db.connect(); Connection two = db.connect()) {
             one.setAutoCommit(false);
             two.setAutoCommit(false);
             for (int round = 0; round < 10; round++) {
                 String key = newKey();
                 List<String> bodies = race(() -> takeAndAnswer(one, key, "one"), () -> takeAndAnswer(two, key, "two"));
-                Stored stored = repo.findLive(c, "alice", key);
+                Stored stored = repo.findLive(db.c, "alice", key);
                 assertThat(bodies).as("round %d: each is answered with the winner's body", round)
                         .containsExactly(stored.body(), stored.body());
             }

@@ -1,5 +1,8 @@
 package dev.baton.coordinator.db;
 
+import static dev.baton.coordinator.db.MigratedDatabase.check;
+import static dev.baton.coordinator.db.MigratedDatabase.exec;
+import static dev.baton.coordinator.db.MigratedDatabase.value;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -20,7 +23,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class JobEditsTest {
     @RegisterExtension
-    static final JobTable db = new JobTable();
+    static final MigratedDatabase db = new MigratedDatabase();
     static final JobEdits edits = new JobEdits();
 
     @FunctionalInterface
@@ -32,7 +35,7 @@ class JobEditsTest {
     private void refusedOutside(Set<JobStatus> from, Edit edit) throws SQLException {
         for (JobStatus s : EnumSet.complementOf(EnumSet.copyOf(from))) {
             long id = db.insert("edit", s);
-            Map<String, Object> before = db.row(id);
+            Map<String, String> before = db.row(id);
             assertThat(edit.on(id)).as("on a " + s.wire() + " job").isNull();
             assertThat(db.row(id)).as("on a " + s.wire() + " job").isEqualTo(before);
         }
@@ -45,7 +48,7 @@ class JobEditsTest {
         db.inOneTransaction(() -> {
             assertThat(edits.cancelLocked(db.c, queued).status()).isEqualTo(JobStatus.CANCELLED);
             assertThat(edits.cancelLocked(db.c, running).version()).isEqualTo(2);
-            assertThat(db.check("select bool_and(status = 'cancelled' and finished_at = now() and lease_token is null"
+            assertThat(check(db.c, "select bool_and(status = 'cancelled' and finished_at = now() and lease_token is null"
                     + " and lease_expires_at is null) from jobs where id in (?, ?)", queued, running)).isTrue();
         });
         refusedOutside(EnumSet.of(JobStatus.QUEUED, JobStatus.RUNNING), id -> edits.cancelLocked(db.c, id));
@@ -54,14 +57,14 @@ class JobEditsTest {
     @Test
     void retryLockedRequeuesFailedAndCancelledJobsWithAtLeastOneMoreAttempt() throws SQLException {
         long failed = db.insert("edit", JobStatus.FAILED);
-        db.exec("update jobs set attempt = 5, progress = '{\"current\": 1}' where id = ?", failed);
+        exec(db.c, "update jobs set attempt = 5, progress = '{\"current\": 1}' where id = ?", failed);
         long cancelled = db.insert("edit", JobStatus.CANCELLED);
         Instant later = Instant.parse("2100-01-01T00:00:00Z");
         db.inOneTransaction(() -> {
             Job retried = edits.retryLocked(db.c, failed, null, 2);
             assertThat(retried.status()).isEqualTo(JobStatus.QUEUED);
             assertThat(retried.maxAttempts()).as("at least attempt + 1").isEqualTo(6);
-            assertThat(db.check("select run_at = now() and finished_at is null and progress is null and version = 2"
+            assertThat(check(db.c, "select run_at = now() and finished_at is null and progress is null and version = 2"
                     + " from jobs where id = ?", failed)).isTrue();
         });
         Job scheduled = edits.retryLocked(db.c, cancelled, later, 9);
@@ -86,15 +89,14 @@ class JobEditsTest {
     void findForUpdateHoldsTheRowUntilTheTransactionEnds() throws SQLException {
         long id = db.insert("edit", JobStatus.QUEUED);
         assertThat(edits.findForUpdate(db.c, Long.MAX_VALUE)).isNull();
-        try (Connection other = db.another()) {
+        try (Connection other = db.connect()) {
             other.setAutoCommit(false);
             assertThat(edits.findForUpdate(other, id).id()).isEqualTo(Long.toString(id));
-            db.c.setAutoCommit(false);
-            db.exec("set local lock_timeout = '50ms'");
-            assertThatThrownBy(() -> edits.cancelLocked(db.c, id)).isInstanceOf(SQLException.class)
-                    .hasMessageContaining("lock timeout");
-            db.c.rollback();
-            db.c.setAutoCommit(true);
+            db.inOneTransactionRolledBack(() -> {
+                exec(db.c, "set local lock_timeout = '50ms'");
+                assertThatThrownBy(() -> edits.cancelLocked(db.c, id)).isInstanceOf(SQLException.class)
+                        .hasMessageContaining("lock timeout");
+            });
         }
         assertThat(edits.cancelLocked(db.c, id)).as("released when the holder ended").isNotNull();
     }
@@ -104,6 +106,6 @@ class JobEditsTest {
         long id = db.insert("edit", JobStatus.QUEUED);
         edits.insertEvent(db.c, id, "updated", "queued", "queued", 0, null, "{\"changed\": [\"priority\"]}");
         assertThat(db.events(id)).containsExactly("updated");
-        assertThat(db.value("select detail->'changed'->>0 from job_events where job_id = ?", id)).isEqualTo("priority");
+        assertThat(value(db.c, "select detail->'changed'->>0 from job_events where job_id = ?", id)).isEqualTo("priority");
     }
 }

@@ -1,5 +1,8 @@
 package dev.baton.coordinator.db;
 
+import static dev.baton.coordinator.db.MigratedDatabase.check;
+import static dev.baton.coordinator.db.MigratedDatabase.exec;
+import static dev.baton.coordinator.db.MigratedDatabase.value;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -18,7 +21,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class JobInsertsTest {
     @RegisterExtension
-    static final JobTable db = new JobTable();
+    static final MigratedDatabase db = new MigratedDatabase();
     static final JobInserts inserts = new JobInserts();
 
     private static NewJob job(String queue, String uniqueKey, Instant runAt, long delayMs) {
@@ -27,7 +30,7 @@ class JobInsertsTest {
     }
 
     private long count(String queue) throws SQLException {
-        return (Long) db.value("select count(*) from jobs where queue = ?", queue);
+        return (Long) value(db.c, "select count(*) from jobs where queue = ?", queue);
     }
 
     @Test
@@ -38,7 +41,7 @@ class JobInsertsTest {
         assertThat(db.events(Long.parseLong(first.id()))).containsExactly("enqueued");
         assertThat(inserts.insertUnlessActiveDuplicate(db.c, job("uniq", "k", null, 0))).as("held by a queued job")
                 .isNull();
-        db.exec("update jobs set status = 'running', lease_token = 't', lease_expires_at = now() + interval '1 minute'"
+        exec(db.c, "update jobs set status = 'running', lease_token = 't', lease_expires_at = now() + interval '1 minute'"
                 + " where id = ?", Long.parseLong(first.id()));
         assertThat(inserts.insertUnlessActiveDuplicate(db.c, job("uniq", "k", null, 0))).as("held by a running job")
                 .isNull();
@@ -47,7 +50,7 @@ class JobInsertsTest {
 
         assertThat(inserts.insertUnlessActiveDuplicate(db.c, job("uniq-other", "k", null, 0)))
                 .as("the same key in another queue").isNotNull();
-        db.exec("update jobs set status = 'succeeded', lease_token = null, lease_expires_at = null,"
+        exec(db.c, "update jobs set status = 'succeeded', lease_token = null, lease_expires_at = null,"
                 + " finished_at = now() where id = ?", Long.parseLong(first.id()));
         assertThat(inserts.findActiveByUniqueKey(db.c, "uniq", "k")).as("a finished job holds no key").isNull();
         Job again = inserts.insertUnlessActiveDuplicate(db.c, job("uniq", "k", null, 0));
@@ -60,10 +63,10 @@ class JobInsertsTest {
         Instant at = Instant.parse("2100-01-01T00:00:00Z");
         db.inOneTransaction(() -> {
             Job delayed = inserts.insertUnlessActiveDuplicate(db.c, job("due", null, null, 90_000));
-            assertThat(db.check("select run_at = now() + interval '90 s' from jobs where id = ?",
+            assertThat(check(db.c, "select run_at = now() + interval '90 s' from jobs where id = ?",
                     Long.parseLong(delayed.id()))).isTrue();
             List<Job> each = inserts.insertEach(db.c, List.of(job("due", null, null, 1_500), job("due", null, at, 0)));
-            assertThat(db.check("select run_at = now() + interval '1.5 s' from jobs where id = ?",
+            assertThat(check(db.c, "select run_at = now() + interval '1.5 s' from jobs where id = ?",
                     Long.parseLong(each.get(0).id()))).isTrue();
             assertThat(each.get(1).runAt()).isEqualTo(at);
         });

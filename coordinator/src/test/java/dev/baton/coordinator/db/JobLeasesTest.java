@@ -1,6 +1,9 @@
 package dev.baton.coordinator.db;
 
-import static dev.baton.coordinator.db.JobTable.TOKEN;
+import static dev.baton.coordinator.db.MigratedDatabase.TOKEN;
+import static dev.baton.coordinator.db.MigratedDatabase.check;
+import static dev.baton.coordinator.db.MigratedDatabase.exec;
+import static dev.baton.coordinator.db.MigratedDatabase.value;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.common.Job;
@@ -21,13 +24,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class JobLeasesTest {
     @RegisterExtension
-    static final JobTable db = new JobTable();
+    static final MigratedDatabase db = new MigratedDatabase();
     static final JobLeases leases = new JobLeases();
 
     /** The rows each guard must leave alone: another token, an expired lease, a job no longer running. */
     private List<Long> rowsWithoutTheLease(String queue) throws SQLException {
-        long expired = db.insert(queue, JobStatus.RUNNING);
-        db.exec("update jobs set lease_expires_at = now() - interval '1 millisecond' where id = ?", expired);
+        long expired = db.insertExpired(queue);
         long cancelled = db.insert(queue, JobStatus.CANCELLED);
         return List.of(db.insert(queue, JobStatus.RUNNING), expired, cancelled);
     }
@@ -44,7 +46,7 @@ class JobLeasesTest {
     private void refusedWithoutTheLease(String queue, Guarded statement) throws SQLException {
         List<Long> ids = rowsWithoutTheLease(queue);
         for (int i = 0; i < ids.size(); i++) {
-            Map<String, Object> before = db.row(ids.get(i));
+            Map<String, String> before = db.row(ids.get(i));
             assertThat(statement.run(ids.get(i), PRESENTED.get(i))).as("row " + i).isNull();
             assertThat(db.row(ids.get(i))).as("row " + i).isEqualTo(before);
             assertThat(db.events(ids.get(i))).as("row " + i).isEmpty();
@@ -59,12 +61,12 @@ class JobLeasesTest {
             assertThat(r.workerId()).isEqualTo("w1");
             assertThat(r.queue()).isEqualTo("extend");
             assertThat(r.answer().version()).isEqualTo(1);
-            assertThat(db.check("select lease_expires_at = now() + interval '600 s' and lease_ms = 600000"
+            assertThat(check(db.c, "select lease_expires_at = now() + interval '600 s' and lease_ms = 600000"
                     + " and version = 1 and status = 'running' from jobs where id = ?", id)).isTrue();
         });
         db.inOneTransaction(() -> {
             leases.extendLeaseIfHeld(db.c, id, TOKEN, null);
-            assertThat(db.check("select lease_expires_at = now() + interval '600 s' from jobs where id = ?", id))
+            assertThat(check(db.c, "select lease_expires_at = now() + interval '600 s' from jobs where id = ?", id))
                     .as("without leaseMs the lease is renewed by its last length").isTrue();
         });
 
@@ -79,7 +81,7 @@ class JobLeasesTest {
             assertThat(done.status()).isEqualTo(JobStatus.SUCCEEDED);
             assertThat(done.version()).isEqualTo(2);
             assertThat(done.result().get("ok").asBoolean()).isTrue();
-            assertThat(db.check("select lease_token is null and finished_at = now() from jobs where id = ?", id))
+            assertThat(check(db.c, "select lease_token is null and finished_at = now() from jobs where id = ?", id))
                     .isTrue();
         });
         assertThat(db.events(id)).containsExactly("completed");
@@ -87,7 +89,7 @@ class JobLeasesTest {
         assertThat(s.settledLeaseToken()).isEqualTo(TOKEN);
         assertThat(s.settledOutcome()).isEqualTo("completed");
         // The same request again: the lease is gone, so nothing changes.
-        Map<String, Object> after = db.row(id);
+        Map<String, String> after = db.row(id);
         assertThat(leases.completeIfLeaseHeld(db.c, id, TOKEN, "{}")).isNull();
         assertThat(db.row(id)).isEqualTo(after);
 
@@ -101,7 +103,7 @@ class JobLeasesTest {
             long held1 = db.insert("each", JobStatus.RUNNING);
             long held2 = db.insert("each", JobStatus.RUNNING);
             List<Long> refused = rowsWithoutTheLease("each");
-            List<Map<String, Object>> untouched = new ArrayList<>();
+            List<Map<String, String>> untouched = new ArrayList<>();
             for (long id : refused) {
                 untouched.add(db.row(id));
             }
@@ -120,7 +122,7 @@ class JobLeasesTest {
             assertThat(done).as("ids only: " + idsOnly).containsExactlyInAnyOrder(held1, held2);
             assertThat(db.status(held1)).isEqualTo("succeeded");
             assertThat(db.events(held2)).containsExactly("completed");
-            assertThat(db.value("select settled_lease_token from jobs where id = ?", held2)).isEqualTo(TOKEN);
+            assertThat(value(db.c, "select settled_lease_token from jobs where id = ?", held2)).isEqualTo(TOKEN);
             for (int i = 0; i < refused.size(); i++) {
                 assertThat(db.row(refused.get(i))).isEqualTo(untouched.get(i));
                 assertThat(db.events(refused.get(i))).isEmpty();
@@ -136,12 +138,12 @@ class JobLeasesTest {
             Job queued = leases.failIfLeaseHeld(db.c, retried, TOKEN, "boom", "error", true, null);
             assertThat(queued.status()).isEqualTo(JobStatus.QUEUED);
             // backoff_initial_ms 1000, jitter 0: due a second later by the database's clock
-            assertThat(db.check("select run_at = now() + interval '1 s' and last_error->>'message' = 'boom'"
+            assertThat(check(db.c, "select run_at = now() + interval '1 s' and last_error->>'message' = 'boom'"
                     + " and settled_outcome = 'failed' and lease_token is null from jobs where id = ?", retried))
                     .isTrue();
             leases.failIfLeaseHeld(db.c, pastRetryAt, TOKEN, "boom", "error", true,
                     Instant.parse("2000-01-01T00:00:00Z"));
-            assertThat(db.check("select run_at = now() from jobs where id = ?", pastRetryAt))
+            assertThat(check(db.c, "select run_at = now() from jobs where id = ?", pastRetryAt))
                     .as("a retryAt in the past is now").isTrue();
         });
         assertThat(db.events(retried)).containsExactly("retry_scheduled");
@@ -152,10 +154,10 @@ class JobLeasesTest {
         assertThat(db.events(notRetryable)).containsExactly("failed");
 
         long lastAttempt = db.insert("fail", JobStatus.RUNNING);
-        db.exec("update jobs set attempt = 5 where id = ?", lastAttempt);
+        exec(db.c, "update jobs set attempt = 5 where id = ?", lastAttempt);
         assertThat(leases.failIfLeaseHeld(db.c, lastAttempt, TOKEN, "boom", "error", true, null).status())
                 .isEqualTo(JobStatus.FAILED);
-        assertThat(db.check("select finished_at is not null from jobs where id = ?", lastAttempt)).isTrue();
+        assertThat(check(db.c, "select finished_at is not null from jobs where id = ?", lastAttempt)).isTrue();
 
         refusedWithoutTheLease("fail", (job, token) -> leases.failIfLeaseHeld(db.c, job, token, "boom", "error",
                 true, null));

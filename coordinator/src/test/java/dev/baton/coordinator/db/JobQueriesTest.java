@@ -1,5 +1,7 @@
 package dev.baton.coordinator.db;
 
+import static dev.baton.coordinator.db.MigratedDatabase.exec;
+import static dev.baton.coordinator.db.MigratedDatabase.value;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.common.Job;
@@ -13,7 +15,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** The reads: one job, its events page by page, the admin list's filters, running jobs per worker. */
 class JobQueriesTest {
     @RegisterExtension
-    static final JobTable db = new JobTable();
+    static final MigratedDatabase db = new MigratedDatabase();
     static final JobQueries queries = new JobQueries();
 
     @Test
@@ -32,8 +34,8 @@ class JobQueriesTest {
         long id = db.insert("read", JobStatus.QUEUED);
         long other = db.insert("read", JobStatus.QUEUED);
         for (String type : List.of("enqueued", "updated", "cancelled")) {
-            db.exec("insert into job_events (job_id, type, attempt) values (?, ?, 0)", id, type);
-            db.exec("insert into job_events (job_id, type, attempt) values (?, 'enqueued', 0)", other);
+            exec(db.c, "insert into job_events (job_id, type, attempt) values (?, ?, 0)", id, type);
+            exec(db.c, "insert into job_events (job_id, type, attempt) values (?, 'enqueued', 0)", other);
         }
         List<Event> first = queries.events(db.c, id, 0, 2);
         assertThat(first).extracting(Event::type).containsExactly("enqueued", "updated");
@@ -47,7 +49,7 @@ class JobQueriesTest {
         long a = db.insert("list", JobStatus.QUEUED);
         long b = db.insert("list", JobStatus.FAILED);
         long c = db.insert("list", JobStatus.QUEUED);
-        db.exec("update jobs set labels = '{\"team\": \"x\"}' where id = ?", c);
+        exec(db.c, "update jobs set labels = '{\"team\": \"x\"}' where id = ?", c);
         db.insert("list-other", JobStatus.QUEUED);
         assertThat(ids(new JobQueries.Filter(null, "list", null, null, null, null, null, 10))).containsExactly(c, b, a);
         assertThat(ids(new JobQueries.Filter(JobStatus.QUEUED, "list", null, null, null, null, null, 10)))
@@ -68,12 +70,12 @@ class JobQueriesTest {
         db.insert("workers", JobStatus.RUNNING);
         db.insert("workers", JobStatus.RUNNING);
         long other = db.insert("workers", JobStatus.RUNNING);
-        db.exec("update jobs set worker_id = 'w9' where id = ?", other);
+        exec(db.c, "update jobs set worker_id = 'w9' where id = ?", other);
         long done = db.insert("workers", JobStatus.SUCCEEDED);
-        db.exec("update jobs set worker_id = 'w8' where id = ?", done);
+        exec(db.c, "update jobs set worker_id = 'w8' where id = ?", done);
         assertThat(queries.runningByWorker(db.c)).containsEntry("w9", 1L)
                 .as("a worker whose jobs all finished").doesNotContainKey("w8");
-        long running = (Long) db.value("select count(*) from jobs where status = 'running' and worker_id = 'w1'");
+        long running = (Long) value(db.c, "select count(*) from jobs where status = 'running' and worker_id = 'w1'");
         assertThat(queries.runningByWorker(db.c)).containsEntry("w1", running);
     }
 }

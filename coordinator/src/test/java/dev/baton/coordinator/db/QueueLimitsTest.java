@@ -2,10 +2,9 @@ package dev.baton.coordinator.db;
 
 import static dev.baton.coordinator.db.MigratedDatabase.awaitWaitingOnLock;
 import static dev.baton.coordinator.db.MigratedDatabase.backendPid;
+import static dev.baton.coordinator.db.MigratedDatabase.committed;
 import static dev.baton.coordinator.db.MigratedDatabase.exec;
 import static dev.baton.coordinator.db.MigratedDatabase.inBackground;
-import static dev.baton.coordinator.db.MigratedDatabase.insertJob;
-import static dev.baton.coordinator.db.MigratedDatabase.insertJobs;
 import static dev.baton.coordinator.db.MigratedDatabase.queryLong;
 import static dev.baton.coordinator.db.MigratedDatabase.race;
 import static dev.baton.coordinator.db.MigratedDatabase.rows;
@@ -21,12 +20,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@link QueueLimits} on a real database: a paused queue starts nothing, a capped one no more
@@ -36,31 +33,18 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(60) // a guard broken into a lock wait fails the test instead of hanging the build
 class QueueLimitsTest {
-    static MigratedDatabase database;
-    static Connection c;
-    static final AtomicInteger queues = new AtomicInteger();
+    @RegisterExtension
+    static final MigratedDatabase db = new MigratedDatabase();
     final QueueLimits limits = new QueueLimits();
-
-    @BeforeAll
-    static void start() throws SQLException {
-        database = MigratedDatabase.create(QueueLimitsTest.class);
-        c = database.connect();
-    }
-
-    @AfterAll
-    static void stop() throws SQLException {
-        c.close();
-        database.close();
-    }
 
     /** A queue with {@code queued} jobs waiting and a row of {@code settings} (null: no row). */
     private static String queue(int queued, String settings) throws SQLException {
-        String q = "limits-%04d".formatted(queues.incrementAndGet());
+        String q = db.unique("limits");
         if (queued > 0) {
-            insertJobs(c, queued, q, "queued", null, null);
+            db.insert(queued, q, JobStatus.QUEUED);
         }
         if (settings != null) {
-            exec(c, "insert into queues (name, paused, max_running, rate_per_second, rate_paced_until) values (?, "
+            exec(db.c, "insert into queues (name, paused, max_running, rate_per_second, rate_paced_until) values (?, "
                     + settings + ")", q);
         }
         return q;
@@ -79,7 +63,7 @@ class QueueLimitsTest {
                                  for update skip locked)
                     returning id, extract(epoch from started_at) * 1000000 as micros""", queue, room)) {
                 Instant startedAt = Instant.EPOCH.plus(Math.round(Double.parseDouble(r.get("micros"))), ChronoUnit.MICROS);
-                started.add(new Job(r.get("id"), queue, "db.test", null, 0, JobStatus.RUNNING, 1, 5, null, null, null,
+                started.add(new Job(r.get("id"), queue, "test", null, 0, JobStatus.RUNNING, 1, 5, null, null, null,
                         startedAt, null, 2, null, null, null, null, null, Map.of(), 3600, null, null));
             }
             return started;
@@ -91,19 +75,19 @@ class QueueLimitsTest {
     }
 
     private static long running(String queue) throws SQLException {
-        return queryLong(c, "select count(*) from jobs where queue = ? and status = 'running'", queue);
+        return queryLong(db.c, "select count(*) from jobs where queue = ? and status = 'running'", queue);
     }
 
     private static List<Object> everything(String queue) throws SQLException {
-        return List.of(rows(c, "select * from queues where name = ?", queue),
-                rows(c, "select * from jobs where queue = ? order by id", queue));
+        return List.of(rows(db.c, "select * from queues where name = ?", queue),
+                rows(db.c, "select * from jobs where queue = ? order by id", queue));
     }
 
     @Test
     void aQueueWithoutARowIsNotLimited() throws SQLException {
         String q = queue(3, null);
         List<Integer> asked = new ArrayList<>();
-        assertThat(claimWithinLimits(c, q, 7, asked)).hasSize(3);
+        assertThat(claimWithinLimits(db.c, q, 7, asked)).hasSize(3);
         assertThat(asked).containsExactly(7);
     }
 
@@ -113,32 +97,32 @@ class QueueLimitsTest {
             String q = queue(3, settings);
             List<Object> before = everything(q);
             List<Integer> asked = new ArrayList<>();
-            assertThat(claimWithinLimits(c, q, 3, asked)).isEmpty();
+            assertThat(claimWithinLimits(db.c, q, 3, asked)).isEmpty();
             assertThat(asked).as("no claim").isEmpty();
             assertThat(everything(q)).isEqualTo(before);
         }
         String unpaused = queue(3, "false, null, null, null");
-        assertThat(claimWithinLimits(c, unpaused, 2, new ArrayList<>())).hasSize(2);
+        assertThat(claimWithinLimits(db.c, unpaused, 2, new ArrayList<>())).hasSize(2);
     }
 
     @Test
     void aCappedQueueStartsUpToItsCapMinusWhatRuns() throws SQLException {
         String q = queue(5, "false, 3, null, null");
-        insertJob(c, q, "running", "lease", "1 minute");
+        db.insert(q, JobStatus.RUNNING);
         List<Integer> asked = new ArrayList<>();
-        assertThat(claimWithinLimits(c, q, 1, asked)).hasSize(1);
-        assertThat(claimWithinLimits(c, q, 5, asked)).hasSize(1);
+        assertThat(claimWithinLimits(db.c, q, 1, asked)).hasSize(1);
+        assertThat(claimWithinLimits(db.c, q, 5, asked)).hasSize(1);
         assertThat(asked).containsExactly(1, 1);
         assertThat(running(q)).isEqualTo(3);
         List<Object> before = everything(q);
-        assertThat(claimWithinLimits(c, q, 5, asked)).as("at its cap").isEmpty();
+        assertThat(claimWithinLimits(db.c, q, 5, asked)).as("at its cap").isEmpty();
         assertThat(asked).hasSize(2);
         assertThat(everything(q)).isEqualTo(before);
-        exec(c, "update jobs set status = 'succeeded', lease_token = null, lease_expires_at = null where id = "
+        exec(db.c, "update jobs set status = 'succeeded', lease_token = null, lease_expires_at = null where id = "
                 + "(select min(id) from jobs where queue = ? and status = 'running')", q);
-        assertThat(claimWithinLimits(c, q, 5, asked)).as("a slot back as a job leaves running").hasSize(1);
+        assertThat(claimWithinLimits(db.c, q, 5, asked)).as("a slot back as a job leaves running").hasSize(1);
         String zero = queue(2, "false, 0, null, null");
-        assertThat(claimWithinLimits(c, zero, 2, asked)).as("a cap of 0").isEmpty();
+        assertThat(claimWithinLimits(db.c, zero, 2, asked)).as("a cap of 0").isEmpty();
         assertThat(running(zero)).isZero();
     }
 
@@ -146,7 +130,7 @@ class QueueLimitsTest {
     void aPacedQueueStartsAsItsRateAllowsAndPaysForWhatStarted() throws SQLException {
         String q = queue(5, "false, null, 2.0, null");
         List<Integer> asked = new ArrayList<>();
-        List<Job> started = claimWithinLimits(c, q, 5, asked);
+        List<Job> started = claimWithinLimits(db.c, q, 5, asked);
         assertThat(asked).as("an idle queue: a burst of floor(2.0)").containsExactly(2);
         long startedAt = ChronoUnit.MICROS.between(Instant.EPOCH, started.get(1).startedAt());
         assertThat(pacedUntil(q)).isEqualTo(StartRate.of(2.0).pacedUntilAfter(null, startedAt, 2))
@@ -154,16 +138,16 @@ class QueueLimitsTest {
 
         String owing = queue(3, "false, null, 2.0, now() + interval '1 hour'");
         List<Object> before = everything(owing);
-        assertThat(claimWithinLimits(c, owing, 3, asked)).as("paid up an hour ahead").isEmpty();
+        assertThat(claimWithinLimits(db.c, owing, 3, asked)).as("paid up an hour ahead").isEmpty();
         assertThat(asked).hasSize(1);
         assertThat(everything(owing)).isEqualTo(before);
 
         String paidUp = queue(3, "false, null, 2.0, now() - interval '1 second'");
-        assertThat(claimWithinLimits(c, paidUp, 3, asked)).hasSize(2);
+        assertThat(claimWithinLimits(db.c, paidUp, 3, asked)).hasSize(2);
 
         String empty = queue(0, "false, null, 2.0, now() - interval '1 second'");
         before = everything(empty);
-        assertThat(claimWithinLimits(c, empty, 3, asked)).as("nothing queued").isEmpty();
+        assertThat(claimWithinLimits(db.c, empty, 3, asked)).as("nothing queued").isEmpty();
         assertThat(everything(empty)).as("nothing started, nothing owed").isEqualTo(before);
     }
 
@@ -171,30 +155,30 @@ class QueueLimitsTest {
     void aCappedAndPacedQueueTakesTheSmallerRoom() throws SQLException {
         String q = queue(20, "false, 4, 10.0, null");
         List<Integer> asked = new ArrayList<>();
-        claimWithinLimits(c, q, 20, asked);
+        claimWithinLimits(db.c, q, 20, asked);
         String paced = queue(20, "false, 40, 3.0, null");
-        claimWithinLimits(c, paced, 20, asked);
+        claimWithinLimits(db.c, paced, 20, asked);
         assertThat(asked).containsExactly(4, 3);
     }
 
     private static long pacedUntil(String queue) throws SQLException {
-        return queryLong(c, "select (extract(epoch from rate_paced_until) * 1000000)::bigint from queues where name = ?",
+        return queryLong(db.c, "select (extract(epoch from rate_paced_until) * 1000000)::bigint from queues where name = ?",
                 queue);
     }
 
     @Test
     void aSecondClaimWaitsForTheQueueLockAndCountsWhatTheFirstStarted() throws Exception {
         String q = queue(2, "false, 1, null, null");
-        try (Connection first = database.connect(); Connection second = database.connect()) {
+        try (Connection first = db.connect(); Connection second = db.connect()) {
             first.setAutoCommit(false);
             second.setAutoCommit(false);
             AtomicReference<CompletableFuture<List<Job>>> secondClaim = new AtomicReference<>();
             int secondPid = backendPid(second);
             List<Job> firstStarted = limits.claimWithinLimits(first, q, 1, room -> {
                 // The first holds the queue's lock and has counted its room; now the second claims.
-                secondClaim.set(inBackground(() -> commit(second, claimWithinLimits(second, q, 1, new ArrayList<>()))));
+                secondClaim.set(inBackground(() -> committed(second, claimWithinLimits(second, q, 1, new ArrayList<>()))));
                 try {
-                    awaitWaitingOnLock(c, secondPid, secondClaim.get());
+                    awaitWaitingOnLock(db.c, secondPid, secondClaim.get());
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }
@@ -210,25 +194,20 @@ class QueueLimitsTest {
 
     @Test
     void ofTwoClaimsRacingForTheLastSlotExactlyOneStarts() throws Exception {
-        try (Connection one = database.connect(); Connection two = database.connect()) {
+        try (Connection one = db.connect(); Connection two = db.connect()) {
             one.setAutoCommit(false);
             two.setAutoCommit(false);
             for (int round = 0; round < 10; round++) {
                 String capped = queue(4, "false, 1, null, null");
                 String paced = queue(4, "false, null, 0.01, null");
                 for (String q : List.of(capped, paced)) {
-                    List<List<Job>> started = race(() -> commit(one, claimWithinLimits(one, q, 2, new ArrayList<>())),
-                            () -> commit(two, claimWithinLimits(two, q, 2, new ArrayList<>())));
+                    List<List<Job>> started = race(() -> committed(one, claimWithinLimits(one, q, 2, new ArrayList<>())),
+                            () -> committed(two, claimWithinLimits(two, q, 2, new ArrayList<>())));
                     assertThat(started.get(0).size() + started.get(1).size()).as("round %d, %s", round, q).isEqualTo(1);
                     assertThat(running(q)).isEqualTo(1);
                 }
             }
         }
-    }
-
-    private static <T> T commit(Connection on, T result) throws SQLException {
-        on.commit();
-        return result;
     }
 
     @Test
@@ -237,9 +216,9 @@ class QueueLimitsTest {
         String paced = queue(0, "false, null, 1.0, null");
         String plain = queue(0, "false, null, null, null");
         String paused = queue(0, "true, 1, 1.0, null");
-        Db db = new Db(database.dataSource());
-        assertThat(new QueueLimits().limited(db, List.of(paused, plain, paced, "no-row", capped)))
+        Db pool = new Db(db.pool());
+        assertThat(new QueueLimits().limited(pool, List.of(paused, plain, paced, "no-row", capped)))
                 .containsExactly(capped, paced);
-        assertThat(new QueueLimits().limited(db, List.of())).isEmpty();
+        assertThat(new QueueLimits().limited(pool, List.of())).isEmpty();
     }
 }

@@ -1,5 +1,7 @@
 package dev.baton.coordinator.db;
 
+import static dev.baton.coordinator.db.MigratedDatabase.check;
+import static dev.baton.coordinator.db.MigratedDatabase.exec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
@@ -16,7 +18,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class QueueSettingsTest {
     @RegisterExtension
-    static final JobTable db = new JobTable();
+    static final MigratedDatabase db = new MigratedDatabase();
     static final QueueSettings queues = new QueueSettings();
 
     private Queue settings(String name) throws SQLException {
@@ -24,7 +26,7 @@ class QueueSettingsTest {
     }
 
     private boolean paced(String name) throws SQLException {
-        return db.check("select rate_paced_until is not null from queues where name = ?", name);
+        return check(db.c, "select rate_paced_until is not null from queues where name = ?", name);
     }
 
     @Test
@@ -40,7 +42,7 @@ class QueueSettingsTest {
     @Test
     void aChangedRateForgetsThePacingAndAnUnchangedOneKeepsIt() throws SQLException {
         queues.upsert(db.c, "paced", null, null, 2.0);
-        db.exec("update queues set rate_paced_until = now() + interval '1 minute' where name = 'paced'");
+        exec(db.c, "update queues set rate_paced_until = now() + interval '1 minute' where name = 'paced'");
         queues.upsert(db.c, "paced", true, null, null);
         assertThat(paced("paced")).as("rate not given").isTrue();
         queues.upsert(db.c, "paced", null, null, 2.0);
@@ -56,7 +58,7 @@ class QueueSettingsTest {
         db.insert("counted", JobStatus.RUNNING);
         db.insert("counted", JobStatus.SUCCEEDED);
         db.insert("counted", JobStatus.CANCELLED);
-        db.exec("update jobs set created_at = now() - interval '10 minutes' where queue = 'counted'");
+        exec(db.c, "update jobs set created_at = now() - interval '10 minutes' where queue = 'counted'");
         List<QueueSettings.Count> active = queues.activeCounts(db.c).stream()
                 .filter(n -> n.queue().equals("counted")).toList();
         assertThat(active).extracting(QueueSettings.Count::status, QueueSettings.Count::count)

@@ -1,12 +1,12 @@
 package dev.baton.coordinator.db;
 
 import static dev.baton.coordinator.db.MigratedDatabase.exec;
-import static dev.baton.coordinator.db.MigratedDatabase.insertJob;
 import static dev.baton.coordinator.db.MigratedDatabase.queryLong;
 import static dev.baton.coordinator.db.MigratedDatabase.race;
 import static dev.baton.coordinator.db.MigratedDatabase.rows;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.baton.common.JobStatus;
 import dev.baton.coordinator.db.ScheduleRepository.Row;
 import dev.baton.coordinator.db.ScheduleRepository.Upserted;
 import java.sql.Connection;
@@ -20,11 +20,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The guarded statements of {@link ScheduleRepository} on a real database: what a PUT does to
@@ -36,35 +34,22 @@ import org.junit.jupiter.api.Timeout;
 class ScheduleRepositoryTest {
     static final String EVERY_MINUTE = "0 * * * * *";
     static final String JOB = "{\"queue\": \"q\", \"type\": \"t\"}";
-    static MigratedDatabase database;
-    static Connection c;
-    static final AtomicInteger names = new AtomicInteger();
+    @RegisterExtension
+    static final MigratedDatabase db = new MigratedDatabase();
     final ScheduleRepository repo = new ScheduleRepository();
 
-    @BeforeAll
-    static void start() throws SQLException {
-        database = MigratedDatabase.create(ScheduleRepositoryTest.class);
-        c = database.connect();
-    }
-
-    @AfterAll
-    static void stop() throws SQLException {
-        c.close();
-        database.close();
-    }
-
     private Row created() throws SQLException {
-        Upserted u = repo.upsert(c, "s-" + names.incrementAndGet(), EVERY_MINUTE, "UTC", "all", JOB);
+        Upserted u = repo.upsert(db.c, db.unique("s"), EVERY_MINUTE, "UTC", "all", JOB);
         assertThat(u.created()).isTrue();
         return u.row();
     }
 
     private static void set(String name, String column, String fromNow) throws SQLException {
-        exec(c, "update schedules set " + column + " = now() + ?::interval where name = ?", fromNow, name);
+        exec(db.c, "update schedules set " + column + " = now() + ?::interval where name = ?", fromNow, name);
     }
 
     private static List<Map<String, String>> schedule(String name) throws SQLException {
-        return rows(c, "select * from schedules where name = ?", name);
+        return rows(db.c, "select * from schedules where name = ?", name);
     }
 
     // --- a PUT ---
@@ -75,8 +60,8 @@ class ScheduleRepositoryTest {
         assertThat(row.dueAfter()).isEqualTo(row.now());
         assertThat(row.nextTickAt()).isEqualTo(row.now());
         assertThat(row.createdAt()).isEqualTo(row.now());
-        assertThat(repo.find(c, row.name())).isNotNull();
-        assertThat(repo.find(c, "no-such")).isNull();
+        assertThat(repo.find(db.c, row.name())).isNotNull();
+        assertThat(repo.find(db.c, "no-such")).isNull();
     }
 
     @Test
@@ -84,13 +69,13 @@ class ScheduleRepositoryTest {
         Row row = created();
         set(row.name(), "due_after", "1 hour");
         set(row.name(), "next_tick_at", "2 hours");
-        Instant dueAfter = repo.find(c, row.name()).dueAfter();
-        Upserted again = repo.upsert(c, row.name(), EVERY_MINUTE, "UTC", "all", JOB);
+        Instant dueAfter = repo.find(db.c, row.name()).dueAfter();
+        Upserted again = repo.upsert(db.c, row.name(), EVERY_MINUTE, "UTC", "all", JOB);
         assertThat(again.created()).isFalse();
         assertThat(again.row().dueAfter()).as("ticks enqueued ahead stay enqueued").isEqualTo(dueAfter);
         assertThat(again.row().nextTickAt()).isEqualTo(again.row().now());
         assertThat(again.row().createdAt()).isEqualTo(row.createdAt());
-        Upserted catchUp = repo.upsert(c, row.name(), EVERY_MINUTE, "UTC", "none", "{\"type\": \"t\", \"queue\": \"q\"}");
+        Upserted catchUp = repo.upsert(db.c, row.name(), EVERY_MINUTE, "UTC", "none", "{\"type\": \"t\", \"queue\": \"q\"}");
         assertThat(catchUp.row().dueAfter()).as("catchUp, and the same job written otherwise, change no tick")
                 .isEqualTo(dueAfter);
         assertThat(catchUp.row().catchUp()).isEqualTo("none");
@@ -102,7 +87,7 @@ class ScheduleRepositoryTest {
             for (String dueAfter : new String[] {"1 hour", "-1 hour"}) {
                 Row row = created();
                 set(row.name(), "due_after", dueAfter);
-                Row put = repo.upsert(c, row.name(), change[0], change[1], "all", JOB).row();
+                Row put = repo.upsert(db.c, row.name(), change[0], change[1], "all", JOB).row();
                 assertThat(put.dueAfter()).as("%s %s from due_after now() + %s", change[0], change[1], dueAfter)
                         .isEqualTo(put.now());
             }
@@ -113,46 +98,46 @@ class ScheduleRepositoryTest {
     void aNewJobTemplateTakesOverFromTheTicksNotYetCome() throws SQLException {
         Row ahead = created();
         set(ahead.name(), "due_after", "1 hour");
-        Row put = repo.upsert(c, ahead.name(), EVERY_MINUTE, "UTC", "all", "{\"queue\": \"q\", \"type\": \"u\"}").row();
+        Row put = repo.upsert(db.c, ahead.name(), EVERY_MINUTE, "UTC", "all", "{\"queue\": \"q\", \"type\": \"u\"}").row();
         assertThat(put.dueAfter()).as("back to now: the ticks ahead are enqueued again").isEqualTo(put.now());
         Row behind = created();
         set(behind.name(), "due_after", "-1 hour");
-        Instant dueAfter = repo.find(c, behind.name()).dueAfter();
-        put = repo.upsert(c, behind.name(), EVERY_MINUTE, "UTC", "all", "{\"queue\": \"q\", \"type\": \"u\"}").row();
+        Instant dueAfter = repo.find(db.c, behind.name()).dueAfter();
+        put = repo.upsert(db.c, behind.name(), EVERY_MINUTE, "UTC", "all", "{\"queue\": \"q\", \"type\": \"u\"}").row();
         assertThat(put.dueAfter()).as("ticks already come are not enqueued twice").isEqualTo(dueAfter);
     }
 
     @Test
     void lockAndCompareSaysWhetherAPutChangesWhatTheTicksEnqueue() throws SQLException {
         Row row = created();
-        assertThat(repo.lockAndCompare(c, row.name(), EVERY_MINUTE, "UTC", JOB)).isFalse();
-        assertThat(repo.lockAndCompare(c, row.name(), EVERY_MINUTE, "UTC", "{\"type\":\"t\",\"queue\":\"q\"}"))
+        assertThat(repo.lockAndCompare(db.c, row.name(), EVERY_MINUTE, "UTC", JOB)).isFalse();
+        assertThat(repo.lockAndCompare(db.c, row.name(), EVERY_MINUTE, "UTC", "{\"type\":\"t\",\"queue\":\"q\"}"))
                 .as("the same JSON written otherwise").isFalse();
-        assertThat(repo.lockAndCompare(c, row.name(), "0 0 * * * *", "UTC", JOB)).isTrue();
-        assertThat(repo.lockAndCompare(c, row.name(), EVERY_MINUTE, "Europe/Paris", JOB)).isTrue();
-        assertThat(repo.lockAndCompare(c, row.name(), EVERY_MINUTE, "UTC", "{\"queue\": \"q\", \"type\": \"u\"}")).isTrue();
-        assertThat(repo.lockAndCompare(c, "no-such", EVERY_MINUTE, "UTC", JOB)).isNull();
+        assertThat(repo.lockAndCompare(db.c, row.name(), "0 0 * * * *", "UTC", JOB)).isTrue();
+        assertThat(repo.lockAndCompare(db.c, row.name(), EVERY_MINUTE, "Europe/Paris", JOB)).isTrue();
+        assertThat(repo.lockAndCompare(db.c, row.name(), EVERY_MINUTE, "UTC", "{\"queue\": \"q\", \"type\": \"u\"}")).isTrue();
+        assertThat(repo.lockAndCompare(db.c, "no-such", EVERY_MINUTE, "UTC", JOB)).isNull();
     }
 
     // --- what is due, and one tick pass at a time ---
 
     @Test
     void namesDueByNextTickAtPlusTheLookaheadSoonestFirst() throws SQLException {
-        exec(c, "delete from schedules");
+        exec(db.c, "delete from schedules");
         Row late = created();
         Row soon = created();
         Row later = created();
         set(late.name(), "next_tick_at", "10 minutes");
         set(soon.name(), "next_tick_at", "-1 hour");
         set(later.name(), "next_tick_at", "1 hour");
-        assertThat(repo.namesDueBy(c, null, Duration.ZERO, 10)).containsExactly(soon.name());
-        assertThat(repo.namesDueBy(c, null, Duration.ofMinutes(30), 10)).containsExactly(soon.name(), late.name());
-        assertThat(repo.namesDueBy(c, null, Duration.ofMinutes(30), 1)).containsExactly(soon.name());
-        assertThat(repo.namesDueBy(c, null, Duration.ofMinutes(30), 0)).isEmpty();
-        Instant at = repo.find(c, later.name()).nextTickAt();
-        assertThat(repo.namesDueBy(c, at, Duration.ZERO, 10)).as("as of an instant, due at it")
+        assertThat(repo.namesDueBy(db.c, null, Duration.ZERO, 10)).containsExactly(soon.name());
+        assertThat(repo.namesDueBy(db.c, null, Duration.ofMinutes(30), 10)).containsExactly(soon.name(), late.name());
+        assertThat(repo.namesDueBy(db.c, null, Duration.ofMinutes(30), 1)).containsExactly(soon.name());
+        assertThat(repo.namesDueBy(db.c, null, Duration.ofMinutes(30), 0)).isEmpty();
+        Instant at = repo.find(db.c, later.name()).nextTickAt();
+        assertThat(repo.namesDueBy(db.c, at, Duration.ZERO, 10)).as("as of an instant, due at it")
                 .containsExactly(soon.name(), late.name(), later.name());
-        assertThat(repo.namesDueBy(c, at.minusNanos(1000), Duration.ZERO, 10)).as("one microsecond before")
+        assertThat(repo.namesDueBy(db.c, at.minusNanos(1000), Duration.ZERO, 10)).as("one microsecond before")
                 .containsExactly(soon.name(), late.name());
     }
 
@@ -161,24 +146,24 @@ class ScheduleRepositoryTest {
         Row row = created();
         set(row.name(), "next_tick_at", "10 minutes");
         Duration lookahead = Duration.ofMinutes(30);
-        assertThat(repo.lockIfDue(c, row.name(), null, Duration.ofMinutes(5))).as("not due yet").isNull();
-        assertThat(repo.lockIfDue(c, row.name(), null, lookahead)).as("due within the lookahead").isNotNull();
-        assertThat(repo.lockIfDue(c, "no-such", null, lookahead)).isNull();
-        Instant at = repo.find(c, row.name()).nextTickAt();
-        assertThat(repo.lockIfDue(c, row.name(), at, Duration.ZERO)).as("due as of its next tick").isNotNull();
-        assertThat(repo.lockIfDue(c, row.name(), at.minusNanos(1000), Duration.ZERO)).as("a microsecond before").isNull();
-        try (Connection holder = database.connect()) {
+        assertThat(repo.lockIfDue(db.c, row.name(), null, Duration.ofMinutes(5))).as("not due yet").isNull();
+        assertThat(repo.lockIfDue(db.c, row.name(), null, lookahead)).as("due within the lookahead").isNotNull();
+        assertThat(repo.lockIfDue(db.c, "no-such", null, lookahead)).isNull();
+        Instant at = repo.find(db.c, row.name()).nextTickAt();
+        assertThat(repo.lockIfDue(db.c, row.name(), at, Duration.ZERO)).as("due as of its next tick").isNotNull();
+        assertThat(repo.lockIfDue(db.c, row.name(), at.minusNanos(1000), Duration.ZERO)).as("a microsecond before").isNull();
+        try (Connection holder = db.connect()) {
             holder.setAutoCommit(false);
             assertThat(repo.findForTick(holder, row.name())).isNotNull();
-            assertThat(repo.lockIfDue(c, row.name(), null, lookahead)).as("another pass holds it").isNull();
+            assertThat(repo.lockIfDue(db.c, row.name(), null, lookahead)).as("another pass holds it").isNull();
             holder.rollback();
         }
-        assertThat(repo.lockIfDue(c, row.name(), null, lookahead)).as("released").isNotNull();
+        assertThat(repo.lockIfDue(db.c, row.name(), null, lookahead)).as("released").isNotNull();
     }
 
     @Test
     void ofTwoPassesOnADueScheduleExactlyOneTicksIt() throws Exception {
-        try (Connection one = database.connect(); Connection two = database.connect()) {
+        try (Connection one = db.connect(); Connection two = db.connect()) {
             one.setAutoCommit(false);
             two.setAutoCommit(false);
             for (int round = 0; round < 10; round++) {
@@ -204,19 +189,19 @@ class ScheduleRepositoryTest {
         Row row = created();
         Instant later = row.now().plusSeconds(60);
         Instant nextTick = row.now().plusSeconds(120);
-        repo.advance(c, row.name(), later, nextTick);
-        assertThat(repo.find(c, row.name())).satisfies(r -> {
+        repo.advance(db.c, row.name(), later, nextTick);
+        assertThat(repo.find(db.c, row.name())).satisfies(r -> {
             assertThat(r.dueAfter()).isEqualTo(later);
             assertThat(r.nextTickAt()).isEqualTo(nextTick);
         });
         Instant nextAgain = row.now().plusSeconds(30);
-        repo.advance(c, row.name(), row.now(), nextAgain);
-        assertThat(repo.find(c, row.name())).satisfies(r -> {
+        repo.advance(db.c, row.name(), row.now(), nextAgain);
+        assertThat(repo.find(db.c, row.name())).satisfies(r -> {
             assertThat(r.dueAfter()).as("an earlier due_after is ignored").isEqualTo(later);
             assertThat(r.nextTickAt()).as("next_tick_at is set as given").isEqualTo(nextAgain);
         });
         List<Map<String, String>> before = schedule(row.name());
-        repo.advance(c, "no-such", later, nextTick);
+        repo.advance(db.c, "no-such", later, nextTick);
         assertThat(schedule(row.name())).isEqualTo(before);
     }
 
@@ -224,18 +209,14 @@ class ScheduleRepositoryTest {
     void aPostponedScheduleIsNotDueUntilItsDelayPassed() throws SQLException {
         Row row = created();
         // In one transaction now() stands still: the delay is exact.
-        c.setAutoCommit(false);
-        try {
-            repo.postpone(c, row.name(), Duration.ofMillis(60_001));
-            Row postponed = repo.find(c, row.name());
+        db.inOneTransactionRolledBack(() -> {
+            repo.postpone(db.c, row.name(), Duration.ofMillis(60_001));
+            Row postponed = repo.find(db.c, row.name());
             assertThat(postponed.nextTickAt()).isEqualTo(postponed.now().plusMillis(60_001));
             assertThat(postponed.dueAfter()).as("its due ticks stay due").isEqualTo(row.dueAfter());
-            assertThat(repo.namesDueBy(c, null, Duration.ofMillis(60_000), 1000)).doesNotContain(row.name());
-            assertThat(repo.namesDueBy(c, null, Duration.ofMillis(60_001), 1000)).contains(row.name());
-        } finally {
-            c.rollback();
-            c.setAutoCommit(true);
-        }
+            assertThat(repo.namesDueBy(db.c, null, Duration.ofMillis(60_000), 1000)).doesNotContain(row.name());
+            assertThat(repo.namesDueBy(db.c, null, Duration.ofMillis(60_001), 1000)).contains(row.name());
+        });
     }
 
     // --- ticks ---
@@ -244,16 +225,16 @@ class ScheduleRepositoryTest {
     void aTickIsRecordedOnce() throws Exception {
         Row row = created();
         Instant tick = row.now().plusSeconds(1);
-        assertThat(repo.insertTickUnlessRecorded(c, row.name(), tick)).isTrue();
-        List<Map<String, String>> before = rows(c, "select * from schedule_ticks where schedule_name = ?", row.name());
-        assertThat(repo.insertTickUnlessRecorded(c, row.name(), tick)).isFalse();
-        assertThat(rows(c, "select * from schedule_ticks where schedule_name = ?", row.name())).isEqualTo(before);
-        assertThat(repo.insertTickUnlessRecorded(c, row.name(), tick.plusNanos(1000))).as("the next microsecond").isTrue();
-        long job = insertJob(c, "q", "queued", null, null);
-        repo.setTickJob(c, row.name(), tick, job);
-        assertThat(queryLong(c, "select job_id from schedule_ticks where schedule_name = ? and tick_at = ?",
+        assertThat(repo.insertTickUnlessRecorded(db.c, row.name(), tick)).isTrue();
+        List<Map<String, String>> before = rows(db.c, "select * from schedule_ticks where schedule_name = ?", row.name());
+        assertThat(repo.insertTickUnlessRecorded(db.c, row.name(), tick)).isFalse();
+        assertThat(rows(db.c, "select * from schedule_ticks where schedule_name = ?", row.name())).isEqualTo(before);
+        assertThat(repo.insertTickUnlessRecorded(db.c, row.name(), tick.plusNanos(1000))).as("the next microsecond").isTrue();
+        long job = db.insert("q", JobStatus.QUEUED);
+        repo.setTickJob(db.c, row.name(), tick, job);
+        assertThat(queryLong(db.c, "select job_id from schedule_ticks where schedule_name = ? and tick_at = ?",
                 row.name(), tick.atOffset(ZoneOffset.UTC))).isEqualTo(job);
-        try (Connection one = database.connect(); Connection two = database.connect()) {
+        try (Connection one = db.connect(); Connection two = db.connect()) {
             for (int round = 0; round < 10; round++) {
                 Instant t = tick.plusSeconds(60 + round);
                 assertThat(race(() -> repo.insertTickUnlessRecorded(one, row.name(), t),
@@ -267,28 +248,28 @@ class ScheduleRepositoryTest {
     void aReplacedScheduleCancelsOnlyItsQueuedJobsOfTicksAhead() throws SQLException {
         Row row = created();
         Row other = created();
-        long ahead = tick(row.name(), "1 hour", "queued");
-        long aheadRunning = tick(row.name(), "2 hours", "running");
-        long come = tick(row.name(), "-1 second", "queued");
-        long othersAhead = tick(other.name(), "1 hour", "queued");
+        long ahead = tick(row.name(), "1 hour", JobStatus.QUEUED);
+        long aheadRunning = tick(row.name(), "2 hours", JobStatus.RUNNING);
+        long come = tick(row.name(), "-1 second", JobStatus.QUEUED);
+        long othersAhead = tick(other.name(), "1 hour", JobStatus.QUEUED);
         List<Object> untouched = everything(aheadRunning, come, othersAhead);
-        assertThat(repo.cancelTicksAhead(c, row.name(), "schedule replaced")).isEqualTo(1);
-        assertThat(rows(c, "select status, version, finished_at is not null as f from jobs where id = ?", ahead))
+        assertThat(repo.cancelTicksAhead(db.c, row.name(), "schedule replaced")).isEqualTo(1);
+        assertThat(rows(db.c, "select status, version, finished_at is not null as f from jobs where id = ?", ahead))
                 .containsExactly(Map.of("status", "cancelled", "version", "2", "f", "true"));
-        assertThat(rows(c, "select type, from_status, to_status, detail::text from job_events where job_id = ?", ahead))
+        assertThat(rows(db.c, "select type, from_status, to_status, detail::text from job_events where job_id = ?", ahead))
                 .containsExactly(Map.of("type", "cancelled", "from_status", "queued", "to_status", "cancelled",
                         "detail", "{\"reason\": \"schedule replaced\"}"));
-        assertThat(queryLong(c, "select count(*) from schedule_ticks where job_id = ?", ahead))
+        assertThat(queryLong(db.c, "select count(*) from schedule_ticks where job_id = ?", ahead))
                 .as("its tick is forgotten, to be enqueued again").isZero();
         assertThat(everything(aheadRunning, come, othersAhead)).isEqualTo(untouched);
-        assertThat(repo.cancelTicksAhead(c, row.name(), "again")).as("nothing left to cancel").isZero();
-        assertThat(repo.cancelTicksAhead(c, "no-such", "none")).isZero();
+        assertThat(repo.cancelTicksAhead(db.c, row.name(), "again")).as("nothing left to cancel").isZero();
+        assertThat(repo.cancelTicksAhead(db.c, "no-such", "none")).isZero();
     }
 
     /** A job of {@code status} enqueued for the schedule's tick at now() + {@code fromNow}. */
-    private static long tick(String name, String fromNow, String status) throws SQLException {
-        long job = insertJob(c, "q", status, "lease", "1 minute");
-        exec(c, "insert into schedule_ticks (schedule_name, tick_at, job_id) values (?, now() + ?::interval, ?)",
+    private static long tick(String name, String fromNow, JobStatus status) throws SQLException {
+        long job = db.insert("q", status);
+        exec(db.c, "insert into schedule_ticks (schedule_name, tick_at, job_id) values (?, now() + ?::interval, ?)",
                 name, fromNow, job);
         return job;
     }
@@ -296,9 +277,9 @@ class ScheduleRepositoryTest {
     private static List<Object> everything(long... jobs) throws SQLException {
         List<Object> out = new ArrayList<>();
         for (long id : jobs) {
-            out.add(rows(c, "select * from jobs where id = ?", id));
-            out.add(rows(c, "select * from job_events where job_id = ?", id));
-            out.add(rows(c, "select * from schedule_ticks where job_id = ?", id));
+            out.add(rows(db.c, "select * from jobs where id = ?", id));
+            out.add(rows(db.c, "select * from job_events where job_id = ?", id));
+            out.add(rows(db.c, "select * from schedule_ticks where job_id = ?", id));
         }
         return out;
     }
@@ -306,13 +287,13 @@ class ScheduleRepositoryTest {
     @Test
     void aDeletedScheduleTakesItsTicksAndLeavesItsJobs() throws SQLException {
         Row row = created();
-        long job = tick(row.name(), "1 hour", "queued");
-        List<Map<String, String>> jobBefore = rows(c, "select * from jobs where id = ?", job);
-        assertThat(repo.delete(c, row.name())).isTrue();
-        assertThat(repo.find(c, row.name())).isNull();
-        assertThat(queryLong(c, "select count(*) from schedule_ticks where schedule_name = ?", row.name())).isZero();
-        assertThat(rows(c, "select * from jobs where id = ?", job)).isEqualTo(jobBefore);
-        assertThat(repo.delete(c, row.name())).as("already gone").isFalse();
-        assertThat(repo.list(c)).extracting(Row::name).doesNotContain(row.name()).allMatch(Objects::nonNull);
+        long job = tick(row.name(), "1 hour", JobStatus.QUEUED);
+        List<Map<String, String>> jobBefore = rows(db.c, "select * from jobs where id = ?", job);
+        assertThat(repo.delete(db.c, row.name())).isTrue();
+        assertThat(repo.find(db.c, row.name())).isNull();
+        assertThat(queryLong(db.c, "select count(*) from schedule_ticks where schedule_name = ?", row.name())).isZero();
+        assertThat(rows(db.c, "select * from jobs where id = ?", job)).isEqualTo(jobBefore);
+        assertThat(repo.delete(db.c, row.name())).as("already gone").isFalse();
+        assertThat(repo.list(db.c)).extracting(Row::name).doesNotContain(row.name()).allMatch(Objects::nonNull);
     }
 }
