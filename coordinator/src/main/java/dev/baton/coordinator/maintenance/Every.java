@@ -10,7 +10,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One duty's step, run on the duty's own daemon thread a fixed delay after the previous pass
- * ended (so a slow pass never piles up behind itself). A failing pass is logged once per streak of
+ * ended (so a slow pass never piles up behind itself). A failing pass (any Throwable: an Error
+ * escaping a scheduled task would end the timer for good, silently) is logged once per streak of
  * failures, at WARN, and the pass that succeeds again at INFO; the passes between are logged at
  * DEBUG. {@link #stop} lets a pass in flight end (up to {@link #STOP_WAIT}) before it interrupts
  * it, and drops the one-off tasks still waiting.
@@ -65,7 +66,7 @@ public final class Every {
     /** Runs {@code task} once, {@code delay} from now, on the duty's thread (unless the duty stopped by then). */
     public void once(Duration delay, Runnable task) {
         try {
-            thread.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
+            thread.schedule(() -> runOnce(task), delay.toMillis(), TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException stopped) {
             LOG.debug("{}: stopped; a one-off task is dropped", name);
         }
@@ -91,6 +92,15 @@ public final class Every {
         }
     }
 
+    // What a scheduled task throws is kept in its Future, which no one reads: log it here instead.
+    private void runOnce(Runnable task) {
+        try {
+            task.run();
+        } catch (Throwable e) {
+            LOG.warn("{}: a one-off task failed", name, e);
+        }
+    }
+
     private void pass() {
         synchronized (passes) {
             started++;
@@ -101,7 +111,7 @@ public final class Every {
                 LOG.info("{}: a pass succeeded again after {} failed one(s)", name, failing);
                 failing = 0;
             }
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             failed(e);
         } finally {
             synchronized (passes) {
@@ -111,7 +121,7 @@ public final class Every {
         }
     }
 
-    private void failed(RuntimeException e) {
+    private void failed(Throwable e) {
         failing++;
         if (thread.isShutdown()) {
             LOG.debug("{}: the pass stopped with the coordinator: {}", name, e.toString());

@@ -57,6 +57,44 @@ class EveryTest {
     }
 
     @Test
+    void aPassThatThrowsAnErrorDoesNotEndTheTimer() throws Exception {
+        AtomicInteger passes = new AtomicInteger();
+        Every every = Every.start("error", SOON, SOON, () -> {
+            if (passes.incrementAndGet() == 1) {
+                throw new NoClassDefFoundError("a class the pass needs");
+            }
+        });
+        try {
+            while (passes.get() < 3) {
+                assertThat(every.awaitPass(Duration.ofSeconds(30))).as("a pass after the Error").isTrue();
+            }
+        } finally {
+            every.stop();
+        }
+        assertThat(logged.list.stream().filter(e -> e.getLevel() == Level.WARN).map(ILoggingEvent::getFormattedMessage))
+                .containsExactly("error: a pass failed, logged again when one succeeds");
+    }
+
+    @Test
+    void aOneOffTaskThatThrowsIsLoggedAndTheTimerGoesOn() throws Exception {
+        AtomicInteger passes = new AtomicInteger();
+        Every every = Every.start("one-off", SOON, SOON, passes::incrementAndGet);
+        CountDownLatch ran = new CountDownLatch(1);
+        try {
+            every.once(Duration.ZERO, () -> {
+                ran.countDown();
+                throw new IllegalStateException("the wake-up failed");
+            });
+            assertThat(ran.await(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(every.awaitPass(Duration.ofSeconds(30))).isTrue();
+        } finally {
+            every.stop();
+        }
+        assertThat(logged.list.stream().filter(e -> e.getLevel() == Level.WARN).map(ILoggingEvent::getFormattedMessage))
+                .containsExactly("one-off: a one-off task failed");
+    }
+
+    @Test
     void aStopLetsThePassInFlightEndAndRunsNothingAfter() throws Exception {
         CountDownLatch inPass = new CountDownLatch(1);
         CountDownLatch letGo = new CountDownLatch(1);
