@@ -1,7 +1,9 @@
 package dev.baton.coordinator.http;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.common.Json;
 import dev.baton.coordinator.db.Db;
 import dev.baton.coordinator.db.IdempotencyKeys;
@@ -37,6 +39,10 @@ import java.util.function.Supplier;
  * differs only in spacing, in the order of the record's own fields, or in how it spells the same
  * time is the same request; one that changes any value, or the order of the keys of an object
  * kept as sent (a payload, the labels), is another. An empty body is the record of {@code {}}.
+ * A JSON value (a payload) sent as {@code null} is told apart from one left out: the record holds
+ * JSON null for the one and Java null for the other, and they differ in meaning (in a bulk update
+ * {@code "payload": null} is refused, a payload left out is left as it is), so the hash leaves out
+ * the Java nulls only.
  */
 @Singleton
 public final class Idempotency {
@@ -46,6 +52,9 @@ public final class Idempotency {
     private static final List<String> KEPT = List.of(HttpHeaders.CONTENT_TYPE, "Baton-Deduplicated");
     private static final TypeReference<Map<String, String>> HEADERS = new TypeReference<>() {
     };
+    /** The strict mapper, leaving out the fields a request did not send (Java null); JSON nulls stay. */
+    private static final ObjectMapper REQUEST_FORM = Json.mapper().copy().setDefaultPropertyInclusion(
+            JsonInclude.Value.construct(JsonInclude.Include.NON_NULL, JsonInclude.Include.ALWAYS));
     private final Db db;
     private final IdempotencyKeys keys;
 
@@ -63,7 +72,7 @@ public final class Idempotency {
         }
         checkSyntax(key);
         String caller = callerOf(request);
-        byte[] hash = sha256(Json.write(body));
+        byte[] hash = sha256(requestForm(body));
         while (true) {
             Optional<MutableHttpResponse<?>> answer = db.enclosing(c -> {
                 if (keys.takeUnlessHeld(c, caller, key, route, hash)) {
@@ -132,6 +141,15 @@ public final class Idempotency {
             throw new IllegalStateException("stored headers are not a JSON object", e);
         }
         return answer.header(REPLAYED, "true");
+    }
+
+    /** What the hash is taken of: {@code body} as the strict mapper writes it, less the fields not sent. */
+    static String requestForm(Record body) {
+        try {
+            return REQUEST_FORM.writeValueAsString(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialize " + body.getClass().getSimpleName(), e);
+        }
     }
 
     private static byte[] sha256(String text) {
