@@ -107,8 +107,10 @@ public final class LeaseService {
     }
 
     /**
-     * One look for work: unlimited queues in one statement, then each paused-or-limited queue
-     * under its row lock, sized by {@link QueueLimits}, all in one transaction: a claim that fails
+     * One look for work: unlimited queues in one statement, then each capped or rated queue
+     * under its row lock, sized by {@link QueueLimits}, all in one transaction (a paused queue
+     * hands out nothing: the unlimited statement leaves it out, and a limited one is checked for
+     * a pause under its lock, so a stale list of limited queues cannot let one through): a claim that fails
      * part way (the database lost while it waits for a queue's lock) claims nothing, rather than
      * leaving the jobs of its earlier parts running for a worker that was answered 503. Queue rows
      * are locked in name order, so claims naming the same queues cannot deadlock.
