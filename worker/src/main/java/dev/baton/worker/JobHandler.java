@@ -1,6 +1,5 @@
 package dev.baton.worker;
 
-
 /** Runs one job. The return value (any object Jackson can write, or null) becomes the job's result. */
 @FunctionalInterface
 public interface JobHandler {

@@ -1,5 +1,6 @@
 package dev.baton.worker;
 
+import dev.baton.common.StorableText;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -18,16 +19,9 @@ final class LogLines {
         if (message == null) {
             return "the message is null";
         }
-        for (int i = 0; i < message.length(); i++) {
-            char ch = message.charAt(i);
-            if (ch == 0) {
-                return "it contains U+0000";
-            }
-            if (Character.isHighSurrogate(ch) && i + 1 < message.length() && Character.isLowSurrogate(message.charAt(i + 1))) {
-                i++;
-            } else if (Character.isSurrogate(ch)) {
-                return "it holds a lone surrogate";
-            }
+        String unstorable = StorableText.problem(message);
+        if (unstorable != null) {
+            return "it " + unstorable;
         }
         // At most 3 bytes per char: only long messages need encoding to be measured.
         if (message.length() * 3L > MAX_MESSAGE_BYTES

@@ -1,6 +1,5 @@
 package dev.baton.coordinator.error;
 
-
 /** The machine-readable codes of docs/protocol.md, each with its HTTP status. */
 public enum ErrorCode {
     INVALID_REQUEST(400, "invalid_request", "Invalid request"),

@@ -1,5 +1,6 @@
 package dev.baton.coordinator.http;
 
+import dev.baton.common.StorableText;
 import dev.baton.coordinator.error.BatonException;
 import dev.baton.coordinator.service.Checks;
 import io.micronaut.http.HttpRequest;
@@ -24,7 +25,7 @@ final class Params {
 
     /** A value PostgreSQL cannot hold (a NUL) would fail in the database as a 500: refuse it here. */
     private static String storable(String name, String value) {
-        String problem = StrictText.unstorable(value);
+        String problem = StorableText.problem(value);
         if (problem != null) {
             throw BatonException.invalid(name, problem);
         }

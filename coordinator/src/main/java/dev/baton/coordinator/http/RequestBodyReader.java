@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.baton.common.Json;
 import dev.baton.common.Requests;
+import dev.baton.common.StorableText;
 import dev.baton.coordinator.error.BatonException;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.core.annotation.Order;
@@ -105,7 +106,7 @@ public final class RequestBodyReader<T> implements MessageBodyReader<T> {
         try (JsonParser p = Json.mapper().getFactory().createParser(text)) {
             for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
                 if (t == JsonToken.FIELD_NAME || t == JsonToken.VALUE_STRING) {
-                    String problem = StrictText.unstorable(p.getText());
+                    String problem = StorableText.problem(p.getText());
                     if (problem != null) {
                         throw BatonException.invalid(JsonErrors.path(p.getParsingContext()), problem);
                     }

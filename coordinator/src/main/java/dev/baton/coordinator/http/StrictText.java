@@ -46,23 +46,4 @@ final class StrictText {
                     "unknown charset in Content-Type; send application/json (UTF-8)");
         }
     }
-
-    /**
-     * Why PostgreSQL cannot store {@code s} unchanged, or null when it can: it stores no NUL
-     * (in text or jsonb), and a lone surrogate has no UTF-8 form (the driver would store '?').
-     */
-    static String unstorable(String s) {
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '\0') {
-                return "must not contain the NUL character (\\u0000)";
-            }
-            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
-                i++;
-            } else if (Character.isSurrogate(c)) {
-                return "must not contain an unpaired UTF-16 surrogate";
-            }
-        }
-        return null;
-    }
 }

@@ -5,6 +5,7 @@ import dev.baton.common.Requests;
 import dev.baton.common.Responses.LogAppendAnswer;
 import dev.baton.common.Responses.LogPage;
 import dev.baton.common.Responses.VersionAnswer;
+import dev.baton.common.StorableText;
 import dev.baton.coordinator.config.Settings;
 import dev.baton.coordinator.db.Db;
 import dev.baton.coordinator.db.ProgressLogRepository.Appended;
@@ -227,21 +228,9 @@ public final class ProgressLogService {
 
     /** PostgreSQL text cannot hold U+0000, and a lone surrogate has no UTF-8 form: refuse, never mangle. */
     private static void storableText(Checks checks, String field, String text) {
-        if (text == null) {
-            return;
-        }
-        for (int i = 0; i < text.length(); i++) {
-            char ch = text.charAt(i);
-            if (ch == 0) {
-                checks.fail(field, "must not contain U+0000");
-                return;
-            }
-            if (Character.isHighSurrogate(ch) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
-                i++;
-            } else if (Character.isSurrogate(ch)) {
-                checks.fail(field, "must be valid Unicode (it holds a lone surrogate)");
-                return;
-            }
+        String problem = text == null ? null : StorableText.problem(text);
+        if (problem != null) {
+            checks.fail(field, problem);
         }
     }
 }
