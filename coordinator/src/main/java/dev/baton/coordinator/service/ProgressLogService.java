@@ -5,7 +5,6 @@ import dev.baton.common.Requests;
 import dev.baton.common.Responses.LogAppendAnswer;
 import dev.baton.common.Responses.LogPage;
 import dev.baton.common.Responses.VersionAnswer;
-import dev.baton.common.StorableText;
 import dev.baton.coordinator.config.Settings;
 import dev.baton.coordinator.db.Db;
 import dev.baton.coordinator.db.ProgressLogRepository.Appended;
@@ -58,7 +57,6 @@ public final class ProgressLogService {
             checks.fail("total", "must be at least current");
         }
         checks.length("message", r.message(), 0, MAX_PROGRESS_MESSAGE);
-        storableText(checks, "message", r.message());
         checks.throwIfAny();
         ProgressItem item = new ProgressItem(jobId, r.expectedVersion(), r.leaseToken(), r.current(), r.total(),
                 r.message());
@@ -159,7 +157,6 @@ public final class ProgressLogService {
             checks.range(at + "seq", line.seq(), 1, Integer.MAX_VALUE);
             checks.required(at + "level", line.level());
             checks.required(at + "message", line.message());
-            storableText(checks, at + "message", line.message());
             if (line.message() != null && tooLong < 0
                     && line.message().getBytes(StandardCharsets.UTF_8).length > MAX_MESSAGE_BYTES) {
                 tooLong = i;
@@ -223,14 +220,6 @@ public final class ProgressLogService {
     public void requireJob(long jobId) {
         if (db.run(c -> repo.status(c, jobId)) == null) {
             throw BatonException.noJob(jobId);
-        }
-    }
-
-    /** PostgreSQL text cannot hold U+0000, and a lone surrogate has no UTF-8 form: refuse, never mangle. */
-    private static void storableText(Checks checks, String field, String text) {
-        String problem = text == null ? null : StorableText.problem(text);
-        if (problem != null) {
-            checks.fail(field, problem);
         }
     }
 }
