@@ -74,6 +74,20 @@ public final class Coordinator implements AutoCloseable {
                     + "(redis://host:6379/0).", pg != null ? "embedded PostgreSQL" : "",
                     redis != null ? (pg != null ? " and " : "") + "embedded Redis" : "", settings.dataDir());
         }
+        ApplicationContext context;
+        try {
+            context = DatabaseWait.untilStarted(effective, Coordinator::startContext);
+        } catch (Exception | Error e) {
+            stopEmbedded(pg, redis, lock);
+            throw e;
+        }
+        int port = context.getBean(EmbeddedServer.class).getPort();
+        LOG.info("Baton coordinator listening on http://127.0.0.1:{}", port);
+        return new Coordinator(context, effective, lock, pg, redis);
+    }
+
+    /** The Micronaut context and its HTTP server; nothing left running when it fails. */
+    private static ApplicationContext startContext(Settings effective) {
         ApplicationContext context = null;
         try {
             context = Micronaut.build(new String[0])
@@ -85,16 +99,13 @@ public final class Coordinator implements AutoCloseable {
                     .build()
                     .start();
             context.getBean(EmbeddedServer.class).start();
+            return context;
         } catch (RuntimeException | Error e) {
             if (context != null && context.isRunning()) {
                 context.close();
             }
-            stopEmbedded(pg, redis, lock);
             throw e;
         }
-        int port = context.getBean(EmbeddedServer.class).getPort();
-        LOG.info("Baton coordinator listening on http://127.0.0.1:{}", port);
-        return new Coordinator(context, effective, lock, pg, redis);
     }
 
     private static void stopEmbedded(EmbeddedPostgresServer pg, EmbeddedRedisServer redis, DataDirLock lock) {

@@ -1,0 +1,64 @@
+package dev.baton.coordinator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.baton.coordinator.testing.Api;
+import dev.baton.coordinator.testing.TcpProxy;
+import dev.baton.coordinator.testing.TestCluster;
+import java.net.BindException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.sql.SQLException;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A coordinator started while its database is away waits for it and starts once it is back
+ * (a chaos run saw one restarted during a PostgreSQL restart exit 1 and stay down).
+ */
+class DatabaseWaitTest {
+
+    @Test
+    void aStartWithTheDatabaseAwayWaitsAndStartsOnceItIsBack() throws Exception {
+        try (TestCluster cluster = TestCluster.start(DatabaseWaitTest.class, 0)) {
+            URI db = URI.create(cluster.jdbcUrl().substring("jdbc:".length()));
+            try (TcpProxy proxy = new TcpProxy(db.getHost(), db.getPort())) {
+                String viaProxy = "jdbc:postgresql://127.0.0.1:" + proxy.port() + db.getPath()
+                        + (db.getQuery() == null ? "" : "?" + db.getQuery());
+                proxy.cut();
+                CompletableFuture<Coordinator> started = CompletableFuture.supplyAsync(
+                        () -> cluster.addCoordinator(Map.of("BATON_DB_URL", viaProxy)));
+                // the first tries fail while the link is cut; the start neither ends nor gives up
+                Thread.sleep(2500);
+                assertThat(started).isNotDone();
+                proxy.restore();
+                Coordinator c = started.get(DatabaseWait.WAIT_MS, TimeUnit.MILLISECONDS);
+                assertThat(new Api(c.port()).get("/health", null).status()).isEqualTo(200);
+            }
+        }
+    }
+
+    @Test
+    void onlyAnUnreachableDatabaseIsWaitedFor() {
+        assertThat(DatabaseWait.isUnreachable(new RuntimeException("pool",
+                new SQLException("refused", "08001", new ConnectException("Connection refused"))))).isTrue();
+        assertThat(DatabaseWait.isUnreachable(new RuntimeException(new SQLException("shutting down", "57P01")))).isTrue();
+        assertThat(DatabaseWait.isUnreachable(new RuntimeException(new BindException("Address already in use"))))
+                .isFalse();
+        assertThat(DatabaseWait.isUnreachable(new RuntimeException(new SQLException("syntax", "42601")))).isFalse();
+    }
+
+    @Test
+    void anyOtherFailureEndsTheStartAtOnce() {
+        AtomicInteger tries = new AtomicInteger();
+        assertThatThrownBy(() -> DatabaseWait.untilStarted(null, s -> {
+            tries.incrementAndGet();
+            throw new IllegalStateException("port in use", new BindException("Address already in use"));
+        })).isInstanceOf(IllegalStateException.class);
+        assertThat(tries).hasValue(1);
+    }
+}
