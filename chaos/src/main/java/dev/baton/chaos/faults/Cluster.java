@@ -321,9 +321,14 @@ public final class Cluster implements AutoCloseable {
 
     /** The HTTP status of coordinator i's /health through its CLIENT proxy; -1 if none within 2 s. */
     public int healthStatus(int i) {
+        return healthStatus(i, 2000);
+    }
+
+    /** The same within {@code timeoutMs}. */
+    public int healthStatus(int i, long timeoutMs) {
         try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", proxy(Link.CLIENT, i).port()), 2000);
-            s.setSoTimeout(2000);
+            s.connect(new InetSocketAddress("127.0.0.1", proxy(Link.CLIENT, i).port()), (int) timeoutMs);
+            s.setSoTimeout((int) timeoutMs);
             s.getOutputStream().write(("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             InputStream in = s.getInputStream();
