@@ -101,7 +101,7 @@ class ClusterIT {
             cluster.proxy(Link.CLIENT, 0).resetOnce();
             cluster.flushRedis();
             cluster.stopPostgresImmediately();
-            cluster.killCoordinator(1);
+            cluster.killWorker(0);
             cluster.pauseCoordinator(0);
             cluster.healAll();
             log(t0, "healed");

@@ -49,7 +49,13 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
      */
     public static EmbeddedPostgresServer startOnPort(Path baseDir, int port, int maxConnections)
             throws IOException, InterruptedException {
-        Path binaries = extractBinaries(baseDir.resolve("pg-binaries"));
+        return startOnPort(baseDir, baseDir.resolve("pg-binaries"), port, maxConnections);
+    }
+
+    /** The same with the binaries extracted (once) to {@code binariesDir}, which several runs may share. */
+    public static EmbeddedPostgresServer startOnPort(Path baseDir, Path binariesDir, int port, int maxConnections)
+            throws IOException, InterruptedException {
+        Path binaries = extractBinaries(binariesDir);
         Path data = baseDir.resolve("pg-data");
         Path runDir = baseDir.resolve("pg-run");
         Files.createDirectories(runDir);
