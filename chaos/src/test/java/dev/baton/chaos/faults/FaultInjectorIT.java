@@ -59,7 +59,7 @@ class FaultInjectorIT {
                         String outcome;
                         try {
                             HttpResponse<String> r = http.send(HttpRequest.newBuilder(
-                                            URI.create(cluster.coordinatorUrls().get(c) + "/jobs"))
+                                            URI.create(cluster.coordinatorUrls().get(c) + "/api/v1/jobs"))
                                     .timeout(Duration.ofSeconds(5))
                                     .header("Authorization", "Bearer " + cluster.producerToken())
                                     .header("Content-Type", "application/json")
@@ -73,9 +73,11 @@ class FaultInjectorIT {
                         } catch (HttpTimeoutException e) {
                             outcome = "timeout";
                         } catch (Exception e) {
-                            outcome = e.getClass().getSimpleName();
+                            outcome = e.getClass().getSimpleName() + ": " + e.getMessage();
                         }
-                        outcomes.computeIfAbsent("coordinator-" + c + " " + outcome, k -> new AtomicLong())
+                        long at = (System.currentTimeMillis() - start) / 5000 * 5;
+                        outcomes.computeIfAbsent(String.format("%03ds coordinator-%d %s", at, c, outcome),
+                                        k -> new AtomicLong())
                                 .incrementAndGet();
                         try {
                             Thread.sleep(50);
@@ -95,7 +97,8 @@ class FaultInjectorIT {
                 System.out.printf("%s applied +%d ms, healed after %d ms%s%n", w.fault(), w.startedAtMs() - start,
                         w.healedAtMs() - w.startedAtMs(), w.error() == null ? "" : " ERROR " + w.error());
             }
-            System.out.println("client outcomes: " + new TreeMap<>(outcomes));
+            System.out.println("client outcomes (by 5 s from the start):");
+            new TreeMap<>(outcomes).forEach((k, v) -> System.out.println("  " + k + ": " + v));
             System.out.println("unexpected exits: " + cluster.unexpectedExits());
             assertThat(injector.windows()).hasSize(plan.faults().size())
                     .allSatisfy(w -> assertThat(w.error()).isNull())
