@@ -25,18 +25,38 @@ final class ChildProcess {
     private final Map<String, String> env;
     private final Path log;
     private final Consumer<String> onUnexpectedExit;
+    private final Reachability reachability;
     private Process process;
+    private long startedAtMs;
     private boolean wanted;
     private boolean paused;
     private boolean closed;
 
+    /** Told when the process goes away and when it is started, so that its proxy can refuse connections meanwhile. */
+    interface Reachability {
+        Reachability NONE = new Reachability() {
+            @Override
+            public void down() {
+            }
+
+            @Override
+            public void up() {
+            }
+        };
+
+        void down() throws IOException;
+
+        void up() throws IOException;
+    }
+
     ChildProcess(String name, List<String> command, Map<String, String> env, Path log,
-                 Consumer<String> onUnexpectedExit) {
+                 Consumer<String> onUnexpectedExit, Reachability reachability) {
         this.name = name;
         this.command = List.copyOf(command);
         this.env = Map.copyOf(env);
         this.log = log;
         this.onUnexpectedExit = onUnexpectedExit;
+        this.reachability = reachability;
     }
 
     String name() {
@@ -69,8 +89,10 @@ final class ChildProcess {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().keySet().removeIf(k -> k.startsWith("BATON_"));
         pb.environment().putAll(env);
+        reachability.up();
         Process p = pb.start();
         process = p;
+        startedAtMs = System.currentTimeMillis();
         paused = false;
         note("started pid " + p.pid());
         p.onExit().thenAccept(this::exited);
@@ -78,14 +100,22 @@ final class ChildProcess {
 
     private void exited(Process p) {
         boolean restart;
+        long ranMs;
         synchronized (this) {
             if (p != process || !wanted || closed) {
                 return; // killed or stopped by the run, or an older instance
             }
             process = null;
             restart = true;
+            ranMs = System.currentTimeMillis() - startedAtMs;
+            try {
+                reachability.down();
+            } catch (IOException ignored) {
+                // the proxy is closed
+            }
         }
-        String what = name + " exited with status " + p.exitValue() + " (pid " + p.pid() + "); see " + log;
+        String what = name + " exited with status " + p.exitValue() + " " + ranMs + " ms after its start (pid "
+                + p.pid() + "); see " + log;
         note("UNEXPECTED EXIT: " + what);
         onUnexpectedExit.accept(what);
         if (restart) {
@@ -115,6 +145,11 @@ final class ChildProcess {
                 process.waitFor(5, TimeUnit.SECONDS); // so that a start() right after starts a new one
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            }
+            try {
+                reachability.down();
+            } catch (IOException ignored) {
+                // the proxy is closed
             }
         }
     }

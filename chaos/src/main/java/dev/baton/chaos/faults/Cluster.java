@@ -4,9 +4,7 @@ import dev.baton.coordinator.embedded.EmbeddedPostgresServer;
 import dev.baton.coordinator.embedded.EmbeddedRedisServer;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,7 +26,9 @@ import java.util.concurrent.TimeUnit;
  * directory, fsync on) and Redis, N coordinator JVMs and M worker JVMs, and a {@link LinkProxy} on
  * every link: each coordinator reaches PostgreSQL and Redis through proxies of its own, and
  * clients and workers reach each coordinator through its CLIENT proxy. Every port is chosen up
- * front, so a process started again keeps its address. Each fault primitive is idempotent.
+ * front, so a process started again keeps its address. Each fault primitive is idempotent. While a
+ * coordinator or PostgreSQL is down, its proxies refuse connections (unless black-holed), as its
+ * own port would: a client sees "connection refused", not a connection that is accepted then reset.
  * Processes log to {@code workDir/logs/<name>.log}, appending across restarts, with a
  * {@code === [chaos …]} line at each start, kill, pause and resume.
  */
@@ -82,29 +82,17 @@ public final class Cluster implements AutoCloseable {
         int n = options.coordinators();
         // N coordinators × a pool of 20, JobRunr's, the workload's and the checker's
         postgres = EmbeddedPostgresServer.startOnPort(options.workDir().resolve("postgres"), PG_BINARIES,
-                freePort(), Math.max(200, 40 * n + 100));
+                Ports.pick(), Math.max(200, 40 * n + 100));
         postgresRunning = true;
-        redis = EmbeddedRedisServer.start(freePort());
+        redis = EmbeddedRedisServer.start(Ports.pick());
         for (Link link : Link.values()) {
             proxies.put(link, new ArrayList<>());
         }
-        // The coordinators' ports are held while the proxies pick theirs, so that none picks one of them.
-        List<ServerSocket> held = new ArrayList<>();
-        try {
-            for (int i = 0; i < n; i++) {
-                ServerSocket s = new ServerSocket(0);
-                held.add(s);
-                httpPorts.add(s.getLocalPort());
-            }
-            for (int i = 0; i < n; i++) {
-                proxies.get(Link.CLIENT).add(new LinkProxy("client-" + i, 0, httpPorts.get(i)));
-                proxies.get(Link.POSTGRES).add(new LinkProxy("postgres-" + i, 0, postgres.port()));
-                proxies.get(Link.REDIS).add(new LinkProxy("redis-" + i, 0, redis.port()));
-            }
-        } finally {
-            for (ServerSocket s : held) {
-                s.close();
-            }
+        for (int i = 0; i < n; i++) {
+            httpPorts.add(Ports.pick());
+            proxies.get(Link.CLIENT).add(new LinkProxy("client-" + i, Ports.pick(), httpPorts.get(i)));
+            proxies.get(Link.POSTGRES).add(new LinkProxy("postgres-" + i, Ports.pick(), postgres.port()));
+            proxies.get(Link.REDIS).add(new LinkProxy("redis-" + i, Ports.pick(), redis.port()));
         }
         for (int i = 0; i < n; i++) {
             Map<String, String> env = new LinkedHashMap<>();
@@ -121,9 +109,20 @@ public final class Cluster implements AutoCloseable {
             env.put("BATON_DB_POOL_SIZE", "20");
             env.put("BATON_DATA_DIR", options.workDir().resolve("data-coordinator-" + i).toString());
             env.putAll(options.coordinatorEnv());
+            LinkProxy client = proxy(Link.CLIENT, i);
             coordinators.add(new ChildProcess("coordinator-" + i,
                     java("-Xmx512m", options.coordinatorJar()), env, logs.resolve("coordinator-" + i + ".log"),
-                    unexpectedExits::add));
+                    unexpectedExits::add, new ChildProcess.Reachability() {
+                        @Override
+                        public void down() throws IOException {
+                            client.targetDown();
+                        }
+
+                        @Override
+                        public void up() throws IOException {
+                            client.targetUp();
+                        }
+                    }));
         }
         for (int i = 0; i < options.workers(); i++) {
             Map<String, String> env = new LinkedHashMap<>();
@@ -136,7 +135,7 @@ public final class Cluster implements AutoCloseable {
             env.put("BATON_SHUTDOWN_GRACE_MS", "2000");
             env.putAll(options.workerEnv());
             workers.add(new ChildProcess("worker-" + i, java("-Xmx256m", options.workerJar()), env,
-                    logs.resolve("worker-" + i + ".log"), unexpectedExits::add));
+                    logs.resolve("worker-" + i + ".log"), unexpectedExits::add, ChildProcess.Reachability.NONE));
         }
         for (ChildProcess c : coordinators) {
             c.start();
@@ -257,6 +256,9 @@ public final class Cluster implements AutoCloseable {
             if (postgresRunning || postgres.isRunning()) {
                 postgres.stopImmediately();
                 postgresRunning = false;
+                for (LinkProxy p : proxies.get(Link.POSTGRES)) {
+                    p.targetDown(); // refused, as PostgreSQL's own port would be
+                }
             }
         }
     }
@@ -271,6 +273,9 @@ public final class Cluster implements AutoCloseable {
                 postgres.startAgain();
             }
             postgresRunning = true;
+            for (LinkProxy p : proxies.get(Link.POSTGRES)) {
+                p.targetUp();
+            }
         }
     }
 
@@ -421,13 +426,5 @@ public final class Cluster implements AutoCloseable {
         byte[] bytes = new byte[16];
         new SecureRandom().nextBytes(bytes);
         return "chaos-" + HexFormat.of().formatHex(bytes);
-    }
-
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

@@ -32,6 +32,9 @@ public final class LinkProxy implements AutoCloseable {
     private volatile Mode mode = Mode.FORWARD;
     private volatile long delayMs;
     private volatile ServerSocket server;
+    private volatile boolean listening;
+    /** The server behind is down (killed, stopped): connections are refused as they would be. */
+    private volatile boolean targetDown;
     private volatile boolean closed;
 
     /** Listens on {@code port} (0: any free one) of the loopback address and forwards to {@code targetPort}. */
@@ -40,6 +43,7 @@ public final class LinkProxy implements AutoCloseable {
         this.targetPort = targetPort;
         this.server = listen(port);
         this.port = server.getLocalPort();
+        this.listening = true;
         startAccepting(server);
     }
 
@@ -52,12 +56,12 @@ public final class LinkProxy implements AutoCloseable {
     }
 
     /** Resets every connection and refuses new ones (connection refused) until {@link #restore}. */
-    public synchronized void cut() {
+    public synchronized void cut() throws IOException {
         if (closed || mode == Mode.CUT) {
             return;
         }
         mode = Mode.CUT;
-        closeQuietly(server);
+        syncListener();
         resetAll();
     }
 
@@ -69,11 +73,8 @@ public final class LinkProxy implements AutoCloseable {
         if (closed) {
             return;
         }
-        if (mode == Mode.CUT) {
-            server = listen(port);
-            startAccepting(server);
-        }
         mode = Mode.BLACKHOLE;
+        syncListener();
         for (Connection c : connections) {
             c.blackholed = true;
         }
@@ -94,15 +95,47 @@ public final class LinkProxy implements AutoCloseable {
             return;
         }
         delayMs = 0;
-        if (mode == Mode.CUT) {
-            server = listen(port);
-            startAccepting(server);
-        }
         mode = Mode.FORWARD;
+        syncListener();
         for (Connection c : connections) {
             if (c.blackholed) {
                 c.close(false);
             }
+        }
+    }
+
+    /**
+     * The server behind went away (its process was killed or stopped): as a client would find it
+     * without the proxy, new connections are refused and current ones reset, unless the link is
+     * black-holed (then nothing tells the client anything).
+     */
+    public synchronized void targetDown() throws IOException {
+        targetDown = true;
+        if (closed || mode == Mode.BLACKHOLE) {
+            return;
+        }
+        syncListener();
+        resetAll();
+    }
+
+    /** The server behind is back (or being started): connections are accepted again. */
+    public synchronized void targetUp() throws IOException {
+        targetDown = false;
+        if (!closed) {
+            syncListener();
+        }
+    }
+
+    /** Listens unless cut, or unless the server is down and nothing hides it. */
+    private void syncListener() throws IOException {
+        boolean listen = mode == Mode.BLACKHOLE || (mode != Mode.CUT && !targetDown);
+        if (listen && !listening) {
+            server = listen(port);
+            listening = true;
+            startAccepting(server);
+        } else if (!listen && listening) {
+            listening = false;
+            closeQuietly(server);
         }
     }
 
@@ -118,7 +151,8 @@ public final class LinkProxy implements AutoCloseable {
 
     /** What it does now, for logs. */
     public String state() {
-        return mode == Mode.FORWARD && delayMs > 0 ? "SLOW(" + delayMs + "ms)" : mode.name();
+        return (mode == Mode.FORWARD && delayMs > 0 ? "SLOW(" + delayMs + "ms)" : mode.name())
+                + (targetDown ? ", server down" : "");
     }
 
     public int openConnections() {
@@ -128,6 +162,7 @@ public final class LinkProxy implements AutoCloseable {
     @Override
     public synchronized void close() {
         closed = true;
+        listening = false;
         closeQuietly(server);
         resetAll();
     }
@@ -163,7 +198,7 @@ public final class LinkProxy implements AutoCloseable {
         var c = new Connection(client);
         synchronized (this) {
             // A connection accepted as cut() closed the listener must not slip past it.
-            if (closed || mode == Mode.CUT) {
+            if (closed || !listening) {
                 c.close(true);
                 return;
             }

@@ -115,6 +115,22 @@ class LinkProxyTest {
     }
 
     @Test
+    void refusesWhileTheServerIsDownUnlessBlackHoled() throws IOException {
+        proxy.targetDown();
+        assertThatThrownBy(this::connect).isInstanceOf(ConnectException.class);
+        proxy.blackhole();
+        try (Socket s = connect()) {
+            assertThatThrownBy(() -> roundTrip(s, "x")).isInstanceOf(SocketTimeoutException.class);
+        }
+        proxy.restore();
+        assertThatThrownBy(this::connect).isInstanceOf(ConnectException.class);
+        proxy.targetUp();
+        try (Socket s = connect()) {
+            assertThat(roundTrip(s, "up")).isEqualTo("up");
+        }
+    }
+
+    @Test
     void resetOnceDropsCurrentConnectionsOnly() throws IOException {
         try (Socket s = connect()) {
             assertThat(roundTrip(s, "a")).isEqualTo("a");
