@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A cluster the run owns and breaks: an embedded PostgreSQL (fixed port, fresh data under the work
@@ -109,20 +110,9 @@ public final class Cluster implements AutoCloseable {
             env.put("BATON_DB_POOL_SIZE", "20");
             env.put("BATON_DATA_DIR", options.workDir().resolve("data-coordinator-" + i).toString());
             env.putAll(options.coordinatorEnv());
-            LinkProxy client = proxy(Link.CLIENT, i);
             coordinators.add(new ChildProcess("coordinator-" + i,
                     java("-Xmx512m", options.coordinatorJar()), env, logs.resolve("coordinator-" + i + ".log"),
-                    unexpectedExits::add, new ChildProcess.Reachability() {
-                        @Override
-                        public void down() throws IOException {
-                            client.targetDown();
-                        }
-
-                        @Override
-                        public void up() throws IOException {
-                            client.targetUp();
-                        }
-                    }));
+                    unexpectedExits::add, new ListeningWatch(proxy(Link.CLIENT, i), httpPorts.get(i))));
         }
         for (int i = 0; i < options.workers(); i++) {
             Map<String, String> env = new LinkedHashMap<>();
@@ -419,6 +409,53 @@ public final class Cluster implements AutoCloseable {
         }
         if (redis != null) {
             redis.close();
+        }
+    }
+
+    /**
+     * Keeps a coordinator's CLIENT proxy refusing from its kill (or exit) until its new JVM listens,
+     * as the coordinator's own port would: a starting JVM takes 10 to 20 s here.
+     */
+    private static final class ListeningWatch implements ChildProcess.Reachability {
+        private final LinkProxy proxy;
+        private final int port;
+        private final AtomicLong generation = new AtomicLong();
+
+        ListeningWatch(LinkProxy proxy, int port) {
+            this.proxy = proxy;
+            this.port = port;
+        }
+
+        @Override
+        public void down() throws IOException {
+            generation.incrementAndGet();
+            proxy.targetDown();
+        }
+
+        @Override
+        public void up() throws IOException {
+            long mine = generation.incrementAndGet();
+            proxy.targetDown();
+            Thread.ofVirtual().name("await-listening-" + port).start(() -> {
+                while (generation.get() == mine) {
+                    try (Socket s = new Socket()) {
+                        s.connect(new InetSocketAddress("127.0.0.1", port), 500);
+                        synchronized (this) {
+                            if (generation.get() == mine) {
+                                proxy.targetUp();
+                            }
+                        }
+                        return;
+                    } catch (IOException e) {
+                        // not listening yet
+                    }
+                    try {
+                        Thread.sleep(100);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
         }
     }
 
