@@ -31,11 +31,101 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     private final Path binDir;
     private final Path dataDir;
     private final int port;
+    /** Where pg_ctl and the server log, and the socket directory lie: set by {@link #startOnPort}. */
+    private Path baseDir;
+    private String serverOptions;
 
     private EmbeddedPostgresServer(Path binDir, Path dataDir, int port) {
         this.binDir = binDir;
         this.dataDir = dataDir;
         this.port = port;
+    }
+
+    /**
+     * Starts PostgreSQL on fresh data under {@code baseDir} on a fixed {@code port}, for a run that
+     * crashes it on purpose ({@link #stopImmediately}, {@link #startAgain}) and stops it itself:
+     * no shutdown hook. Data left by an earlier run is stopped (if its server still runs) and deleted.
+     * fsync stays on, so what was committed survives an immediate stop.
+     */
+    public static EmbeddedPostgresServer startOnPort(Path baseDir, int port, int maxConnections)
+            throws IOException, InterruptedException {
+        return startOnPort(baseDir, baseDir.resolve("pg-binaries"), port, maxConnections);
+    }
+
+    /** The same with the binaries extracted (once) to {@code binariesDir}, which several runs may share. */
+    public static EmbeddedPostgresServer startOnPort(Path baseDir, Path binariesDir, int port, int maxConnections)
+            throws IOException, InterruptedException {
+        Path binaries = extractBinaries(binariesDir);
+        Path data = baseDir.resolve("pg-data");
+        Path runDir = baseDir.resolve("pg-run");
+        Files.createDirectories(runDir);
+        var server = new EmbeddedPostgresServer(binaries.resolve("bin"), data, port);
+        server.baseDir = baseDir;
+        server.serverOptions = "-p " + port + " -h 127.0.0.1 -k " + runDir + " -c fsync=on -c max_connections="
+                + maxConnections;
+        if (Files.exists(data.resolve("PG_VERSION"))) {
+            server.stopOrphan(baseDir.resolve("pg_ctl.log"));
+            deleteTree(data);
+        }
+        Files.createDirectories(data);
+        server.run(List.of("initdb", "-D", data.toString(), "-U", "postgres", "-A", "trust", "-E", "UTF8",
+                "--locale=C"), baseDir.resolve("initdb.log"));
+        server.startAgain();
+        return server;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /**
+     * Starts the server of {@link #startOnPort} again on the same data and port (after
+     * {@link #stopImmediately}: with crash recovery), waiting up to 60 s until it accepts connections.
+     */
+    public void startAgain() throws IOException, InterruptedException {
+        if (serverOptions == null) {
+            throw new IllegalStateException("only a server from startOnPort starts again");
+        }
+        run(List.of("pg_ctl", "-D", dataDir.toString(), "-w", "-t", "60", "-l",
+                baseDir.resolve("postgres.log").toString(), "-o", serverOptions, "start"),
+                baseDir.resolve("pg_ctl.log"));
+        LOG.info("Embedded PostgreSQL on 127.0.0.1:{} with data in {}", port, dataDir);
+    }
+
+    /** A crash: {@code pg_ctl stop -m immediate} (no checkpoint; the next start recovers from the WAL). */
+    public void stopImmediately() throws IOException, InterruptedException {
+        run(List.of("pg_ctl", "-D", dataDir.toString(), "-m", "immediate", "-w", "-t", "30", "stop"),
+                baseDir != null ? baseDir.resolve("pg_ctl.log") : null);
+    }
+
+    /** Whether a postmaster runs on our data ({@code pg_ctl status}). */
+    public boolean isRunning() {
+        try {
+            run(List.of("pg_ctl", "-D", dataDir.toString(), "status"), null);
+            return true;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** The postmaster's process while one runs on our data. */
+    public Optional<ProcessHandle> postmaster() {
+        try {
+            return Orphans.find(dataDir.resolve("postmaster.pid"), binDir.resolve("postgres"));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     /** Starts one that is stopped when this JVM exits (for tests and tools). */
