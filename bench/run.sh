@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 usage() {
-  echo "usage: bench/run.sh <throughput|pickup|progress-logs|log-append|claim-latency|raw-sql|worker-cpu|client-loop> [--option value …]" >&2
+  echo "usage: bench/run.sh <throughput|pickup|progress-logs|log-append|claim-latency|raw-sql|worker-cpu|client-loop|chaos> [--option value …]" >&2
   exit 2
 }
 [ $# -ge 1 ] || usage
@@ -19,6 +19,7 @@ case "$1" in
   raw-sql)       class=RawSql ;;
   worker-cpu)    class=WorkerCpu ;;
   client-loop)   class=ClientLoop ;;
+  chaos)         class=chaos ;;
   *) usage ;;
 esac
 shift
@@ -50,4 +51,10 @@ if [ $stale = yes ]; then
   ./mvnw -B -q -DskipTests package >&2
 fi
 
+if [ "$class" = chaos ]; then
+  # the seeded fault-injection run (docs/reliability.md); its options: chaos/src/main/java/dev/baton/chaos/Options.java
+  [ -f chaos/target/baton-chaos.jar ] && [ -z "$(find chaos -path '*/target' -prune -o -type f -path '*/src/main/*' \
+      -newer chaos/target/baton-chaos.jar -print -quit)" ] || ./mvnw -B -q -DskipTests package >&2
+  exec "$java" -cp chaos/target/baton-chaos.jar dev.baton.chaos.Chaos "$@"
+fi
 exec "$java" -cp bench/target/baton-bench.jar "dev.baton.bench.$class" "$@"

@@ -1,11 +1,217 @@
 package dev.baton.chaos;
 
-/** {@code bench/run.sh chaos …}: a seeded fault-injection run and the check of its history. */
+import dev.baton.chaos.check.Checker;
+import dev.baton.chaos.check.DbState;
+import dev.baton.chaos.check.Verdict;
+import dev.baton.chaos.check.Window;
+import dev.baton.chaos.faults.Cluster;
+import dev.baton.chaos.faults.ClusterOptions;
+import dev.baton.chaos.faults.FaultInjector;
+import dev.baton.chaos.faults.FaultKind;
+import dev.baton.chaos.faults.FaultPlan;
+import dev.baton.chaos.faults.FaultWindow;
+import dev.baton.chaos.workload.Admin;
+import dev.baton.chaos.workload.Adversary;
+import dev.baton.chaos.workload.Client;
+import dev.baton.chaos.workload.History;
+import dev.baton.chaos.workload.Producer;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Stream;
+
+/**
+ * {@code bench/run.sh chaos [--seed N] [--minutes M] …} ({@link Options}): starts a cluster it
+ * owns, runs the workload while the seeded fault plan hits it, heals, drains, and checks the
+ * history against the database. Prints every invariant and ends with {@code N passed, M failed};
+ * exits 1 when any failed. The same seed gives the same fault plan.
+ */
 public final class Chaos {
+    static final int WORKER_CONCURRENCY = 16;
+    static final long WORKER_LEASE_MS = 4000;
+    static final long DRAIN_MS = 60_000;
+    static final String SCHEDULE = "chaos-tick";
+    static final long TICK_EVERY_MS = 5000;
+
     private Chaos() {
     }
 
-    public static void main(String[] args) {
-        throw new UnsupportedOperationException("not yet");
+    public static void main(String[] args) throws Exception {
+        Options options;
+        try {
+            options = Options.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("chaos: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        Report report = run(options, System.out);
+        System.exit(report.failed() == 0 ? 0 : 1);
+    }
+
+    public static Report run(Options o, PrintStream out) throws Exception {
+        FaultPlan plan = FaultPlan.generate(o.seed(), o.runMs(), o.faults(), o.coordinators(), o.workers(), o.meanGapMs());
+        out.printf("chaos: seed %d, %d faults planned over %.1f min, work in %s%n", o.seed(), plan.faults().size(),
+                o.minutes(), o.dir());
+        out.println(plan.describe());
+        freshDirectory(o.dir());
+        ClusterOptions clusterOptions = new ClusterOptions(o.dir(), o.coordinators(), o.workers(), WORKER_CONCURRENCY,
+                List.of(Producer.QUEUE), WORKER_LEASE_MS, jar(o.root(), "coordinator/target/baton-coordinator.jar"),
+                jar(o.root(), "worker/target/baton-worker.jar"), Map.of(), Map.of());
+        try (Cluster cluster = Cluster.start(clusterOptions);
+             History history = new History(o.dir().resolve("history.jsonl"))) {
+            Random seeds = new Random(o.seed());
+            Client admin = new Client("setup", cluster.coordinatorUrls(), cluster.adminToken(), history);
+            putSchedule(admin);
+
+            long start = System.currentTimeMillis();
+            long deadline = start + o.runMs();
+            List<Thread> clients = new ArrayList<>();
+            // each producer waits for its answers, as a real one does: enough of them to offer the rate
+            int producers = (int) Math.max(2, Math.ceil(o.rate() / 25));
+            for (int i = 0; i < producers; i++) {
+                Client c = new Client("producer-" + i, cluster.coordinatorUrls(), cluster.producerToken(), history);
+                clients.add(start("producer-" + i, new Producer(c, seeds.nextLong(), o.rate() / producers, deadline)));
+            }
+            for (int i = 0; i < 2; i++) {
+                Client c = new Client("admin-" + i, cluster.coordinatorUrls(), cluster.adminToken(), history);
+                clients.add(start("admin-" + i, new Admin(c, seeds.nextLong(), deadline, 100)));
+            }
+            for (int i = 0; i < 4; i++) {
+                Client c = new Client("adversary-" + i, cluster.coordinatorUrls(), cluster.workerToken(), history);
+                clients.add(start("adversary-" + i, new Adversary(c, seeds.nextLong(), deadline, false)));
+            }
+            List<FaultWindow> applied;
+            try (FaultInjector injector = new FaultInjector(cluster, plan, start)) {
+                injector.start();
+                for (Thread t : clients) {
+                    t.join();
+                }
+                long end = System.currentTimeMillis();
+                injector.stopAndHeal();
+                applied = injector.windows();
+                out.printf("load and faults done after %.1f s; healed; draining%n", (end - start) / 1000.0);
+                drain(cluster, history, seeds, admin);
+                DbState db = DbState.read(cluster.jdbcUrl());
+                List<Window> windows = applied.stream().map(Chaos::window).toList();
+                List<Verdict> verdicts = new ArrayList<>(new Checker(history.ops(), db, windows, TICK_EVERY_MS).run());
+                verdicts.add(processes(cluster));
+                verdicts.add(faultsApplied(applied));
+                Report report = new Report(o, windows, history.ops(), db, start, end, verdicts);
+                report.print(out);
+                return report;
+            }
+        }
+    }
+
+    private static void putSchedule(Client admin) {
+        var body = Client.data().put("cron", "*/5 * * * * *").put("catchUp", "all");
+        body.putObject("job").put("queue", Producer.QUEUE).put("type", "baton.echo").putObject("payload")
+                .put("tick", true);
+        for (int i = 0; i < 20; i++) {
+            Client.Result r = admin.send("PUT", "/api/v1/schedules/" + SCHEDULE, body);
+            admin.record("schedule_put", null, r, Client.data());
+            if (r.ok()) {
+                return;
+            }
+            sleep(500);
+        }
+        throw new IllegalStateException("could not create the schedule");
+    }
+
+    /** Deletes the schedule, then lets a polite adversary and the workers take every due job, for at most DRAIN_MS. */
+    private static void drain(Cluster cluster, History history, Random seeds, Client admin) throws Exception {
+        for (int i = 0; i < 20; i++) {
+            Client.Result r = admin.send("DELETE", "/api/v1/schedules/" + SCHEDULE, null);
+            admin.record("schedule_delete", null, r, Client.data());
+            if (r.ok() || r.status() == 404) {
+                break;
+            }
+            sleep(500);
+        }
+        long deadline = System.currentTimeMillis() + DRAIN_MS;
+        Client c = new Client("drainer", cluster.coordinatorUrls(), cluster.workerToken(), history);
+        Thread drainer = start("drainer", new Adversary(c, seeds.nextLong(), deadline, true));
+        try (var conn = java.sql.DriverManager.getConnection(cluster.jdbcUrl(), "postgres", "")) {
+            while (System.currentTimeMillis() < deadline) {
+                try (var rs = conn.createStatement().executeQuery("""
+                        select count(*) from jobs where status = 'running'
+                            or (status = 'queued' and run_at < now() + interval '1 second')""")) {
+                    rs.next();
+                    if (rs.getLong(1) == 0) {
+                        break;
+                    }
+                }
+                sleep(500);
+            }
+        }
+        drainer.interrupt();
+        drainer.join();
+    }
+
+    private static Verdict processes(Cluster cluster) {
+        List<String> exits = cluster.unexpectedExits();
+        return new Verdict("no process died unless killed", cluster.coordinators() + cluster.workers(), exits.size(),
+                exits.stream().limit(5).toList());
+    }
+
+    /** A fault that could not be applied or healed tested nothing, or left the cluster broken. */
+    private static Verdict faultsApplied(List<FaultWindow> applied) {
+        List<String> errors = applied.stream().filter(w -> w.error() != null || w.healedAtMs() < 0)
+                .map(w -> w.fault() + ": " + (w.error() == null ? "never healed" : w.error())).toList();
+        return new Verdict("every fault applied and healed", applied.size(), errors.size(),
+                errors.stream().limit(5).toList());
+    }
+
+    private static Window window(FaultWindow w) {
+        FaultKind kind = w.fault().kind();
+        return new Window(kind.flag(), kind.scope() == FaultKind.Scope.COORDINATOR ? w.fault().target() : -1,
+                w.startedAtMs(), w.healedAtMs() < 0 ? Long.MAX_VALUE / 2 : w.healedAtMs());
+    }
+
+    /** The run's directory, emptied when an earlier run made it (it holds a marker), refused when it holds anything else. */
+    static void freshDirectory(Path dir) throws IOException {
+        Path marker = dir.resolve(".baton-chaos");
+        if (Files.exists(marker)) {
+            try (Stream<Path> paths = Files.walk(dir)) {
+                for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        } else if (Files.isDirectory(dir)) {
+            try (Stream<Path> entries = Files.list(dir)) {
+                if (entries.findAny().isPresent()) {
+                    throw new IllegalArgumentException(dir + " is not empty and not a chaos run's directory");
+                }
+            }
+        }
+        Files.createDirectories(dir);
+        Files.createFile(marker);
+    }
+
+    private static Thread start(String name, Runnable r) {
+        return Thread.ofPlatform().name(name).start(r);
+    }
+
+    private static Path jar(Path root, String path) {
+        Path jar = root.resolve(path);
+        if (!Files.exists(jar)) {
+            throw new IllegalStateException(jar + " is missing: build first (./mvnw -B -q -DskipTests package)");
+        }
+        return jar;
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -18,7 +18,7 @@ import java.util.Set;
 public final class FaultPlan {
     /** The latency of the SLOW_* kinds. */
     public static final long SLOW_MS = 300;
-    static final double OVERLAP_PROBABILITY = 0.2;
+    static final double OVERLAP_PROBABILITY = 0.3;
     static final double FAULT_FREE_TAIL = 0.1;
 
     private final String header;

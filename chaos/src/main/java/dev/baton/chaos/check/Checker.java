@@ -1,0 +1,418 @@
+package dev.baton.chaos.check;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.chaos.workload.Op;
+import dev.baton.chaos.workload.Producer;
+import dev.baton.common.JobStatus;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Holds the history and the database's final state to Baton's promise, one invariant at a time.
+ * Each is a plain loop over the history or the rows; none trusts the coordinator's own answers
+ * beyond what it acknowledged.
+ */
+public final class Checker {
+    /** How long after a fault heals an error still counts as the fault's. */
+    static final long GRACE_MS = 15_000;
+
+    private final List<Op> ops;
+    private final DbState db;
+    private final List<Window> windows;
+    private final long tickEveryMs;
+
+    /** {@code tickEveryMs}: how often the run's cron schedule ticks. */
+    public Checker(List<Op> ops, DbState db, List<Window> windows, long tickEveryMs) {
+        this.ops = ops;
+        this.db = db;
+        this.windows = windows;
+        this.tickEveryMs = tickEveryMs;
+    }
+
+    public List<Verdict> run() {
+        return List.of(completedAtMostOnce(), resultIsTheCompletingAttempts(), acknowledgedEnqueuesStored(),
+                enqueuedOnce(), acknowledgedCompletesHold(), versionsOneChain(), acknowledgedProgressKept(),
+                acknowledgedLogLinesKept(), workerFlushesBeforeComplete(), staleWritesRefused(), eventsFollowStateTable(), uniqueKeyHeld(),
+                scheduleTicksOnce(), noJobStuckRunning(), noDueJobLeftQueued(), no5xxOutsideFaults());
+    }
+
+    Verdict completedAtMostOnce() {
+        Tally t = new Tally("at most one completion per job");
+        db.jobs().values().forEach(job -> {
+            long completions = events(job.id()).stream().filter(e -> e.type().equals("completed")).count();
+            t.check(completions <= 1 && (completions == 1) == job.status().equals("succeeded"),
+                    "job " + job.id() + " has " + completions + " completed events, status " + job.status());
+        });
+        return t.verdict();
+    }
+
+    Verdict resultIsTheCompletingAttempts() {
+        Tally t = new Tally("a result is the completing attempt's");
+        Map<String, Integer> acked = new HashMap<>();
+        for (Op op : ops) {
+            if (op.ok() && op.kind().equals("complete")) {
+                acked.put(op.jobId(), op.data().path("attempt").asInt());
+            }
+        }
+        for (DbState.Row job : db.jobs().values()) {
+            if (!job.status().equals("succeeded")) {
+                continue;
+            }
+            int attempt = events(job.id()).stream().filter(e -> e.type().equals("completed"))
+                    .mapToInt(DbState.Event::attempt).findFirst().orElse(-1);
+            boolean holds = switch (job.type()) {
+                case "baton.echo" -> job.payload().equals(job.result());
+                case "baton.sleep" -> job.result().path("steps").asInt() == job.payload().path("steps").asInt(10);
+                case "baton.fail" -> job.result().path("attempt").asInt() == attempt;
+                case Producer.ADVERSARY_TYPE -> job.result().path("attempt").asInt() == attempt
+                        && job.result().path("n").asText().equals(job.payload().path("n").asText())
+                        && Objects.equals(acked.get(Long.toString(job.id())), attempt);
+                default -> true;
+            };
+            t.check(holds && attempt == job.attempt(), "job " + job.id() + " (" + job.type() + ") completed by attempt "
+                    + attempt + " of " + job.attempt() + " holds result " + job.result());
+        }
+        return t.verdict();
+    }
+
+    Verdict acknowledgedEnqueuesStored() {
+        Tally t = new Tally("every acknowledged enqueue is stored");
+        for (Op op : ops) {
+            if (!op.ok()) {
+                continue;
+            }
+            if (op.kind().equals("enqueue")) {
+                JsonNode request = op.data().path("request");
+                DbState.Row row = db.jobs().get(Long.parseLong(op.data().path("id").asText()));
+                boolean holds = row != null && (op.data().path("deduplicated").asBoolean()
+                        ? Objects.equals(row.uniqueKey(), request.path("uniqueKey").asText(null))
+                        : row.payload().equals(request.path("payload")));
+                t.check(holds, "enqueue #" + op.seq() + " acknowledged job " + op.data().path("id").asText()
+                        + " but the database holds " + (row == null ? "no such job" : row.payload()));
+            } else if (op.kind().equals("enqueue_batch")) {
+                JsonNode ids = op.data().path("ids");
+                JsonNode sent = op.data().path("request").path("jobs");
+                for (int i = 0; i < sent.size(); i++) {
+                    DbState.Row row = i < ids.size() ? db.jobs().get(Long.parseLong(ids.get(i).asText())) : null;
+                    t.check(row != null && row.payload().equals(sent.get(i).path("payload")),
+                            "batch #" + op.seq() + " item " + i + " acknowledged but not stored as sent");
+                }
+            }
+        }
+        return t.verdict();
+    }
+
+    /** An enqueue resent under its Idempotency-Key after a lost answer must not have enqueued twice. */
+    Verdict enqueuedOnce() {
+        Tally t = new Tally("each payload enqueued once despite resends");
+        Map<String, Long> byEcho = new HashMap<>();
+        for (DbState.Row job : db.jobs().values()) {
+            String echo = job.payload().path("echo").asText(job.payload().path("n").asText(null));
+            if (echo == null) {
+                continue;
+            }
+            Long other = byEcho.put(echo, job.id());
+            t.check(other == null, "payload " + echo + " is in jobs " + other + " and " + job.id());
+        }
+        return t.verdict();
+    }
+
+    Verdict acknowledgedCompletesHold() {
+        Tally t = new Tally("every acknowledged complete holds");
+        for (Op op : ops) {
+            if (op.ok() && op.kind().equals("complete")) {
+                DbState.Row row = db.jobs().get(Long.parseLong(op.jobId()));
+                int attempt = op.data().path("attempt").asInt();
+                boolean completedByIt = row != null && row.status().equals("succeeded") && events(row.id()).stream()
+                        .anyMatch(e -> e.type().equals("completed") && e.attempt() == attempt);
+                t.check(completedByIt, "complete #" + op.seq() + " of job " + op.jobId() + " attempt " + attempt
+                        + " was acknowledged but the job is " + (row == null ? "gone" : row.status()));
+            }
+        }
+        return t.verdict();
+    }
+
+    /**
+     * Each acknowledged change names the version it made; no two changes of one job may name the
+     * same version (a lost commit would hand its version out again), and none may pass the row's.
+     */
+    Verdict versionsOneChain() {
+        Tally t = new Tally("acknowledged versions form one chain per job");
+        Map<String, Map<Long, String>> seen = new HashMap<>();
+        for (Op op : ops) {
+            if (!op.ok()) {
+                continue;
+            }
+            switch (op.kind()) {
+                case "claim" -> op.data().path("jobs").forEach(j -> version(t, seen, j.path("id").asText(),
+                        j.path("version").asLong(), "claim/" + j.path("attempt").asInt(), op));
+                case "progress" -> version(t, seen, op.jobId(), op.data().path("version").asLong(), "progress#" + op.seq(),
+                        op);
+                case "complete", "fail" -> version(t, seen, op.jobId(), op.data().path("version").asLong(),
+                        op.kind() + "/" + op.data().path("attempt").asInt(), op);
+                case "cancel", "retry", "patch" -> version(t, seen, op.jobId(), op.data().path("version").asLong(),
+                        op.kind() + "#" + op.seq(), op);
+                case "bulk" -> op.data().path("succeeded").forEach(s -> version(t, seen, s.path("id").asText(),
+                        s.path("version").asLong(), "bulk/" + op.data().path("key").asText(), op));
+                default -> {
+                }
+            }
+        }
+        return t.verdict();
+    }
+
+    private void version(Tally t, Map<String, Map<Long, String>> seen, String jobId, long version, String change, Op op) {
+        DbState.Row row = db.jobs().get(Long.parseLong(jobId));
+        String before = seen.computeIfAbsent(jobId, k -> new HashMap<>()).putIfAbsent(version, change);
+        t.check((before == null || before.equals(change)) && row != null && version <= row.version(),
+                "job " + jobId + " version " + version + " acknowledged to " + change + " (op #" + op.seq() + ")"
+                        + (before != null && !before.equals(change) ? " and before to " + before : "")
+                        + (row == null ? ", job gone" : ", row at version " + row.version()));
+    }
+
+    /**
+     * A succeeded job keeps its completing attempt's last acknowledged progress, or a later one
+     * of that attempt whose answer was lost (it may have been applied).
+     */
+    Verdict acknowledgedProgressKept() {
+        Tally t = new Tally("acknowledged progress kept");
+        Map<String, List<Op>> sent = new HashMap<>();
+        for (Op op : ops) {
+            if (op.kind().equals("progress")) {
+                sent.computeIfAbsent(op.jobId() + "/" + op.data().path("attempt").asInt(), k -> new ArrayList<>()).add(op);
+            }
+        }
+        for (DbState.Row job : db.jobs().values()) {
+            if (!job.status().equals("succeeded") || !job.type().equals(Producer.ADVERSARY_TYPE)) {
+                continue;
+            }
+            List<Op> attempt = sent.getOrDefault(job.id() + "/" + job.attempt(), List.of());
+            int lastAcked = -1;
+            for (int i = 0; i < attempt.size(); i++) {
+                if (attempt.get(i).ok()) {
+                    lastAcked = i;
+                }
+            }
+            if (lastAcked < 0) {
+                continue;
+            }
+            Set<String> allowed = new HashSet<>();
+            allowed.add(attempt.get(lastAcked).data().path("message").asText());
+            attempt.subList(lastAcked + 1, attempt.size()).stream().filter(op -> op.outcome() == Op.Outcome.UNKNOWN)
+                    .forEach(op -> allowed.add(op.data().path("message").asText()));
+            String message = job.progress() == null ? null : job.progress().path("message").asText();
+            Op acked = attempt.get(lastAcked);
+            t.check(allowed.contains(message), "job " + job.id() + " acknowledged progress '"
+                    + acked.data().path("message").asText() + "' (version " + acked.data().path("version").asLong()
+                    + ") but holds " + job.progress());
+        }
+        return t.verdict();
+    }
+
+    Verdict acknowledgedLogLinesKept() {
+        Tally t = new Tally("acknowledged log lines stored once, in order");
+        Map<String, DbState.LogLine> stored = new HashMap<>();
+        db.logs().forEach((job, lines) -> lines.forEach(l -> stored.put(job + "/" + l.attempt() + "/" + l.seq(), l)));
+        for (Op op : ops) {
+            if (op.ok() && op.kind().equals("logs")) {
+                int attempt = op.data().path("attempt").asInt();
+                for (JsonNode e : op.data().path("entries")) {
+                    DbState.LogLine line = stored.get(op.jobId() + "/" + attempt + "/" + e.path("seq").asInt());
+                    t.check(line != null && line.message().equals(e.path("message").asText()), "job " + op.jobId()
+                            + " attempt " + attempt + " seq " + e.path("seq").asInt() + " acknowledged, stored: "
+                            + (line == null ? "nothing" : line.message()));
+                }
+            }
+        }
+        // The adversary sends each attempt's lines in seq order, so they must read back in that order.
+        db.logs().forEach((job, lines) -> {
+            DbState.Row row = db.jobs().get(job);
+            if (row == null || !row.type().equals(Producer.ADVERSARY_TYPE)) {
+                return;
+            }
+            Map<Integer, Integer> lastSeq = new HashMap<>();
+            for (DbState.LogLine l : lines) {
+                Integer before = lastSeq.put(l.attempt(), l.seq());
+                t.check(before == null || before < l.seq(), "job " + job + " attempt " + l.attempt() + " reads seq "
+                        + l.seq() + " after seq " + before);
+            }
+        });
+        return t.verdict();
+    }
+
+    /**
+     * The Java worker flushes a job's lines and last progress before it completes: a baton.sleep
+     * job that succeeded holds "step i of n" for every step of its completing attempt, once each,
+     * in order, and progress n of n.
+     */
+    Verdict workerFlushesBeforeComplete() {
+        Tally t = new Tally("worker jobs: every line and progress before complete");
+        for (DbState.Row job : db.jobs().values()) {
+            if (!job.status().equals("succeeded") || !job.type().equals("baton.sleep")) {
+                continue;
+            }
+            int steps = job.payload().path("steps").asInt(10);
+            List<String> lines = db.logs().getOrDefault(job.id(), List.of()).stream()
+                    .filter(l -> l.attempt() == job.attempt()).map(DbState.LogLine::message).toList();
+            List<String> expected = new ArrayList<>();
+            for (int i = 1; i <= steps; i++) {
+                expected.add("step " + i + " of " + steps);
+            }
+            boolean progressDone = job.progress() != null && job.progress().path("current").asLong() == steps;
+            t.check(lines.equals(expected) && progressDone, "job " + job.id() + " attempt " + job.attempt()
+                    + " completed with lines " + lines + " and progress " + job.progress());
+        }
+        return t.verdict();
+    }
+
+    /** A write with a stale version or an expired lease must be refused. */
+    Verdict staleWritesRefused() {
+        Tally t = new Tally("stale versions and lapsed leases refused");
+        for (Op op : ops) {
+            boolean stale = switch (op.kind()) {
+                case "progress_stale", "complete_late" -> true;
+                case "cancel", "retry", "patch" -> op.data().path("stale").asBoolean();
+                default -> false;
+            };
+            if (stale && op.outcome() != Op.Outcome.UNKNOWN) {
+                t.check(!op.ok(), op.kind() + " #" + op.seq() + " on job " + op.jobId() + " was accepted");
+            }
+        }
+        return t.verdict();
+    }
+
+    Verdict eventsFollowStateTable() {
+        Tally t = new Tally("every event sequence follows the state table");
+        for (DbState.Row job : db.jobs().values()) {
+            List<DbState.Event> events = events(job.id());
+            String status = null;
+            String broken = null;
+            for (DbState.Event e : events) {
+                if (status == null) {
+                    if (!e.type().equals("enqueued") || !"queued".equals(e.to())) {
+                        broken = "first event " + e.type() + " → " + e.to();
+                        break;
+                    }
+                } else if (!status.equals(e.from())) {
+                    broken = e.type() + " event " + e.id() + " from " + e.from() + " while " + status;
+                    break;
+                } else if (!e.from().equals(e.to()) && !parse(e.from()).canMoveTo(parse(e.to()))) {
+                    broken = e.type() + " event " + e.id() + " moves " + e.from() + " → " + e.to();
+                    break;
+                }
+                status = e.to();
+            }
+            if (broken == null && !job.status().equals(status)) {
+                broken = "events end at " + status + ", row is " + job.status();
+            }
+            t.check(broken == null, "job " + job.id() + ": " + broken);
+        }
+        return t.verdict();
+    }
+
+    /** No two jobs under one (queue, uniqueKey) were active at once: their active spans, in event order, never overlap. */
+    Verdict uniqueKeyHeld() {
+        Tally t = new Tally("uniqueKey: one active job per key at a time");
+        Map<String, List<long[]>> spans = new HashMap<>();
+        for (DbState.Row job : db.jobs().values()) {
+            if (job.uniqueKey() == null || job.uniqueKey().startsWith("schedule:")) {
+                continue;
+            }
+            long start = -1;
+            for (DbState.Event e : events(job.id())) {
+                boolean active = e.to() != null && !parse(e.to()).isFinished();
+                if (active && start < 0) {
+                    start = e.id();
+                } else if (!active && start >= 0) {
+                    spans.computeIfAbsent(job.queue() + "/" + job.uniqueKey(), k -> new ArrayList<>())
+                            .add(new long[] {start, e.id(), job.id()});
+                    start = -1;
+                }
+            }
+            if (start >= 0) {
+                spans.computeIfAbsent(job.queue() + "/" + job.uniqueKey(), k -> new ArrayList<>())
+                        .add(new long[] {start, Long.MAX_VALUE, job.id()});
+            }
+        }
+        spans.forEach((key, list) -> {
+            list.sort(Comparator.comparingLong(s -> s[0]));
+            for (int i = 1; i < list.size(); i++) {
+                long[] a = list.get(i - 1);
+                long[] b = list.get(i);
+                t.check(b[0] > a[1], "key " + key + ": job " + (long) b[2] + " active from event " + b[0]
+                        + " while job " + (long) a[2] + " active until event " + a[1]);
+            }
+        });
+        return t.verdict();
+    }
+
+    Verdict scheduleTicksOnce() {
+        Tally t = new Tally("each schedule tick enqueued once");
+        Map<String, Long> jobsByKey = new HashMap<>();
+        for (DbState.Row job : db.jobs().values()) {
+            if (job.uniqueKey() != null && job.uniqueKey().startsWith("schedule:")) {
+                Long other = jobsByKey.put(job.uniqueKey(), job.id());
+                t.check(other == null, job.uniqueKey() + " enqueued as jobs " + other + " and " + job.id());
+            }
+        }
+        Set<Long> tickJobs = new HashSet<>();
+        Map<String, List<Long>> times = new HashMap<>();
+        for (DbState.Tick tick : db.ticks()) {
+            t.check(tick.jobId() == null || tickJobs.add(tick.jobId()), "job " + tick.jobId() + " is two ticks");
+            times.computeIfAbsent(tick.schedule(), k -> new ArrayList<>()).add(tick.tickAtMs());
+        }
+        // catchUp "all": a tick missed while no coordinator could enqueue it comes late, never not at all
+        times.forEach((schedule, list) -> {
+            list.sort(null);
+            for (int i = 1; i < list.size(); i++) {
+                long gap = list.get(i) - list.get(i - 1);
+                t.check(gap == tickEveryMs, schedule + ": " + gap + " ms between the ticks at " + list.get(i - 1)
+                        + " and " + list.get(i));
+            }
+        });
+        return t.verdict();
+    }
+
+    Verdict noJobStuckRunning() {
+        Tally t = new Tally("no job running past its lease");
+        db.jobs().values().forEach(job -> t.check(!(job.status().equals("running") && job.leaseExpiredLongAgo()),
+                "job " + job.id() + " still running, its lease expired more than 5 s ago"));
+        return t.verdict();
+    }
+
+    Verdict noDueJobLeftQueued() {
+        Tally t = new Tally("no due job left queued after draining");
+        db.jobs().values().forEach(job -> t.check(!job.dueLongAgo(), "job " + job.id() + " (" + job.queue()
+                + ") due more than 30 s ago is still queued"));
+        return t.verdict();
+    }
+
+    Verdict no5xxOutsideFaults() {
+        Tally t = new Tally("no 5xx outside a fault window, never a 500");
+        for (Op op : ops) {
+            if (op.status() < 500) {
+                continue;
+            }
+            boolean inWindow = windows.stream().anyMatch(w -> op.endMs() >= w.startMs() - 1000
+                    && op.startMs() <= w.healedMs() + GRACE_MS);
+            t.check(op.status() != 500 && inWindow, op.kind() + " #" + op.seq() + " got " + op.status() + " "
+                    + op.code() + " from coordinator " + op.coordinator() + (inWindow ? "" : " outside any fault"));
+        }
+        return t.verdict();
+    }
+
+    private List<DbState.Event> events(long job) {
+        return db.events().getOrDefault(job, List.of());
+    }
+
+    private static JobStatus parse(String status) {
+        return JobStatus.valueOf(status.toUpperCase(Locale.ROOT));
+    }
+}

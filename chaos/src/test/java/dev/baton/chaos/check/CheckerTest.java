@@ -1,0 +1,184 @@
+package dev.baton.chaos.check;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.baton.chaos.workload.Op;
+import dev.baton.chaos.workload.Producer;
+import dev.baton.common.Json;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The checker finds each kind of broken promise in a small planted history, and passes a clean one. */
+class CheckerTest {
+    final Map<Long, DbState.Row> jobs = new HashMap<>();
+    final Map<Long, List<DbState.Event>> events = new HashMap<>();
+    final Map<Long, List<DbState.LogLine>> logs = new HashMap<>();
+    final List<Op> ops = new ArrayList<>();
+    final List<Window> windows = new ArrayList<>();
+    final List<DbState.Tick> ticks = new ArrayList<>();
+    long eventId;
+
+    @Test
+    void aCleanHistoryPassesEveryInvariant() {
+        adversaryJobCompleted(1);
+        assertThat(verdicts()).allMatch(Verdict::passed);
+    }
+
+    @Test
+    void twoCompletionsOfOneJobAreFound() {
+        adversaryJobCompleted(1);
+        event(1, "completed", "running", "succeeded", 1);
+        assertThat(failed()).contains("at most one completion per job", "every event sequence follows the state table");
+    }
+
+    @Test
+    void anAcknowledgedEnqueueMissingFromTheDatabaseIsFound() {
+        ObjectNode request = Json.mapper().createObjectNode().put("type", "baton.echo");
+        request.putObject("payload").put("echo", "x");
+        ops.add(op("enqueue", "99", 201, data().put("id", "99").put("deduplicated", false).set("request", request)));
+        assertThat(failed()).containsExactly("every acknowledged enqueue is stored");
+    }
+
+    @Test
+    void aVersionAcknowledgedTwiceIsALostCommit() {
+        adversaryJobCompleted(1);
+        // a second progress ack naming version 3, which the first progress ack already had
+        ops.add(op("progress", "1", 200, data().put("attempt", 1).put("version", 3).put("message", "again")));
+        assertThat(failed()).contains("acknowledged versions form one chain per job");
+    }
+
+    @Test
+    void progressOlderThanTheLastAcknowledgedIsLostButALaterUnansweredOneMayHaveLanded() {
+        adversaryJobCompleted(1);
+        ops.add(op("progress", "1", 200, data().put("attempt", 1).put("version", 5).put("message", "step 2")));
+        assertThat(failed()).contains("acknowledged progress kept");
+        ops.add(op("progress", "1", 0, data().put("attempt", 1).put("message", "step 9")));
+        assertThat(failed()).contains("acknowledged progress kept");
+        ops.add(op("progress", "1", 200, data().put("attempt", 1).put("version", 6).put("message", "step 3")));
+        ops.add(op("progress", "1", 0, data().put("attempt", 1).put("message", "step 1")));
+        assertThat(failed()).doesNotContain("acknowledged progress kept");
+    }
+
+    @Test
+    void anAcknowledgedLogLineMissingIsFound() {
+        adversaryJobCompleted(1);
+        logs.get(1L).remove(0);
+        assertThat(failed()).containsExactly("acknowledged log lines stored once, in order");
+    }
+
+    @Test
+    void aStaleWriteAcceptedIsFound() {
+        adversaryJobCompleted(1);
+        ops.add(op("progress_stale", "1", 200, data().put("attempt", 1)));
+        assertThat(failed()).containsExactly("stale versions and lapsed leases refused");
+    }
+
+    @Test
+    void a503OutsideAFaultAndAny500AreFound() {
+        adversaryJobCompleted(1);
+        ops.add(op("claim", null, 503, data()));
+        assertThat(failed()).containsExactly("no 5xx outside a fault window, never a 500");
+        windows.add(new Window("cut-postgres", 0, 0, 2_000));
+        assertThat(failed()).isEmpty();
+        ops.add(op("claim", null, 500, data()));
+        assertThat(failed()).containsExactly("no 5xx outside a fault window, never a 500");
+    }
+
+    @Test
+    void aResultNotTheCompletingAttemptsIsFound() {
+        adversaryJobCompleted(1);
+        DbState.Row r = jobs.get(1L);
+        jobs.put(1L, new DbState.Row(1, r.queue(), r.type(), r.payload(), r.status(), r.attempt(), r.version(),
+                r.progress(), json("{\"n\": \"p1\", \"attempt\": 2}"), null, false, false, 0));
+        assertThat(failed()).containsExactly("a result is the completing attempt's");
+    }
+
+    @Test
+    void twoActiveJobsUnderOneUniqueKeyAreFound() {
+        for (long id = 1; id <= 2; id++) {
+            jobs.put(id, new DbState.Row(id, "chaos", "baton.echo", json("{\"echo\": \"e" + id + "\"}"), "queued", 0, 1,
+                    null, null, "u-1", false, false, 0));
+            event(id, "enqueued", null, "queued", 0);
+        }
+        assertThat(failed()).containsExactly("uniqueKey: one active job per key at a time");
+    }
+
+    @Test
+    void aMissedScheduleTickIsFound() {
+        ticks.add(new DbState.Tick("s", 0, null));
+        ticks.add(new DbState.Tick("s", 5000, null));
+        assertThat(failed()).isEmpty();
+        ticks.add(new DbState.Tick("s", 15_000, null));
+        assertThat(failed()).containsExactly("each schedule tick enqueued once");
+    }
+
+    @Test
+    void aWorkerJobCompletedWithoutItsLinesIsFound() {
+        jobs.put(7L, new DbState.Row(7, "chaos", "baton.sleep", json("{\"steps\": 2}"), "succeeded", 1, 5,
+                json("{\"current\": 2}"), json("{\"steps\": 2}"), null, false, false, 0));
+        event(7, "enqueued", null, "queued", 0);
+        event(7, "claimed", "queued", "running", 1);
+        event(7, "completed", "running", "succeeded", 1);
+        logs.put(7L, new ArrayList<>(List.of(new DbState.LogLine(1, 1, "step 1 of 2", 1))));
+        assertThat(failed()).containsExactly("worker jobs: every line and progress before complete");
+        logs.get(7L).add(new DbState.LogLine(1, 2, "step 2 of 2", 2));
+        assertThat(failed()).isEmpty();
+    }
+
+    /** Job {@code id} of the adversary: enqueued, claimed (v2), one progress (v3) and log line, completed (v4). */
+    private void adversaryJobCompleted(long id) {
+        String sid = Long.toString(id);
+        JsonNode payload = json("{\"n\": \"p" + id + "\"}");
+        jobs.put(id, new DbState.Row(id, Producer.ADVERSARY_QUEUE, Producer.ADVERSARY_TYPE, payload, "succeeded", 1, 4,
+                json("{\"current\": 1, \"message\": \"step 1\"}"), json("{\"n\": \"p" + id + "\", \"attempt\": 1}"), null,
+                false, false, 1));
+        event(id, "enqueued", null, "queued", 0);
+        event(id, "claimed", "queued", "running", 1);
+        event(id, "progress", "running", "running", 1);
+        event(id, "completed", "running", "succeeded", 1);
+        logs.computeIfAbsent(id, k -> new ArrayList<>()).add(new DbState.LogLine(1, 1, "line 1", 1));
+        ObjectNode claimed = data();
+        claimed.putArray("jobs").addObject().put("id", sid).put("attempt", 1).put("version", 2);
+        ops.add(op("claim", null, 200, claimed));
+        ops.add(op("progress", sid, 200, data().put("attempt", 1).put("version", 3).put("message", "step 1")));
+        ObjectNode lines = data().put("attempt", 1);
+        lines.putArray("entries").addObject().put("seq", 1).put("message", "line 1");
+        ops.add(op("logs", sid, 200, lines));
+        ops.add(op("complete", sid, 200, data().put("attempt", 1).put("version", 4)));
+        ops.add(op("complete", sid, 200, data().put("attempt", 1).put("version", 4)));
+    }
+
+    private void event(long job, String type, String from, String to, int attempt) {
+        events.computeIfAbsent(job, k -> new ArrayList<>()).add(new DbState.Event(++eventId, type, from, to, attempt));
+    }
+
+    private Op op(String kind, String jobId, int status, JsonNode data) {
+        Op.Outcome outcome = status / 100 == 2 ? Op.Outcome.OK : status / 100 == 4 ? Op.Outcome.REFUSED : Op.Outcome.UNKNOWN;
+        return new Op(ops.size() + 1, "test", kind, jobId, 0, 10_000, 10_010, outcome, status, null, data);
+    }
+
+    private List<Verdict> verdicts() {
+        return new Checker(ops, new DbState(jobs, events, logs, ticks), windows, 5000).run();
+    }
+
+    private List<String> failed() {
+        return verdicts().stream().filter(v -> !v.passed()).map(Verdict::invariant).toList();
+    }
+
+    private static ObjectNode data() {
+        return Json.mapper().createObjectNode();
+    }
+
+    private static JsonNode json(String text) {
+        try {
+            return Json.mapper().readTree(text);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
