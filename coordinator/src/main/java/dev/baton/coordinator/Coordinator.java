@@ -1,6 +1,7 @@
 package dev.baton.coordinator;
 
 import dev.baton.coordinator.config.Settings;
+import dev.baton.coordinator.db.JdbcBounds;
 import dev.baton.coordinator.embedded.DataDirLock;
 import dev.baton.coordinator.embedded.EmbeddedPostgresServer;
 import dev.baton.coordinator.embedded.EmbeddedRedisServer;
@@ -126,14 +127,18 @@ public final class Coordinator implements AutoCloseable {
         p.put("micronaut.server.port", s.httpPort());
         p.put("micronaut.server.max-request-size", s.requestBytes());
         p.put("micronaut.server.thread-selection", "BLOCKING");
-        p.put("datasources.default.url", s.dbUrl());
+        p.put("datasources.default.url", JdbcBounds.url(s.dbUrl(), s.dbStatementTimeoutMs()));
         p.put("datasources.default.username", s.dbUser());
         p.put("datasources.default.password", s.dbPassword());
         p.put("datasources.default.driver-class-name", "org.postgresql.Driver");
         p.put("datasources.default.maximum-pool-size", s.dbPoolSize());
         p.put("datasources.default.minimum-idle", 2);
+        // Every database call is bounded (JdbcBounds); so are waiting for a pooled connection, checking
+        // one, and noticing an idle one died (keepalive: Hikari's shortest).
+        p.put("datasources.default.connection-init-sql", JdbcBounds.initSql(s.dbStatementTimeoutMs()));
         p.put("datasources.default.connection-timeout", 3000);
         p.put("datasources.default.validation-timeout", 1000);
+        p.put("datasources.default.keepalive-time", 30_000);
         p.put("datasources.default.pool-name", "baton");
         p.put("flyway.datasources.default.enabled", true);
         p.put("flyway.datasources.default.locations", "classpath:db/migration");

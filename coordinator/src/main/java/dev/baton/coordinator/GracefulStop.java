@@ -1,6 +1,7 @@
 package dev.baton.coordinator;
 
 import dev.baton.coordinator.jobrunr.JobRunrStop;
+import dev.baton.coordinator.jobrunr.JobRunrWatchdog;
 import dev.baton.coordinator.maintenance.ExpiredLeaseReaper;
 import dev.baton.coordinator.maintenance.IdempotencyKeyPruner;
 import dev.baton.coordinator.schedule.ScheduleReconciler;
@@ -28,8 +29,8 @@ import org.slf4j.LoggerFactory;
  *       does any claim still arriving;</li>
  *   <li>the HTTP server takes no new connection and the requests in flight finish (log streams
  *       end, so that followers reconnect elsewhere);</li>
- *   <li>the timers (lease reaper, schedule reconciler and ticker, idempotency-key pruner) stop, each after
- *       its pass in flight, then JobRunr ({@link JobRunrStop}: its steward before its workers);</li>
+ *   <li>the timers (lease reaper, schedule reconciler and ticker, idempotency-key pruner, JobRunr's
+ *       watchdog) stop, each after its pass in flight, then JobRunr ({@link JobRunrStop}: its steward before its workers);</li>
  *   <li>the rest of the context closes: the HTTP server, the connection pool, the Redis client;</li>
  *   <li>embedded Redis and PostgreSQL stop, last, when nothing uses them.</li>
  * </ol>
@@ -97,6 +98,7 @@ final class GracefulStop {
             destroy(ScheduleReconciler.class);
             destroy(ScheduleTicker.class);
             destroy(IdempotencyKeyPruner.class);
+            destroy(JobRunrWatchdog.class); // before JobRunr stops: it would start the server again
             context.findBean(BackgroundJobServer.class).ifPresent(JobRunrStop::stop);
             step = "closing the HTTP server, the connection pool and the Redis client";
             if (context.isRunning()) {

@@ -18,7 +18,8 @@ import java.util.Objects;
 public record Settings(
         String dbUrl, String dbUser, String dbPassword, String redisUrl, int httpPort, Path dataDir,
         List<String> adminTokens, List<String> producerTokens, List<String> workerTokens,
-        long payloadBytes, long requestBytes, int logLinesPerAttempt, int dbPoolSize, long pollIntervalMs,
+        long payloadBytes, long requestBytes, int logLinesPerAttempt, int dbPoolSize, long dbStatementTimeoutMs,
+        long pollIntervalMs,
         long reaperIntervalMs, String redisPrefix, long workerTtlMs, Retention retention, int jobrunrPollSeconds,
         Dashboard dashboard, long shutdownTimeoutMs) {
 
@@ -49,6 +50,8 @@ public record Settings(
         SettingsReader.atLeast("BATON_LIMITS_REQUEST_BYTES", requestBytes, 1);
         SettingsReader.atLeast("BATON_LIMITS_LOG_LINES_PER_ATTEMPT", logLinesPerAttempt, 1);
         SettingsReader.atLeast("BATON_DB_POOL_SIZE", dbPoolSize, 1);
+        // PostgreSQL's statement_timeout is an int of milliseconds; an hour is already no bound a request would want.
+        SettingsReader.between("BATON_DB_STATEMENT_TIMEOUT_MS", dbStatementTimeoutMs, 100, 3_600_000);
         SettingsReader.atLeast("BATON_POLL_INTERVAL_MS", pollIntervalMs, 1);
         SettingsReader.atLeast("BATON_REAPER_INTERVAL_MS", reaperIntervalMs, 1);
         SettingsReader.atLeast("BATON_WORKER_TTL_MS", workerTtlMs, 1);
@@ -88,6 +91,7 @@ public record Settings(
                 r.whole("BATON_LIMITS_REQUEST_BYTES", 64L * 1024 * 1024),
                 r.wholeInt("BATON_LIMITS_LOG_LINES_PER_ATTEMPT", 100_000),
                 r.wholeInt("BATON_DB_POOL_SIZE", 20),
+                r.whole("BATON_DB_STATEMENT_TIMEOUT_MS", 3000),
                 r.whole("BATON_POLL_INTERVAL_MS", 250),
                 r.whole("BATON_REAPER_INTERVAL_MS", 1000),
                 r.text("BATON_REDIS_PREFIX", "baton"),
@@ -102,7 +106,8 @@ public record Settings(
     /** The same settings with the database and Redis the coordinator really uses (embedded ones filled in). */
     public Settings withServices(String db, String user, String password, String redis) {
         return new Settings(db, user, password, redis, httpPort, dataDir, adminTokens, producerTokens, workerTokens,
-                payloadBytes, requestBytes, logLinesPerAttempt, dbPoolSize, pollIntervalMs, reaperIntervalMs,
+                payloadBytes, requestBytes, logLinesPerAttempt, dbPoolSize, dbStatementTimeoutMs, pollIntervalMs,
+                reaperIntervalMs,
                 redisPrefix, workerTtlMs, retention, jobrunrPollSeconds, dashboard, shutdownTimeoutMs);
     }
 
@@ -119,7 +124,7 @@ public record Settings(
                 + ", adminTokens=" + adminTokens.size() + " token(s), producerTokens=" + producerTokens.size()
                 + " token(s), workerTokens=" + workerTokens.size() + " token(s), payloadBytes=" + payloadBytes
                 + ", requestBytes=" + requestBytes + ", logLinesPerAttempt=" + logLinesPerAttempt + ", dbPoolSize="
-                + dbPoolSize + ", pollIntervalMs=" + pollIntervalMs
+                + dbPoolSize + ", dbStatementTimeoutMs=" + dbStatementTimeoutMs + ", pollIntervalMs=" + pollIntervalMs
                 + ", reaperIntervalMs=" + reaperIntervalMs + ", redisPrefix=" + redisPrefix + ", workerTtlMs="
                 + workerTtlMs + ", retention=" + retention + ", jobrunrPollSeconds=" + jobrunrPollSeconds
                 + ", dashboard=" + dashboard + ", shutdownTimeoutMs=" + shutdownTimeoutMs + "]";

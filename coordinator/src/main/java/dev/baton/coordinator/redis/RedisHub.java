@@ -5,7 +5,11 @@ import dev.baton.coordinator.config.Settings;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Requires;
 import jakarta.annotation.PreDestroy;
+import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
 import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
@@ -22,6 +26,8 @@ import org.slf4j.LoggerFactory;
 @Requires(beans = Settings.class) // only inside a coordinator, never in an application that merely has it on its classpath
 public final class RedisHub {
     private static final Logger LOG = LoggerFactory.getLogger(RedisHub.class);
+    /** The longest a request waits for Redis (/health, GET /workers); no claim, heartbeat or enqueue waits for it at all. */
+    static final Duration REQUEST_WAIT = Duration.ofMillis(500);
     private final String url;
     private volatile RedissonClient client;
     private volatile boolean closed;
@@ -51,11 +57,24 @@ public final class RedisHub {
         if (c == null) {
             return false;
         }
+        return answer(c.getBucket("baton:health").isExistsAsync()) != null;
+    }
+
+    /**
+     * What a Redis command answered, or null when it failed or did not answer within
+     * {@link #REQUEST_WAIT}. A request that reads Redis waits no longer than that: Redisson's own
+     * timeout and retry (some seconds) are for the background writes, which no request waits for.
+     */
+    static <T> T answer(Future<T> command) {
         try {
-            c.getBucket("baton:health").isExists();
-            return true;
-        } catch (RuntimeException e) {
-            return false;
+            return command.get(REQUEST_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            command.cancel(false);
+            LOG.debug("Redis did not answer: {}", e.toString());
+            return null;
         }
     }
 

@@ -126,19 +126,20 @@ public final class WorkerRegistry implements WorkerSightings {
         });
     }
 
-    /** Live workers, or empty when Redis is away. */
+    /** Live workers, or empty when Redis is away or does not answer in time ({@link RedisHub#REQUEST_WAIT}). */
     public List<Seen> live() {
         List<Seen> out = new ArrayList<>();
         hub.client().ifPresent(client -> {
-            try {
-                RMapCache<String, String> map = client.getMapCache(mapName, StringCodec.INSTANCE);
-                map.readAllMap().forEach((id, value) -> {
-                    Seen s = read(value);
-                    out.add(new Seen(id, s.queues(), s.lastSeenAt()));
-                });
-            } catch (RuntimeException e) {
-                LOG.debug("worker registry unreadable: {}", e.getMessage());
+            RMapCache<String, String> map = client.getMapCache(mapName, StringCodec.INSTANCE);
+            Map<String, String> all = RedisHub.answer(map.readAllMapAsync());
+            if (all == null) {
+                LOG.debug("worker registry unreadable");
+                return;
             }
+            all.forEach((id, value) -> {
+                Seen s = read(value);
+                out.add(new Seen(id, s.queues(), s.lastSeenAt()));
+            });
         });
         out.sort((a, b) -> a.workerId().compareTo(b.workerId()));
         return out;

@@ -19,7 +19,7 @@ class SettingsTest {
         Settings s = new Settings("jdbc:postgresql://db/baton?user=baton&password=url-secret", "baton", "db-secret",
                 "redis://:redis-secret@cache:6379/0", 8080, Path.of("/tmp/baton"), List.of("admin-secret"),
                 List.of("producer-secret"), List.of("worker-secret", "worker-secret-2"), 1024 * 1024, 64L * 1024 * 1024,
-                100_000, 10, 1000, 1000, "baton", 30_000, Retention.DEFAULT, 5,
+                100_000, 10, 3000, 1000, 1000, "baton", 30_000, Retention.DEFAULT, 5,
                 new Settings.Dashboard(true, 8000, "ops", "dash-secret"), 30_000);
         String text = s.toString();
         assertThat(text).doesNotContain("secret").contains("dbPassword=***").contains("redis://***@cache:6379/0")
@@ -33,6 +33,16 @@ class SettingsTest {
         assertThat(Settings.load(Map.of("BATON_SHUTDOWN_TIMEOUT_MS", "5000"), Map.of()).shutdownTimeoutMs()).isEqualTo(5000);
         assertThatThrownBy(() -> Settings.load(Map.of("BATON_SHUTDOWN_TIMEOUT_MS", "10"), Map.of()))
                 .hasMessageContaining("BATON_SHUTDOWN_TIMEOUT_MS");
+    }
+
+    @Test
+    void theStatementTimeoutDefaultsToThreeSecondsAndIsBounded() {
+        assertThat(Settings.load(Map.of(), Map.of()).dbStatementTimeoutMs()).isEqualTo(3000);
+        assertThat(Settings.load(Map.of("BATON_DB_STATEMENT_TIMEOUT_MS", "8000"), Map.of()).dbStatementTimeoutMs())
+                .isEqualTo(8000);
+        assertRefused("BATON_DB_STATEMENT_TIMEOUT_MS", "50", "BATON_DB_STATEMENT_TIMEOUT_MS must be 100..3600000, was 50");
+        assertRefused("BATON_DB_STATEMENT_TIMEOUT_MS", "3600001",
+                "BATON_DB_STATEMENT_TIMEOUT_MS must be 100..3600000, was 3600001");
     }
 
     @Test

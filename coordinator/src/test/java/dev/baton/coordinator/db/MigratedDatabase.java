@@ -70,6 +70,11 @@ final class MigratedDatabase implements BeforeAllCallback, AfterAllCallback {
         return DriverManager.getConnection(pg.urlFor(name), pg.user(), pg.password());
     }
 
+    /** Its JDBC URL, for a test that connects its own way (through a proxy, say). */
+    String url() {
+        return TestServices.postgres().urlFor(name);
+    }
+
     /**
      * A pool of two connections to it, as the coordinator's pool hands them out (a dead one is
      * replaced); made on first use, closed with the database.

@@ -2,14 +2,17 @@ package dev.baton.coordinator.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** A loopback TCP proxy a test can cut and restore, to take a server away from a coordinator. */
+/**
+ * A loopback TCP proxy a test can cut and restore, to take a server away from a coordinator: cut
+ * as a stopped server (connections reset, new ones refused) or black-holed as a silent network
+ * partition (nothing reset, nothing answered).
+ */
 public final class TcpProxy implements AutoCloseable {
     private final String targetHost;
     private final int targetPort;
@@ -17,6 +20,7 @@ public final class TcpProxy implements AutoCloseable {
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private volatile ServerSocket server;
     private volatile boolean closed;
+    private volatile boolean blackholed;
 
     public TcpProxy(String targetHost, int targetPort) throws IOException {
         this.targetHost = targetHost;
@@ -39,8 +43,28 @@ public final class TcpProxy implements AutoCloseable {
         sockets.clear();
     }
 
-    /** Accepts connections again on the same port. */
+    /**
+     * A silent partition: every connection stays open and what is sent on it, either way, is read
+     * and dropped; new connections are accepted and forwarded nowhere. No reset, no answer.
+     */
+    public void blackhole() {
+        blackholed = true;
+    }
+
+    /**
+     * Forwards again: after {@link #cut}, accepts connections again on the same port; after
+     * {@link #blackhole}, closes the connections that lost bytes in it (they cannot go on) and
+     * forwards new ones.
+     */
     public synchronized void restore() throws IOException {
+        if (blackholed) {
+            blackholed = false;
+            for (Socket s : sockets) {
+                s.close();
+            }
+            sockets.clear();
+            return;
+        }
         ServerSocket s = new ServerSocket();
         s.setReuseAddress(true);
         s.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port));
@@ -53,6 +77,11 @@ public final class TcpProxy implements AutoCloseable {
             while (!closed && !s.isClosed()) {
                 try {
                     Socket client = s.accept();
+                    if (blackholed) {
+                        sockets.add(client);
+                        pipe(client, null);
+                        continue;
+                    }
                     Socket upstream = new Socket(targetHost, targetPort);
                     // A connection accepted just before cut() closed the listener must not slip
                     // past it: it is registered (or dropped) under the lock cut() holds.
@@ -74,21 +103,26 @@ public final class TcpProxy implements AutoCloseable {
         });
     }
 
+    /** Copies {@code from} to {@code to} while not black-holed; drops what it reads otherwise, or when {@code to} is null. */
     private void pipe(Socket from, Socket to) {
         Thread.ofVirtual().start(() -> {
             byte[] buf = new byte[16 * 1024];
-            try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+            try (InputStream in = from.getInputStream()) {
                 int n;
                 while ((n = in.read(buf)) >= 0) {
-                    out.write(buf, 0, n);
-                    out.flush();
+                    if (!blackholed && to != null) {
+                        to.getOutputStream().write(buf, 0, n);
+                        to.getOutputStream().flush();
+                    }
                 }
             } catch (IOException ignored) {
                 // one side went away
             } finally {
                 try {
                     from.close();
-                    to.close();
+                    if (to != null) {
+                        to.close();
+                    }
                 } catch (IOException ignored) {
                     // already closed
                 }

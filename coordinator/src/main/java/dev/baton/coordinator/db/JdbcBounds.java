@@ -1,0 +1,70 @@
+package dev.baton.coordinator.db;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * How long any database call may take, so that a database that stops answering (a silent network
+ * partition: no bytes, no reset) makes a request 503 instead of hanging it. Two layers, from
+ * BATON_DB_STATEMENT_TIMEOUT_MS:
+ * <ul>
+ *   <li>PostgreSQL's {@code statement_timeout}, set on every pooled connection: a statement that
+ *       runs too long on a database that still answers is cancelled there, and its transaction
+ *       changed nothing (57014, "nothing was written");</li>
+ *   <li>the driver's {@code socketTimeout}, 2 s longer (whole seconds): an answer that has not come
+ *       by then will not come, and the connection is given up (08006). During a COMMIT (or a
+ *       statement on its own) that means the outcome is unknown, which {@link Db} says.</li>
+ * </ul>
+ * Opening a connection is bounded by {@code connectTimeout} and {@code loginTimeout} (the same
+ * seconds) and waiting for one by the pool's own timeout; TCP keepalive and the pool's keepalive
+ * find dead idle connections. Parameters the operator already put in BATON_DB_URL are kept.
+ */
+public final class JdbcBounds {
+    /** What the socket waits beyond the statement timeout: PostgreSQL's cancel must have time to come back. */
+    static final long SOCKET_MARGIN_MS = 2000;
+
+    private JdbcBounds() {
+    }
+
+    /** The longest any one database call waits for an answer: the documented bound of a 503. */
+    public static long socketTimeoutSeconds(long statementTimeoutMs) {
+        return (statementTimeoutMs + SOCKET_MARGIN_MS + 999) / 1000;
+    }
+
+    /** {@code url} with the driver's timeouts added where it does not set them itself. */
+    public static String url(String url, long statementTimeoutMs) {
+        String seconds = String.valueOf(socketTimeoutSeconds(statementTimeoutMs));
+        Map<String, String> bounds = new LinkedHashMap<>();
+        bounds.put("socketTimeout", seconds);
+        bounds.put("connectTimeout", seconds);
+        bounds.put("loginTimeout", seconds);
+        bounds.put("tcpKeepAlive", "true");
+        StringBuilder out = new StringBuilder(url);
+        String query = url.contains("?") ? url.substring(url.indexOf('?') + 1) : "";
+        char separator = url.contains("?") ? (query.isEmpty() || query.endsWith("&") ? 0 : '&') : '?';
+        for (Map.Entry<String, String> e : bounds.entrySet()) {
+            if (!hasParameter(query, e.getKey())) {
+                if (separator != 0) {
+                    out.append(separator);
+                }
+                out.append(e.getKey()).append('=').append(e.getValue());
+                separator = '&';
+            }
+        }
+        return out.toString();
+    }
+
+    /** Run on each new pooled connection. */
+    public static String initSql(long statementTimeoutMs) {
+        return "SET statement_timeout = " + statementTimeoutMs;
+    }
+
+    private static boolean hasParameter(String query, String name) {
+        for (String pair : query.split("&")) {
+            if (pair.equalsIgnoreCase(name) || pair.toLowerCase().startsWith(name.toLowerCase() + "=")) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,25 @@
+package dev.baton.coordinator.db;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class JdbcBoundsTest {
+    @Test
+    void theSocketWaitsTheStatementTimeoutAndTwoSecondsInWholeSeconds() {
+        assertThat(JdbcBounds.socketTimeoutSeconds(3000)).isEqualTo(5);
+        assertThat(JdbcBounds.socketTimeoutSeconds(2500)).isEqualTo(5);
+        assertThat(JdbcBounds.socketTimeoutSeconds(100)).isEqualTo(3);
+    }
+
+    @Test
+    void theDriverTimeoutsAreAddedWhereTheUrlDoesNotSetThem() {
+        assertThat(JdbcBounds.url("jdbc:postgresql://db/baton", 3000)).isEqualTo(
+                "jdbc:postgresql://db/baton?socketTimeout=5&connectTimeout=5&loginTimeout=5&tcpKeepAlive=true");
+        assertThat(JdbcBounds.url("jdbc:postgresql://db/baton?ssl=true&SocketTimeout=60", 3000)).isEqualTo(
+                "jdbc:postgresql://db/baton?ssl=true&SocketTimeout=60&connectTimeout=5&loginTimeout=5&tcpKeepAlive=true");
+        assertThat(JdbcBounds.url("jdbc:postgresql://db/baton?", 3000)).isEqualTo(
+                "jdbc:postgresql://db/baton?socketTimeout=5&connectTimeout=5&loginTimeout=5&tcpKeepAlive=true");
+        assertThat(JdbcBounds.url("jdbc:postgresql:", 3000)).startsWith("jdbc:postgresql:?socketTimeout=5&");
+    }
+}
