@@ -14,6 +14,9 @@ import dev.baton.chaos.workload.Admin;
 import dev.baton.chaos.workload.Adversary;
 import dev.baton.chaos.workload.Client;
 import dev.baton.chaos.workload.History;
+import dev.baton.chaos.workload.Op;
+import dev.baton.chaos.faults.Ports;
+import dev.baton.coordinator.embedded.EmbeddedPostgresServer;
 import dev.baton.chaos.workload.Producer;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -43,6 +46,10 @@ public final class Chaos {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length == 2 && args[0].equals("--recheck")) {
+            System.exit(recheck(Path.of(args[1]), System.out).failed() == 0 ? 0 : 1);
+            return;
+        }
         Options options;
         try {
             options = Options.parse(args);
@@ -81,9 +88,9 @@ public final class Chaos {
             }
             for (int i = 0; i < 2; i++) {
                 Client c = new Client("admin-" + i, cluster.coordinatorUrls(), cluster.adminToken(), history);
-                clients.add(start("admin-" + i, new Admin(c, seeds.nextLong(), deadline, 100)));
+                clients.add(start("admin-" + i, new Admin(c, seeds.nextLong(), deadline, 250)));
             }
-            for (int i = 0; i < 4; i++) {
+            for (int i = 0; i < 6; i++) {
                 Client c = new Client("adversary-" + i, cluster.coordinatorUrls(), cluster.workerToken(), history);
                 clients.add(start("adversary-" + i, new Adversary(c, seeds.nextLong(), deadline, false)));
             }
@@ -101,13 +108,38 @@ public final class Chaos {
                 DbState db = DbState.read(cluster.jdbcUrl());
                 List<Window> windows = applied.stream().map(Chaos::window).toList();
                 List<Verdict> verdicts = new ArrayList<>(new Checker(history.ops(), db, windows, TICK_EVERY_MS).run());
-                verdicts.add(processes(cluster));
-                verdicts.add(faultsApplied(applied));
+                Verdict processes = processes(cluster);
+                Verdict faults = faultsApplied(applied);
+                verdicts.add(processes);
+                verdicts.add(faults);
+                RunRecord.write(o.dir(), new RunRecord(o, start, end, windows, List.of(processes, faults)));
                 Report report = new Report(o, windows, history.ops(), db, start, end, verdicts);
                 report.print(out);
                 return report;
             }
         }
+    }
+
+    /**
+     * {@code --recheck DIR}: checks a finished run again from what it left in its directory (the
+     * history, the faults, and PostgreSQL's data), with this build's checker.
+     */
+    public static Report recheck(Path dir, PrintStream out) throws Exception {
+        RunRecord run = RunRecord.read(dir);
+        List<Op> ops = History.read(dir.resolve("history.jsonl"));
+        EmbeddedPostgresServer pg = EmbeddedPostgresServer.startOnPort(dir.resolve("postgres"),
+                Cluster.postgresBinaries(), Ports.pick(), 20);
+        DbState db;
+        try {
+            db = DbState.read(pg.jdbcUrl());
+        } finally {
+            pg.close();
+        }
+        List<Verdict> verdicts = new ArrayList<>(new Checker(ops, db, run.windows(), TICK_EVERY_MS).run());
+        verdicts.addAll(run.processVerdicts());
+        Report report = new Report(run.options(), run.windows(), ops, db, run.startMs(), run.endMs(), verdicts);
+        report.print(out);
+        return report;
     }
 
     private static void putSchedule(Client admin) {

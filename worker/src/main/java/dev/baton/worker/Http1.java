@@ -88,6 +88,23 @@ public final class Http1 {
         }
     }
 
+    /**
+     * Like {@link #send}, but never sends the request twice: when a reused connection fails, the
+     * IOException is the answer. For a client that must know how often it sent a request (the
+     * chaos run's history: a request resent under it may have been applied twice).
+     */
+    public Response sendOnce(String method, String path, Map<String, String> headers, String body, Duration timeout)
+            throws IOException {
+        byte[] request = encode(method, path, headers, body);
+        int timeoutMs = (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis()));
+        Connection c = idle.pollFirst();
+        try {
+            return exchange(c != null ? c : new Connection(), request, timeoutMs);
+        } catch (StaleConnection e) {
+            throw e.io;
+        }
+    }
+
     public void close() {
         for (Connection c; (c = idle.pollFirst()) != null; ) {
             c.close();

@@ -136,14 +136,21 @@ public final class Cluster implements AutoCloseable {
         }
     }
 
+    /** C1 only, as the README advises on small hosts: C2 would spend the run's two cores compiling. */
     private static List<String> java(String heap, Path jar) {
         Path java = Files.isExecutable(JAVA) ? JAVA : Path.of(System.getProperty("java.home"), "bin", "java");
-        return List.of(java.toString(), heap, "-XX:+UseSerialGC", "-jar", jar.toAbsolutePath().toString());
+        return List.of(java.toString(), heap, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar",
+                jar.toAbsolutePath().toString());
     }
 
     // ---- what clients use ---------------------------------------------------------------------
 
     /** {@code http://127.0.0.1:<CLIENT proxy port>} per coordinator. */
+    /** Where every run keeps the extracted PostgreSQL binaries (a re-check starts a run's database with them). */
+    public static Path postgresBinaries() {
+        return PG_BINARIES;
+    }
+
     public List<String> coordinatorUrls() {
         return proxies.get(Link.CLIENT).stream().map(p -> "http://127.0.0.1:" + p.port()).toList();
     }

@@ -1,6 +1,7 @@
 package dev.baton.chaos.faults;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
@@ -44,8 +45,15 @@ public final class FaultPlan {
         List<Fault> faults = new ArrayList<>();
         long lastMs = (long) (runMs * (1 - FAULT_FREE_TAIL));
         long t = gap(random, meanGapMs);
+        // The first fault of each round is dealt from a shuffled deck of every kind, so that a run
+        // sees every kind in its mix before any kind twice; overlapping ones are drawn at random.
+        List<FaultKind> deck = new ArrayList<>();
         while (!kinds.isEmpty()) {
-            Fault first = draw(random, kinds, t, coordinators, workers);
+            if (deck.isEmpty()) {
+                deck.addAll(kinds);
+                Collections.shuffle(deck, random);
+            }
+            Fault first = deal(random, deck.removeLast(), t, coordinators, workers);
             if (first.endMs() > lastMs) {
                 break;
             }
@@ -78,7 +86,10 @@ public final class FaultPlan {
     }
 
     private static Fault draw(Random random, List<FaultKind> kinds, long at, int coordinators, int workers) {
-        FaultKind kind = kinds.get(random.nextInt(kinds.size()));
+        return deal(random, kinds.get(random.nextInt(kinds.size())), at, coordinators, workers);
+    }
+
+    private static Fault deal(Random random, FaultKind kind, long at, int coordinators, int workers) {
         int target = switch (kind.scope()) {
             case COORDINATOR -> random.nextInt(coordinators);
             case WORKER -> random.nextInt(workers);

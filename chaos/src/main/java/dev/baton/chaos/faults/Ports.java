@@ -16,13 +16,13 @@ import java.util.concurrent.ThreadLocalRandom;
  * coordinator killed, PostgreSQL stopped), and binding it again would then fail with "address in
  * use"; below the range only a listener of ours takes it.
  */
-final class Ports {
+public final class Ports {
     private static final Set<Integer> TAKEN = new HashSet<>();
 
     private Ports() {
     }
 
-    static synchronized int pick() {
+    public static synchronized int pick() {
         int low = Math.max(10_000, ephemeralLow() - 12_000);
         int high = ephemeralLow();
         for (int attempt = 0; attempt < 1000; attempt++) {

@@ -51,11 +51,17 @@ public final class Admin implements Runnable {
 
     private List<JsonNode> list(String status) {
         Client.Result r = client.send("GET", "/api/v1/jobs?limit=50&status=" + status, null);
-        client.record("list", null, r, Client.data().put("filter", status));
+        ObjectNode data = Client.data().put("filter", status);
         List<JsonNode> jobs = new ArrayList<>();
         if (r.ok()) {
-            r.body().path("items").forEach(jobs::add);
+            // what the read saw, [id, version] each: no read may show a version older than one acknowledged before it
+            ArrayNode seen = data.putArray("seen");
+            r.body().path("items").forEach(j -> {
+                jobs.add(j);
+                seen.addArray().add(j.path("id").asLong()).add(j.path("version").asLong());
+            });
         }
+        client.record("list", null, r, data);
         return jobs;
     }
 

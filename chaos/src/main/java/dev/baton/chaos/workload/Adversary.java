@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -18,6 +20,9 @@ import java.util.concurrent.CompletableFuture;
  * history, which is what the checker holds the cluster to: what it acknowledged must be there.
  */
 public final class Adversary implements Runnable {
+    /** How long a complete or fail whose outcome is unknown is resent, as a real worker would. */
+    static final long RESEND_FOR_MS = 60_000;
+
     private final Client client;
     private final Random random;
     private final long deadline;
@@ -50,7 +55,7 @@ public final class Adversary implements Runnable {
 
     private List<Attempt> claim() {
         int leaseMs = 2000 + random.nextInt(3000);
-        ObjectNode body = Client.data().put("workerId", client.name()).put("limit", 1 + random.nextInt(4))
+        ObjectNode body = Client.data().put("workerId", client.name()).put("limit", 1 + random.nextInt(6))
                 .put("waitMs", 1000).put("leaseMs", leaseMs);
         body.putArray("queues").add(Producer.ADVERSARY_QUEUE);
         Client.Result r = client.send("POST", "/api/v1/claims", body, null, client.pick(),
@@ -61,7 +66,8 @@ public final class Adversary implements Runnable {
         if (r.ok()) {
             for (JsonNode j : r.body().path("jobs")) {
                 jobs.addObject().put("id", j.path("id").asText()).put("attempt", j.path("attempt").asInt())
-                        .put("version", j.path("version").asLong());
+                        .put("version", j.path("version").asLong())
+                        .put("expiresAt", j.path("lease").path("expiresAt").asText());
                 attempts.add(new Attempt(j.path("id").asText(), j.path("leaseToken").asText(),
                         j.path("attempt").asInt(), j.path("version").asLong(), leaseMs, j.path("payload")));
             }
@@ -96,14 +102,21 @@ public final class Adversary implements Runnable {
 
         void run(Random random) {
             int steps = 1 + random.nextInt(4);
-            for (int step = 1; step <= steps; step++) {
+            // one attempt in seven outlives its lease several times over, kept alive by heartbeats
+            long stepPause = !polite && random.nextInt(7) == 0 ? leaseMs / 3 : 0;
+            for (int step = 1; step <= steps + (stepPause > 0 ? 6 : 0); step++) {
                 if (!progress(step, steps) || !logs(random)) {
                     return;
                 }
                 if (!polite && random.nextInt(10) == 0) {
                     staleProgress();
                 }
-                if (random.nextInt(4) == 0) {
+                if (stepPause > 0) {
+                    pause(stepPause);
+                    if (!heartbeat()) {
+                        return;
+                    }
+                } else if (random.nextInt(4) == 0) {
                     heartbeat();
                 }
             }
@@ -113,8 +126,9 @@ public final class Adversary implements Runnable {
             } else if (end < 82) {
                 fail();
             } else if (end < 94) {
-                pause(leaseMs + 700);
-                lateComplete();
+                // past the lease, mostly before a reaper has ended it: every write must be refused
+                pause(leaseMs + 20 + random.nextInt(430));
+                lateWrites(random);
             }
             // else: abandoned, like a worker that died; its lease lapses
         }
@@ -131,17 +145,19 @@ public final class Adversary implements Runnable {
                     client.record("progress", id, r, data.put("version", version));
                     return true;
                 }
-                client.record("progress", id, r, data);
                 if (r.outcome() == Op.Outcome.REFUSED) {
                     JsonNode job = r.body().path("job");
                     if ("version_conflict".equals(r.code()) && job.path("status").asText().equals("running")
                             && job.path("progress").path("message").asText().equals(body.path("message").asText())) {
                         // our own update, applied although its answer was lost: go on from it
                         version = job.path("version").asLong();
+                        client.record("progress_applied", id, r, data.put("version", version));
                         return true;
                     }
+                    client.record("progress", id, r, data);
                     return false;
                 }
+                client.record("progress", id, r, data);
                 pause(200);
             }
             return false;
@@ -182,9 +198,14 @@ public final class Adversary implements Runnable {
             return false;
         }
 
-        void heartbeat() {
+        boolean heartbeat() {
             Client.Result r = client.send("POST", path + "/heartbeat", token());
-            client.record("heartbeat", id, r, Client.data().put("attempt", attempt));
+            ObjectNode data = Client.data().put("attempt", attempt);
+            if (r.ok()) {
+                data.put("expiresAt", r.body().path("lease").path("expiresAt").asText());
+            }
+            client.record("heartbeat", id, r, data);
+            return r.outcome() != Op.Outcome.REFUSED;
         }
 
         void complete(Random random) {
@@ -199,7 +220,8 @@ public final class Adversary implements Runnable {
                 recordEnd("complete", other.join(), body);
             }
             boolean resendAnyway = random.nextInt(5) == 0;
-            for (int i = 0; i < 4; i++) {
+            long giveUp = System.currentTimeMillis() + RESEND_FOR_MS;
+            for (int i = 0; System.currentTimeMillis() < giveUp; i++) {
                 Client.Result r = client.send("POST", path + "/complete", body);
                 recordEnd("complete", r, body);
                 if (r.ok() && resendAnyway) {
@@ -209,7 +231,7 @@ public final class Adversary implements Runnable {
                 if (r.outcome() != Op.Outcome.UNKNOWN) {
                     return;
                 }
-                pause(300);
+                pause(Math.min(3000, 200L << Math.min(i, 4)));
             }
         }
 
@@ -217,22 +239,39 @@ public final class Adversary implements Runnable {
             ObjectNode body = token();
             body.putObject("error").put("message", "adversary fails attempt " + attempt).put("type", "chaos")
                     .put("retryable", true);
-            for (int i = 0; i < 4; i++) {
+            long giveUp = System.currentTimeMillis() + RESEND_FOR_MS;
+            for (int i = 0; System.currentTimeMillis() < giveUp; i++) {
                 Client.Result r = client.send("POST", path + "/fail", body);
                 recordEnd("fail", r, body);
                 if (r.outcome() != Op.Outcome.UNKNOWN) {
                     return;
                 }
-                pause(300);
+                pause(Math.min(3000, 200L << Math.min(i, 4)));
             }
         }
 
-        /** A write with a lease that has expired: it must be refused, whether or not a reaper has run. */
-        void lateComplete() {
-            ObjectNode body = token();
-            body.putObject("result").put("late", true).put("attempt", attempt);
-            Client.Result r = client.send("POST", path + "/complete", body);
-            client.record("complete_late", id, r, Client.data().put("attempt", attempt));
+        /**
+         * Writes with a lease that has expired: each must be refused, whether or not a reaper has
+         * ended the attempt yet (the 409's job says which).
+         */
+        void lateWrites(Random random) {
+            ObjectNode complete = token();
+            complete.putObject("result").put("late", true).put("attempt", attempt);
+            ObjectNode progress = token().put("expectedVersion", version).put("current", 99)
+                    .put("message", "late write of attempt " + attempt);
+            ObjectNode logs = token();
+            logs.putArray("entries").addObject().put("seq", seq + 1).put("level", "info")
+                    .put("message", "late line of attempt " + attempt);
+            ObjectNode fail = token();
+            fail.putObject("error").put("message", "late fail").put("type", "chaos").put("retryable", true);
+            List<Map.Entry<String, ObjectNode>> writes = new ArrayList<>(List.of(Map.entry("complete", complete),
+                    Map.entry("progress", progress), Map.entry("logs", logs), Map.entry("heartbeat", token()),
+                    Map.entry("fail", fail)));
+            Collections.shuffle(writes, random);
+            for (Map.Entry<String, ObjectNode> w : writes.subList(0, 1 + random.nextInt(writes.size()))) {
+                Client.Result r = client.send("POST", path + "/" + w.getKey(), w.getValue());
+                client.record(w.getKey() + "_late", id, r, Client.data().put("attempt", attempt));
+            }
         }
 
         private void recordEnd(String kind, Client.Result r, ObjectNode body) {

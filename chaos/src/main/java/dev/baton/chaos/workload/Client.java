@@ -72,7 +72,7 @@ public final class Client {
         String json = body == null ? null : Json.write(body);
         long start = System.currentTimeMillis();
         try {
-            Http1.Response r = coordinators.get(coordinator).send(method, path, headers, json, timeout);
+            Http1.Response r = coordinators.get(coordinator).sendOnce(method, path, headers, json, timeout);
             JsonNode parsed = null;
             if (!r.body().isEmpty()) {
                 try {
@@ -89,6 +89,13 @@ public final class Client {
 
     /** Writes {@code r} to the history as an operation of {@code kind} on {@code jobId}. */
     public Op record(String kind, String jobId, Result r, JsonNode data) {
+        if (r.status() == 409 && r.body() != null && r.body().path("job").isObject() && data instanceof ObjectNode o) {
+            // the job as the refusal saw it: a version below one already acknowledged would be a lost write
+            JsonNode job = r.body().path("job");
+            o.putObject("current").put("status", job.path("status").asText()).put("version", job.path("version").asLong())
+                    .put("attempt", job.path("attempt").asInt())
+                    .put("progress", job.path("progress").path("message").asText(null));
+        }
         return history.add(name, kind, jobId, r.coordinator(), r.startMs(), r.endMs(), r.outcome(), r.status(),
                 r.code(), data);
     }

@@ -28,9 +28,9 @@ public final class History implements AutoCloseable {
 
     public Op add(String client, String kind, String jobId, int coordinator, long startMs, long endMs,
                   Op.Outcome outcome, int status, String code, JsonNode data) {
-        Op op = new Op(seq.incrementAndGet(), client, kind, jobId, coordinator, startMs, endMs, outcome, status, code,
-                data);
         synchronized (this) {
+            Op op = new Op(seq.incrementAndGet(), client, kind, jobId, coordinator, startMs, endMs, outcome, status,
+                    code, data);
             ops.add(op);
             try {
                 file.write(Json.write(op));
@@ -38,8 +38,21 @@ public final class History implements AutoCloseable {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
+            return op;
         }
-        return op;
+    }
+
+    /** The operations a run wrote to {@code file}. */
+    public static List<Op> read(Path file) throws IOException {
+        List<Op> ops = new ArrayList<>();
+        try (var lines = Files.lines(file)) {
+            for (String line : (Iterable<String>) lines::iterator) {
+                if (!line.isBlank()) {
+                    ops.add(Json.mapper().readValue(line, Op.class));
+                }
+            }
+        }
+        return ops;
     }
 
     public synchronized List<Op> ops() {

@@ -70,7 +70,7 @@ public final class Producer implements Runnable {
             job.putObject("backoff").put("initialMs", 100).put("factor", 2.0).put("maxMs", 2000).put("jitter", 0.2);
         } else if (p < 72) {
             job = echo().put("uniqueKey", "u-" + random.nextInt(UNIQUE_KEYS));
-        } else if (p < 80) {
+        } else if (p < 88) {
             job = echo().put("delayMs", 500 + random.nextInt(5000));
         } else {
             job = job(ADVERSARY_QUEUE, ADVERSARY_TYPE).put("maxAttempts", 50);
