@@ -127,7 +127,7 @@ public final class Chaos {
     public static Report recheck(Path dir, PrintStream out) throws Exception {
         RunRecord run = RunRecord.read(dir);
         List<Op> ops = History.read(dir.resolve("history.jsonl"));
-        EmbeddedPostgresServer pg = EmbeddedPostgresServer.startOnPort(dir.resolve("postgres"),
+        EmbeddedPostgresServer pg = EmbeddedPostgresServer.openOnPort(dir.resolve("postgres"),
                 Cluster.postgresBinaries(), Ports.pick(), 20);
         DbState db;
         try {

@@ -132,7 +132,10 @@ public final class Coordinator implements AutoCloseable {
         p.put("datasources.default.password", s.dbPassword());
         p.put("datasources.default.driver-class-name", "org.postgresql.Driver");
         p.put("datasources.default.maximum-pool-size", s.dbPoolSize());
-        p.put("datasources.default.minimum-idle", 2);
+        // A fixed-size pool, as HikariCP advises: a burst at start (or after an outage) finds its
+        // connections open instead of growing one at a time while requests time out (a chaos run
+        // saw 503s in its first seconds with 6 of 20 connections open).
+        p.put("datasources.default.minimum-idle", s.dbPoolSize());
         // Every database call is bounded (JdbcBounds); so are waiting for a pooled connection, checking
         // one, and noticing an idle one died (keepalive: Hikari's shortest).
         p.put("datasources.default.connection-init-sql", JdbcBounds.initSql(s.dbStatementTimeoutMs()));

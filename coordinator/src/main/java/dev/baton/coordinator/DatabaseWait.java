@@ -53,8 +53,9 @@ final class DatabaseWait {
     }
 
     /**
-     * A connection that could not be made or was lost: SQL state class 08 or 57P, or a socket
-     * error underneath (but not a port of our own already in use).
+     * A connection that could not be made or was lost: SQL state class 08 or 57P, a SQLException
+     * with no state (a connection closed under the pool), or a socket error underneath (but not a
+     * port of our own already in use). A migration that fails has a state of its own and is not waited for.
      */
     static boolean isUnreachable(Throwable e) {
         for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
@@ -62,8 +63,9 @@ final class DatabaseWait {
                     || t instanceof SocketTimeoutException || (t instanceof SocketException && !(t instanceof BindException))) {
                 return true;
             }
-            if (t instanceof SQLException s && s.getSQLState() != null
-                    && (s.getSQLState().startsWith("08") || s.getSQLState().startsWith("57P"))) {
+            // no state: the driver's or the pool's own word for a connection that broke ("Connection is closed")
+            if (t instanceof SQLException s && (s.getSQLState() == null
+                    || s.getSQLState().startsWith("08") || s.getSQLState().startsWith("57P"))) {
                 return true;
             }
         }

@@ -47,6 +47,8 @@ class DatabaseWaitTest {
         assertThat(DatabaseWait.isUnreachable(new RuntimeException("pool",
                 new SQLException("refused", "08001", new ConnectException("Connection refused"))))).isTrue();
         assertThat(DatabaseWait.isUnreachable(new RuntimeException(new SQLException("shutting down", "57P01")))).isTrue();
+        // a connection broken under the pool while Flyway or JobRunr used it (seen in a chaos run)
+        assertThat(DatabaseWait.isUnreachable(new RuntimeException(new SQLException("Connection is closed")))).isTrue();
         assertThat(DatabaseWait.isUnreachable(new RuntimeException(new BindException("Address already in use"))))
                 .isFalse();
         assertThat(DatabaseWait.isUnreachable(new RuntimeException(new SQLException("syntax", "42601")))).isFalse();

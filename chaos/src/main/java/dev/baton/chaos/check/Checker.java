@@ -20,9 +20,6 @@ import java.util.Set;
  * beyond what it acknowledged.
  */
 public final class Checker {
-    /** How long after a fault heals an error still counts as the fault's. */
-    static final long GRACE_MS = 15_000;
-
     private final List<Op> ops;
     private final DbState db;
     private final List<Window> windows;
@@ -37,10 +34,13 @@ public final class Checker {
     }
 
     public List<Verdict> run() {
+        Timeline timeline = new Timeline(ops, db, windows);
         return List.of(completedAtMostOnce(), resultIsTheCompletingAttempts(), acknowledgedEnqueuesStored(),
-                enqueuedOnce(), acknowledgedCompletesHold(), versionsOneChain(), acknowledgedProgressKept(),
-                acknowledgedLogLinesKept(), workerFlushesBeforeComplete(), staleWritesRefused(), eventsFollowStateTable(), uniqueKeyHeld(),
-                scheduleTicksOnce(), noJobStuckRunning(), noDueJobLeftQueued(), no5xxOutsideFaults());
+                enqueuedOnce(), acknowledgedCompletesHold(), versionsOneChain(), timeline.noReadOlderThanAnAck(),
+                acknowledgedProgressKept(), acknowledgedLogLinesKept(), workerFlushesBeforeComplete(),
+                staleWritesRefused(), eventsFollowStateTable(), uniqueKeyHeld(), timeline.deduplicatedToAnActiveJob(),
+                scheduleTicksOnce(), noJobStuckRunning(), noDueJobLeftQueued(), timeline.no5xxOutsideDatabaseFaults(),
+                timeline.everyRequestAnsweredOutsideLinkFaults());
     }
 
     Verdict completedAtMostOnce() {
@@ -55,10 +55,11 @@ public final class Checker {
 
     Verdict resultIsTheCompletingAttempts() {
         Tally t = new Tally("a result is the completing attempt's");
-        Map<String, Integer> acked = new HashMap<>();
+        Map<String, Set<Integer>> sent = new HashMap<>();
         for (Op op : ops) {
-            if (op.ok() && op.kind().equals("complete")) {
-                acked.put(op.jobId(), op.data().path("attempt").asInt());
+            // a complete whose every answer was lost may have applied too
+            if (op.outcome() != Op.Outcome.REFUSED && op.kind().equals("complete")) {
+                sent.computeIfAbsent(op.jobId(), k -> new HashSet<>()).add(op.data().path("attempt").asInt());
             }
         }
         for (DbState.Row job : db.jobs().values()) {
@@ -73,7 +74,7 @@ public final class Checker {
                 case "baton.fail" -> job.result().path("attempt").asInt() == attempt;
                 case Producer.ADVERSARY_TYPE -> job.result().path("attempt").asInt() == attempt
                         && job.result().path("n").asText().equals(job.payload().path("n").asText())
-                        && Objects.equals(acked.get(Long.toString(job.id())), attempt);
+                        && sent.getOrDefault(Long.toString(job.id()), Set.of()).contains(attempt);
                 default -> true;
             };
             t.check(holds && attempt == job.attempt(), "job " + job.id() + " (" + job.type() + ") completed by attempt "
@@ -147,18 +148,22 @@ public final class Checker {
         Tally t = new Tally("acknowledged versions form one chain per job");
         Map<String, Map<Long, String>> seen = new HashMap<>();
         for (Op op : ops) {
-            if (!op.ok()) {
+            if (!op.ok() && !op.kind().equals("progress_applied")) {
                 continue;
             }
             switch (op.kind()) {
                 case "claim" -> op.data().path("jobs").forEach(j -> version(t, seen, j.path("id").asText(),
                         j.path("version").asLong(), "claim/" + j.path("attempt").asInt(), op));
-                case "progress" -> version(t, seen, op.jobId(), op.data().path("version").asLong(), "progress#" + op.seq(),
-                        op);
+                case "progress", "progress_applied" -> {
+                    version(t, seen, op.jobId(), op.data().path("version").asLong(), "progress#" + op.seq(), op);
+                    plusOne(t, op);
+                }
                 case "complete", "fail" -> version(t, seen, op.jobId(), op.data().path("version").asLong(),
                         op.kind() + "/" + op.data().path("attempt").asInt(), op);
-                case "cancel", "retry", "patch" -> version(t, seen, op.jobId(), op.data().path("version").asLong(),
-                        op.kind() + "#" + op.seq(), op);
+                case "cancel", "retry", "patch" -> {
+                    version(t, seen, op.jobId(), op.data().path("version").asLong(), op.kind() + "#" + op.seq(), op);
+                    plusOne(t, op);
+                }
                 case "bulk" -> op.data().path("succeeded").forEach(s -> version(t, seen, s.path("id").asText(),
                         s.path("version").asLong(), "bulk/" + op.data().path("key").asText(), op));
                 default -> {
@@ -166,6 +171,14 @@ public final class Checker {
             }
         }
         return t.verdict();
+    }
+
+    /** A change names the version it read; the version it made is exactly one more. */
+    private static void plusOne(Tally t, Op op) {
+        long expected = op.data().path("expectedVersion").asLong();
+        long made = op.data().path("version").asLong();
+        t.check(made == expected + 1, op.kind() + " #" + op.seq() + " of job " + op.jobId() + " read version " + expected
+                + " and made " + made);
     }
 
     private void version(Tally t, Map<String, Map<Long, String>> seen, String jobId, long version, String change, Op op) {
@@ -185,7 +198,7 @@ public final class Checker {
         Tally t = new Tally("acknowledged progress kept");
         Map<String, List<Op>> sent = new HashMap<>();
         for (Op op : ops) {
-            if (op.kind().equals("progress")) {
+            if (op.kind().equals("progress") || op.kind().equals("progress_applied")) {
                 sent.computeIfAbsent(op.jobId() + "/" + op.data().path("attempt").asInt(), k -> new ArrayList<>()).add(op);
             }
         }
@@ -196,7 +209,7 @@ public final class Checker {
             List<Op> attempt = sent.getOrDefault(job.id() + "/" + job.attempt(), List.of());
             int lastAcked = -1;
             for (int i = 0; i < attempt.size(); i++) {
-                if (attempt.get(i).ok()) {
+                if (attempt.get(i).ok() || attempt.get(i).kind().equals("progress_applied")) {
                     lastAcked = i;
                 }
             }
@@ -277,7 +290,7 @@ public final class Checker {
         Tally t = new Tally("stale versions and lapsed leases refused");
         for (Op op : ops) {
             boolean stale = switch (op.kind()) {
-                case "progress_stale", "complete_late" -> true;
+                case "progress_stale", "complete_late", "progress_late", "logs_late", "heartbeat_late", "fail_late" -> true;
                 case "cancel", "retry", "patch" -> op.data().path("stale").asBoolean();
                 default -> false;
             };
@@ -288,29 +301,45 @@ public final class Checker {
         return t.verdict();
     }
 
+    /**
+     * Each event type moves between exactly the statuses the state table gives it, a claim raises
+     * the attempt by one, and every other event carries the attempt it happened in.
+     */
     Verdict eventsFollowStateTable() {
         Tally t = new Tally("every event sequence follows the state table");
         for (DbState.Row job : db.jobs().values()) {
-            List<DbState.Event> events = events(job.id());
             String status = null;
+            int attempt = 0;
             String broken = null;
-            for (DbState.Event e : events) {
-                if (status == null) {
-                    if (!e.type().equals("enqueued") || !"queued".equals(e.to())) {
-                        broken = "first event " + e.type() + " → " + e.to();
-                        break;
-                    }
-                } else if (!status.equals(e.from())) {
-                    broken = e.type() + " event " + e.id() + " from " + e.from() + " while " + status;
-                    break;
-                } else if (!e.from().equals(e.to()) && !parse(e.from()).canMoveTo(parse(e.to()))) {
-                    broken = e.type() + " event " + e.id() + " moves " + e.from() + " → " + e.to();
+            for (DbState.Event e : events(job.id())) {
+                String from = status == null ? null : status;
+                boolean moves = switch (e.type()) {
+                    case "enqueued" -> from == null && "queued".equals(e.to()) && e.attempt() == 0;
+                    case "claimed" -> "queued".equals(from) && "running".equals(e.to()) && e.attempt() == attempt + 1;
+                    case "completed" -> "running".equals(from) && "succeeded".equals(e.to());
+                    case "failed" -> "running".equals(from) && "failed".equals(e.to());
+                    case "retry_scheduled" -> "running".equals(from) && "queued".equals(e.to());
+                    case "lease_expired" -> "running".equals(from) && ("queued".equals(e.to()) || "failed".equals(e.to()));
+                    case "cancelled" -> ("queued".equals(from) || "running".equals(from)) && "cancelled".equals(e.to());
+                    case "retried" -> ("failed".equals(from) || "cancelled".equals(from)) && "queued".equals(e.to());
+                    case "progress" -> "running".equals(from) && "running".equals(e.to());
+                    case "updated" -> "queued".equals(from) && "queued".equals(e.to());
+                    default -> false;
+                };
+                boolean sameAttempt = e.type().equals("claimed") || e.type().equals("enqueued") || e.attempt() == attempt;
+                if (!moves || !sameAttempt || (from != null && !from.equals(e.from()))) {
+                    broken = e.type() + " event " + e.id() + " " + e.from() + " → " + e.to() + " attempt " + e.attempt()
+                            + " while " + status + " attempt " + attempt;
                     break;
                 }
                 status = e.to();
+                attempt = e.attempt();
             }
             if (broken == null && !job.status().equals(status)) {
                 broken = "events end at " + status + ", row is " + job.status();
+            }
+            if (broken == null && attempt != job.attempt()) {
+                broken = "events end at attempt " + attempt + ", row is at " + job.attempt();
             }
             t.check(broken == null, "job " + job.id() + ": " + broken);
         }
@@ -363,20 +392,11 @@ public final class Checker {
             }
         }
         Set<Long> tickJobs = new HashSet<>();
-        Map<String, List<Long>> times = new HashMap<>();
         for (DbState.Tick tick : db.ticks()) {
-            t.check(tick.jobId() == null || tickJobs.add(tick.jobId()), "job " + tick.jobId() + " is two ticks");
-            times.computeIfAbsent(tick.schedule(), k -> new ArrayList<>()).add(tick.tickAtMs());
+            t.check(tick.jobId() != null && tickJobs.add(tick.jobId()), "tick " + tick.tickAtMs() + " of "
+                    + tick.schedule() + " has job " + tick.jobId());
         }
-        // catchUp "all": a tick missed while no coordinator could enqueue it comes late, never not at all
-        times.forEach((schedule, list) -> {
-            list.sort(null);
-            for (int i = 1; i < list.size(); i++) {
-                long gap = list.get(i) - list.get(i - 1);
-                t.check(gap == tickEveryMs, schedule + ": " + gap + " ms between the ticks at " + list.get(i - 1)
-                        + " and " + list.get(i));
-            }
-        });
+        new Timeline(ops, db, windows).tickEvery(t, tickEveryMs);
         return t.verdict();
     }
 
@@ -391,20 +411,6 @@ public final class Checker {
         Tally t = new Tally("no due job left queued after draining");
         db.jobs().values().forEach(job -> t.check(!job.dueLongAgo(), "job " + job.id() + " (" + job.queue()
                 + ") due more than 30 s ago is still queued"));
-        return t.verdict();
-    }
-
-    Verdict no5xxOutsideFaults() {
-        Tally t = new Tally("no 5xx outside a fault window, never a 500");
-        for (Op op : ops) {
-            if (op.status() < 500) {
-                continue;
-            }
-            boolean inWindow = windows.stream().anyMatch(w -> op.endMs() >= w.startMs() - 1000
-                    && op.startMs() <= w.healedMs() + GRACE_MS);
-            t.check(op.status() != 500 && inWindow, op.kind() + " #" + op.seq() + " got " + op.status() + " "
-                    + op.code() + " from coordinator " + op.coordinator() + (inWindow ? "" : " outside any fault"));
-        }
         return t.verdict();
     }
 

@@ -23,7 +23,8 @@ public record DbState(Map<Long, Row> jobs, Map<Long, List<Event>> events, Map<Lo
                       boolean dueLongAgo, long finishedAtMs) {
     }
 
-    public record Event(long id, String type, String from, String to, int attempt) {
+    /** {@code atMs}: when it was written, on the database's clock (epoch ms). */
+    public record Event(long id, String type, String from, String to, int attempt, long atMs) {
     }
 
     public record LogLine(int attempt, int seq, String message, long position) {
@@ -46,9 +47,11 @@ public record DbState(Map<Long, Row> jobs, Map<Long, List<Event>> events, Map<Lo
                     json(rs.getString(4)), rs.getString(5), rs.getInt(6), rs.getLong(7), json(rs.getString(8)),
                     json(rs.getString(9)), rs.getString(10), rs.getBoolean(11), rs.getBoolean(12), rs.getLong(13))));
             Map<Long, List<Event>> events = new HashMap<>();
-            query(c, "select job_id, id, type, from_status, to_status, attempt from job_events order by job_id, id",
+            query(c, """
+                    select job_id, id, type, from_status, to_status, attempt, (extract(epoch from at) * 1000)::bigint
+                    from job_events order by job_id, id""",
                     rs -> events.computeIfAbsent(rs.getLong(1), k -> new ArrayList<>()).add(new Event(rs.getLong(2),
-                            rs.getString(3), rs.getString(4), rs.getString(5), rs.getInt(6))));
+                            rs.getString(3), rs.getString(4), rs.getString(5), rs.getInt(6), rs.getLong(7))));
             Map<Long, List<LogLine>> logs = new HashMap<>();
             query(c, "select job_id, attempt, seq, message, position from job_logs order by job_id, position",
                     rs -> logs.computeIfAbsent(rs.getLong(1), k -> new ArrayList<>()).add(new LogLine(rs.getInt(2),

@@ -25,10 +25,14 @@ public final class Client {
     private final List<Http1> coordinators;
     private final String token;
     private final History history;
+    /** Until when (epoch ms) each coordinator is avoided after it gave no answer. */
+    private final long[] downUntil;
+    private static final long AVOID_MS = 1000;
 
     public Client(String name, List<String> urls, String token, History history) {
         this.name = name;
         this.coordinators = urls.stream().map(u -> new Http1(URI.create(u))).toList();
+        this.downUntil = new long[urls.size()];
         this.token = token;
         this.history = history;
     }
@@ -55,8 +59,21 @@ public final class Client {
         }
     }
 
+    /**
+     * A coordinator at random, avoiding for a second one that just gave no answer, as a client
+     * with a list of coordinators does (the Java worker goes on with another one too).
+     */
     public int pick() {
-        return ThreadLocalRandom.current().nextInt(coordinators.size());
+        long now = System.currentTimeMillis();
+        int n = coordinators.size();
+        int start = ThreadLocalRandom.current().nextInt(n);
+        for (int i = 0; i < n; i++) {
+            int c = (start + i) % n;
+            if (downUntil[c] <= now) {
+                return c;
+            }
+        }
+        return start;
     }
 
     public Result send(String method, String path, Object body) {
@@ -83,6 +100,9 @@ public final class Client {
             }
             return new Result(r.status(), parsed, coordinator, start, System.currentTimeMillis());
         } catch (IOException e) {
+            // its other kept-alive connections to that coordinator most likely broke too: open new ones
+            coordinators.get(coordinator).close();
+            downUntil[coordinator] = System.currentTimeMillis() + AVOID_MS;
             return new Result(0, null, coordinator, start, System.currentTimeMillis());
         }
     }

@@ -55,14 +55,8 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     /** The same with the binaries extracted (once) to {@code binariesDir}, which several runs may share. */
     public static EmbeddedPostgresServer startOnPort(Path baseDir, Path binariesDir, int port, int maxConnections)
             throws IOException, InterruptedException {
-        Path binaries = extractBinaries(binariesDir);
-        Path data = baseDir.resolve("pg-data");
-        Path runDir = baseDir.resolve("pg-run");
-        Files.createDirectories(runDir);
-        var server = new EmbeddedPostgresServer(binaries.resolve("bin"), data, port);
-        server.baseDir = baseDir;
-        server.serverOptions = "-p " + port + " -h 127.0.0.1 -k " + runDir + " -c fsync=on -c max_connections="
-                + maxConnections;
+        var server = onPort(baseDir, binariesDir, port, maxConnections);
+        Path data = server.dataDir;
         if (Files.exists(data.resolve("PG_VERSION"))) {
             server.stopOrphan(baseDir.resolve("pg_ctl.log"));
             deleteTree(data);
@@ -71,6 +65,33 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         server.run(List.of("initdb", "-D", data.toString(), "-U", "postgres", "-A", "trust", "-E", "UTF8",
                 "--locale=C"), baseDir.resolve("initdb.log"));
         server.startAgain();
+        return server;
+    }
+
+    /**
+     * Starts PostgreSQL on the data a {@link #startOnPort} server left under {@code baseDir},
+     * keeping it (to read what a finished run left behind); stop it with {@link #close}.
+     */
+    public static EmbeddedPostgresServer openOnPort(Path baseDir, Path binariesDir, int port, int maxConnections)
+            throws IOException, InterruptedException {
+        var server = onPort(baseDir, binariesDir, port, maxConnections);
+        if (!Files.exists(server.dataDir.resolve("PG_VERSION"))) {
+            throw new IOException("no PostgreSQL data in " + server.dataDir);
+        }
+        server.stopOrphan(baseDir.resolve("pg_ctl.log"));
+        server.startAgain();
+        return server;
+    }
+
+    private static EmbeddedPostgresServer onPort(Path baseDir, Path binariesDir, int port, int maxConnections)
+            throws IOException {
+        Path binaries = extractBinaries(binariesDir);
+        Path runDir = baseDir.resolve("pg-run");
+        Files.createDirectories(runDir);
+        var server = new EmbeddedPostgresServer(binaries.resolve("bin"), baseDir.resolve("pg-data"), port);
+        server.baseDir = baseDir;
+        server.serverOptions = "-p " + port + " -h 127.0.0.1 -k " + runDir + " -c fsync=on -c max_connections="
+                + maxConnections;
         return server;
     }
 
