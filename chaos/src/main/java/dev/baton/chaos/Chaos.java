@@ -104,7 +104,7 @@ public final class Chaos {
                 injector.stopAndHeal();
                 applied = injector.windows();
                 out.printf("load and faults done after %.1f s; healed; draining%n", (end - start) / 1000.0);
-                drain(cluster, history, seeds, admin);
+                Verdict drained = drain(cluster, history, seeds, admin);
                 DbState db = DbState.read(cluster.jdbcUrl());
                 List<Window> windows = applied.stream().map(Chaos::window).toList();
                 List<Verdict> verdicts = new ArrayList<>(new Checker(history.ops(), db, windows, TICK_EVERY_MS).run());
@@ -112,7 +112,8 @@ public final class Chaos {
                 Verdict faults = faultsApplied(applied);
                 verdicts.add(processes);
                 verdicts.add(faults);
-                RunRecord.write(o.dir(), new RunRecord(o, start, end, windows, List.of(processes, faults)));
+                verdicts.add(drained);
+                RunRecord.write(o.dir(), new RunRecord(o, start, end, windows, List.of(processes, faults, drained)));
                 Report report = new Report(o, windows, history.ops(), db, start, end, verdicts);
                 report.print(out);
                 return report;
@@ -157,8 +158,11 @@ public final class Chaos {
         throw new IllegalStateException("could not create the schedule");
     }
 
-    /** Deletes the schedule, then lets a polite adversary and the workers take every due job, for at most DRAIN_MS. */
-    private static void drain(Cluster cluster, History history, Random seeds, Client admin) throws Exception {
+    /**
+     * Deletes the schedule, then lets a polite adversary and the workers take every due job, for at
+     * most DRAIN_MS: a healed cluster that cannot finish its due work in that time is a finding.
+     */
+    private static Verdict drain(Cluster cluster, History history, Random seeds, Client admin) throws Exception {
         for (int i = 0; i < 20; i++) {
             Client.Result r = admin.send("DELETE", "/api/v1/schedules/" + SCHEDULE, null);
             admin.record("schedule_delete", null, r, Client.data());
@@ -170,21 +174,22 @@ public final class Chaos {
         long deadline = System.currentTimeMillis() + DRAIN_MS;
         Client c = new Client("drainer", cluster.coordinatorUrls(), cluster.workerToken(), history);
         Thread drainer = start("drainer", new Adversary(c, seeds.nextLong(), deadline, true));
+        long left = -1;
         try (var conn = java.sql.DriverManager.getConnection(cluster.jdbcUrl(), "postgres", "")) {
-            while (System.currentTimeMillis() < deadline) {
+            while (left != 0 && System.currentTimeMillis() < deadline) {
+                sleep(500);
                 try (var rs = conn.createStatement().executeQuery("""
                         select count(*) from jobs where status = 'running'
                             or (status = 'queued' and run_at < now() + interval '1 second')""")) {
                     rs.next();
-                    if (rs.getLong(1) == 0) {
-                        break;
-                    }
+                    left = rs.getLong(1);
                 }
-                sleep(500);
             }
         }
         drainer.interrupt();
         drainer.join();
+        return new Verdict("drained within " + DRAIN_MS / 1000 + " s of the heal", 1, left == 0 ? 0 : 1,
+                left == 0 ? List.of() : List.of(left + " jobs still running or due"));
     }
 
     private static Verdict processes(Cluster cluster) {

@@ -8,7 +8,6 @@ import dev.baton.coordinator.testing.TcpProxy;
 import dev.baton.coordinator.testing.TestCluster;
 import java.net.BindException;
 import java.net.ConnectException;
-import java.net.URI;
 import java.sql.SQLException;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -25,10 +24,8 @@ class DatabaseWaitTest {
     @Test
     void aStartWithTheDatabaseAwayWaitsAndStartsOnceItIsBack() throws Exception {
         try (TestCluster cluster = TestCluster.start(DatabaseWaitTest.class, 0)) {
-            URI db = URI.create(cluster.jdbcUrl().substring("jdbc:".length()));
-            try (TcpProxy proxy = new TcpProxy(db.getHost(), db.getPort())) {
-                String viaProxy = "jdbc:postgresql://127.0.0.1:" + proxy.port() + db.getPath()
-                        + (db.getQuery() == null ? "" : "?" + db.getQuery());
+            try (TcpProxy proxy = TcpProxy.before(cluster.jdbcUrl())) {
+                String viaProxy = proxy.via(cluster.jdbcUrl());
                 proxy.cut();
                 CompletableFuture<Coordinator> started = CompletableFuture.supplyAsync(
                         () -> cluster.addCoordinator(Map.of("BATON_DB_URL", viaProxy)));

@@ -20,6 +20,9 @@ import java.util.Set;
  * beyond what it acknowledged.
  */
 public final class Checker {
+    /** The coordinators' BATON_REAPER_INTERVAL_MS in a chaos run. */
+    static final long REAPER_INTERVAL_MS = 500;
+
     private final List<Op> ops;
     private final DbState db;
     private final List<Window> windows;
@@ -39,7 +42,8 @@ public final class Checker {
                 enqueuedOnce(), acknowledgedCompletesHold(), versionsOneChain(), timeline.noReadOlderThanAnAck(),
                 acknowledgedProgressKept(), acknowledgedLogLinesKept(), workerFlushesBeforeComplete(),
                 staleWritesRefused(), eventsFollowStateTable(), uniqueKeyHeld(), timeline.deduplicatedToAnActiveJob(),
-                scheduleTicksOnce(), noJobStuckRunning(), noDueJobLeftQueued(), timeline.no5xxOutsideDatabaseFaults(),
+                scheduleTicksOnce(), timeline.leasesEndedOnTime(REAPER_INTERVAL_MS), noJobStuckRunning(),
+                noDueJobLeftQueued(), timeline.no5xxOutsideDatabaseFaults(),
                 timeline.everyRequestAnsweredOutsideLinkFaults());
     }
 

@@ -112,6 +112,54 @@ final class Timeline {
         return newest;
     }
 
+    /**
+     * An adversary's lease that lapsed is ended neither before it expired (the latest expiry a
+     * claim or heartbeat acknowledged) nor much after: within the reaper's interval, unless the
+     * database or a coordinator was away meanwhile. Attempts with a heartbeat of unknown outcome
+     * are left out (their expiry is not known).
+     */
+    Verdict leasesEndedOnTime(long reaperIntervalMs) {
+        Tally t = new Tally("lapsed leases ended on time, never early");
+        Map<String, Long> expiry = new HashMap<>();
+        Set<String> unknown = new java.util.HashSet<>();
+        for (Op op : ops) {
+            if (op.kind().equals("claim") && op.ok()) {
+                op.data().path("jobs").forEach(j -> {
+                    if (!j.path("expiresAt").asText().isEmpty()) {
+                        expiry.merge(j.path("id").asText() + "/" + j.path("attempt").asInt(),
+                                Instant.parse(j.path("expiresAt").asText()).toEpochMilli(), Math::max);
+                    }
+                });
+            } else if (op.kind().equals("heartbeat")) {
+                String key = op.jobId() + "/" + op.data().path("attempt").asInt();
+                if (op.ok()) {
+                    expiry.merge(key, Instant.parse(op.data().path("expiresAt").asText()).toEpochMilli(), Math::max);
+                } else if (op.outcome() == Op.Outcome.UNKNOWN) {
+                    unknown.add(key);
+                }
+            }
+        }
+        expiry.forEach((key, expiresAt) -> {
+            if (unknown.contains(key)) {
+                return;
+            }
+            String[] parts = key.split("/");
+            int attempt = Integer.parseInt(parts[1]);
+            for (DbState.Event e : db.events().getOrDefault(Long.parseLong(parts[0]), List.of())) {
+                if (e.type().equals("lease_expired") && e.attempt() == attempt) {
+                    boolean notEarly = e.atMs() >= expiresAt - SLACK_MS;
+                    boolean excused = windows.stream().anyMatch(w -> (DATABASE_FAULTS.contains(w.kind())
+                            || w.kind().endsWith("-coordinator") || w.kind().equals("both-coordinators-down"))
+                            && w.startMs() <= e.atMs() && w.healedMs() + MAX_RECOVERY_MS >= expiresAt);
+                    boolean onTime = e.atMs() <= expiresAt + reaperIntervalMs + 2 * SLACK_MS || excused;
+                    t.check(notEarly && onTime, "job " + parts[0] + " attempt " + attempt + ": lease expiring at "
+                            + Instant.ofEpochMilli(expiresAt) + " ended at " + Instant.ofEpochMilli(e.atMs()));
+                }
+            }
+        });
+        return t.verdict();
+    }
+
     /** A 200 to an enqueue with a uniqueKey names a job with that key that was queued or running meanwhile. */
     Verdict deduplicatedToAnActiveJob() {
         Tally t = new Tally("a deduplicated enqueue names a job then active");

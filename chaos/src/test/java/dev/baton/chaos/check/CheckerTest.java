@@ -172,6 +172,30 @@ class CheckerTest {
         assertThat(failed()).isEmpty();
     }
 
+    @Test
+    void aLeaseEndedEarlyOrLongAfterItsExpiryIsFound() {
+        long expiresAt = java.time.Instant.parse("2026-12-07T05:00:20Z").toEpochMilli();
+        for (long[] at : new long[][] {{expiresAt - 5_000, 1}, {expiresAt + 30_000, 1}, {expiresAt + 300, 0}}) {
+            jobs.clear();
+            events.clear();
+            ops.clear();
+            jobs.put(3L, new DbState.Row(3, Producer.ADVERSARY_QUEUE, Producer.ADVERSARY_TYPE, json("{\"n\": \"p3\"}"),
+                    "queued", 1, 3, null, null, null, false, false, 0));
+            event(3, "enqueued", null, "queued", 0);
+            event(3, "claimed", "queued", "running", 1);
+            events.get(3L).add(new DbState.Event(++eventId, "lease_expired", "running", "queued", 1, at[0]));
+            ObjectNode claimed = data();
+            claimed.putArray("jobs").addObject().put("id", "3").put("attempt", 1).put("version", 2)
+                    .put("expiresAt", "2026-12-07T05:00:20Z");
+            ops.add(op("claim", null, 200, claimed));
+            if (at[1] == 1) {
+                assertThat(failed()).as("ended at %d", at[0]).containsExactly("lapsed leases ended on time, never early");
+            } else {
+                assertThat(failed()).isEmpty();
+            }
+        }
+    }
+
     /** Job {@code id} of the adversary: enqueued, claimed (v2), one progress (v3) and log line, completed (v4). */
     private void adversaryJobCompleted(long id) {
         String sid = Long.toString(id);

@@ -7,7 +7,6 @@ import dev.baton.coordinator.testing.Api;
 import dev.baton.coordinator.testing.Jobs;
 import dev.baton.coordinator.testing.TcpProxy;
 import dev.baton.coordinator.testing.TestCluster;
-import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -23,10 +22,8 @@ class DatabaseOutageTest {
     @BeforeAll
     static void start() throws Exception {
         cluster = TestCluster.start(DatabaseOutageTest.class, 0);
-        URI db = URI.create(cluster.jdbcUrl().substring("jdbc:".length()));
-        proxy = new TcpProxy(db.getHost(), db.getPort());
-        String viaProxy = "jdbc:postgresql://127.0.0.1:" + proxy.port() + db.getPath()
-                + (db.getQuery() == null ? "" : "?" + db.getQuery());
+        proxy = TcpProxy.before(cluster.jdbcUrl());
+        String viaProxy = proxy.via(cluster.jdbcUrl());
         Coordinator c = cluster.addCoordinator(Map.of("BATON_DB_URL", viaProxy));
         api = new Api(c.port());
     }

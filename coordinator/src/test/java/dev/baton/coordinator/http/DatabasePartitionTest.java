@@ -8,7 +8,6 @@ import dev.baton.coordinator.testing.Api;
 import dev.baton.coordinator.testing.Jobs;
 import dev.baton.coordinator.testing.TcpProxy;
 import dev.baton.coordinator.testing.TestCluster;
-import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -35,10 +34,8 @@ class DatabasePartitionTest {
     @BeforeAll
     static void start() throws Exception {
         cluster = TestCluster.start(DatabasePartitionTest.class, 0);
-        URI db = URI.create(cluster.jdbcUrl().substring("jdbc:".length()));
-        proxy = new TcpProxy(db.getHost(), db.getPort());
-        String viaProxy = "jdbc:postgresql://127.0.0.1:" + proxy.port() + db.getPath()
-                + (db.getQuery() == null ? "" : "?" + db.getQuery());
+        proxy = TcpProxy.before(cluster.jdbcUrl());
+        String viaProxy = proxy.via(cluster.jdbcUrl());
         Coordinator c = cluster.addCoordinator(Map.of("BATON_DB_URL", viaProxy,
                 "BATON_DB_STATEMENT_TIMEOUT_MS", String.valueOf(STATEMENT_TIMEOUT_MS)));
         api = new Api(c.port());

@@ -9,7 +9,6 @@ import dev.baton.coordinator.testing.Api;
 import dev.baton.coordinator.testing.Jobs;
 import dev.baton.coordinator.testing.TcpProxy;
 import dev.baton.coordinator.testing.TestCluster;
-import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
 import org.jobrunr.jobs.JobId;
@@ -36,10 +35,8 @@ class JobRunrOutageTest {
     @BeforeAll
     static void start() throws Exception {
         cluster = TestCluster.start(JobRunrOutageTest.class, 0);
-        URI db = URI.create(cluster.jdbcUrl().substring("jdbc:".length()));
-        proxy = new TcpProxy(db.getHost(), db.getPort());
-        String viaProxy = "jdbc:postgresql://127.0.0.1:" + proxy.port() + db.getPath()
-                + (db.getQuery() == null ? "" : "?" + db.getQuery());
+        proxy = TcpProxy.before(cluster.jdbcUrl());
+        String viaProxy = proxy.via(cluster.jdbcUrl());
         coordinator = cluster.addCoordinator(Map.of("BATON_DB_URL", viaProxy, "BATON_JOBRUNR_POLL_SECONDS", "5"));
     }
 

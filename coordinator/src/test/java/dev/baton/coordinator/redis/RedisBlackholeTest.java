@@ -9,7 +9,6 @@ import dev.baton.coordinator.testing.Jobs;
 import dev.baton.coordinator.testing.TcpProxy;
 import dev.baton.coordinator.testing.TestCluster;
 import dev.baton.coordinator.testing.TestServices;
-import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -34,10 +33,9 @@ class RedisBlackholeTest {
     @BeforeAll
     static void start() throws Exception {
         cluster = TestCluster.start(RedisBlackholeTest.class, 0);
-        URI redis = URI.create(TestServices.redisUrl());
-        proxy = new TcpProxy(redis.getHost(), redis.getPort());
-        Coordinator c = cluster.addCoordinator(Map.of("BATON_REDIS_URL",
-                "redis://127.0.0.1:" + proxy.port() + redis.getPath(), "BATON_POLL_INTERVAL_MS", "100"));
+        proxy = TcpProxy.before(TestServices.redisUrl());
+        Coordinator c = cluster.addCoordinator(Map.of("BATON_REDIS_URL", proxy.via(TestServices.redisUrl()),
+                "BATON_POLL_INTERVAL_MS", "100"));
         api = new Api(c.port());
     }
 

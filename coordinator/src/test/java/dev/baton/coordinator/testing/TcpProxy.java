@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.URI;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -28,6 +29,20 @@ public final class TcpProxy implements AutoCloseable {
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         this.port = server.getLocalPort();
         startAccepting(server);
+    }
+
+    /** A proxy in front of the server a URL names ({@code jdbc:postgresql://…} or {@code redis://…}). */
+    public static TcpProxy before(String url) throws IOException {
+        URI u = URI.create(url.startsWith("jdbc:") ? url.substring("jdbc:".length()) : url);
+        return new TcpProxy(u.getHost(), u.getPort());
+    }
+
+    /** {@code url} with its host and port replaced by this proxy's. */
+    public String via(String url) {
+        String prefix = url.startsWith("jdbc:") ? "jdbc:" : "";
+        URI u = URI.create(url.substring(prefix.length()));
+        return prefix + u.getScheme() + "://127.0.0.1:" + port + u.getRawPath()
+                + (u.getRawQuery() == null ? "" : "?" + u.getRawQuery());
     }
 
     public int port() {
