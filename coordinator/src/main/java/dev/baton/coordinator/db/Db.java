@@ -58,6 +58,11 @@ public final class Db {
         }
     }
 
+    /** Whether this thread runs inside {@link #enclosing}: its {@link #tx} calls then commit together, at its end. */
+    public boolean isEnclosing() {
+        return enclosingTx.get() != null;
+    }
+
     /**
      * Runs {@code work} in one transaction that every {@link #tx} and {@link #run} this thread
      * calls inside it joins, each as a savepoint: what they write commits or rolls back with

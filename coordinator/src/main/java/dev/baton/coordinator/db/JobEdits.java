@@ -18,6 +18,10 @@ public final class JobEdits {
 
     private static final String FIND_FOR_UPDATE = "select * from jobs where id = ? for update";
 
+    // In id order, as every statement that locks several jobs does (the completions batch, the
+    // reaper): two such transactions can wait for each other but never deadlock.
+    private static final String LOCK_IN_ID_ORDER = "select id from jobs where id = any(?) order by id for update";
+
     // A running job's lease is revoked with it: its worker's next heartbeat, complete or fail is refused.
     private static final String CANCEL_IF_QUEUED_OR_RUNNING = """
             update jobs
@@ -53,6 +57,21 @@ public final class JobEdits {
         try (PreparedStatement ps = c.prepareStatement(FIND_FOR_UPDATE)) {
             ps.setLong(1, id);
             return JobRows.singleJob(ps);
+        }
+    }
+
+    /**
+     * Locks the rows of {@code ids} in id order until the transaction ends: a transaction that
+     * will change several jobs one by one (a bulk under an Idempotency-Key) takes them all first.
+     */
+    public void lockInIdOrder(Connection c, long[] ids) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(LOCK_IN_ID_ORDER)) {
+            Long[] boxed = new Long[ids.length];
+            for (int i = 0; i < ids.length; i++) {
+                boxed[i] = ids[i];
+            }
+            ps.setArray(1, c.createArrayOf("bigint", boxed));
+            ps.executeQuery().close();
         }
     }
 

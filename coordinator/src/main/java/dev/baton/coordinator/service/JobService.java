@@ -274,6 +274,16 @@ public final class JobService {
             }
         }
         checks.throwIfAny();
+        if (db.isEnclosing()) {
+            // Under an Idempotency-Key every operation's lock is held to the end: take them all
+            // at once, in id order, or two bulks (or a bulk and a completions batch) deadlock.
+            long[] ids = r.operations().stream().mapToLong(op -> parsedOrZero(op.id())).filter(id -> id > 0)
+                    .distinct().toArray();
+            db.tx(c -> {
+                edits.lockInIdOrder(c, ids);
+                return null;
+            });
+        }
         List<BulkSucceeded> succeeded = new ArrayList<>();
         List<BulkFailed> failed = new ArrayList<>();
         for (Requests.BulkOperation op : r.operations()) {
@@ -296,6 +306,14 @@ public final class JobService {
             }
         }
         return new BulkResult(succeeded, failed);
+    }
+
+    private static long parsedOrZero(String id) {
+        try {
+            return Ids.job(id);
+        } catch (BatonException notOurs) {
+            return 0;
+        }
     }
 
     private static Requests.Patch withVersion(Requests.Patch p, Long expectedVersion) {
