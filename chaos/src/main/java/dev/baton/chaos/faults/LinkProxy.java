@@ -36,6 +36,7 @@ public final class LinkProxy implements AutoCloseable {
     /** The server behind is down (killed, stopped): connections are refused as they would be. */
     private volatile boolean targetDown;
     private volatile boolean closed;
+    private volatile Thread acceptor;
 
     /** Listens on {@code port} (0: any free one) of the loopback address and forwards to {@code targetPort}. */
     public LinkProxy(String name, int port, int targetPort) throws IOException {
@@ -136,6 +137,9 @@ public final class LinkProxy implements AutoCloseable {
         } else if (!listen && listening) {
             listening = false;
             closeQuietly(server);
+            // A listener closed while a thread waits in accept() stays open until that thread has
+            // left it: until then the kernel still completes connections into its backlog.
+            awaitQuietly(acceptor);
         }
     }
 
@@ -164,6 +168,7 @@ public final class LinkProxy implements AutoCloseable {
         closed = true;
         listening = false;
         closeQuietly(server);
+        awaitQuietly(acceptor);
         resetAll();
     }
 
@@ -181,7 +186,7 @@ public final class LinkProxy implements AutoCloseable {
     }
 
     private void startAccepting(ServerSocket s) {
-        Thread.ofPlatform().daemon().name("proxy-" + name + "-accept").start(() -> {
+        acceptor = Thread.ofPlatform().daemon().name("proxy-" + name + "-accept").start(() -> {
             while (!closed && !s.isClosed()) {
                 Socket client;
                 try {
@@ -239,6 +244,17 @@ public final class LinkProxy implements AutoCloseable {
             // closed by restore() or cut()
         }
         c.close(false);
+    }
+
+    private static void awaitQuietly(Thread t) {
+        if (t == null || t == Thread.currentThread()) {
+            return;
+        }
+        try {
+            t.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static void closeQuietly(AutoCloseable c) {
