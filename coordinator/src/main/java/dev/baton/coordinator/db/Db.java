@@ -181,7 +181,7 @@ public final class Db {
                     + "nothing was written; send it again");
         }
         if (isGivenUp(e.getSQLState())) {
-            // The statement was stopped before it finished: a lock_timeout or statement_timeout an
+            // The statement (or the transaction left idle) was stopped before it finished: a lock_timeout or statement_timeout an
             // operator set on Baton's role, a cancel from pg_cancel_backend, or the server short of
             // memory or disk. The statement (and its transaction) changed nothing; later it may pass.
             LOG.warn("statement given up by PostgreSQL ({}): {}", e.getSQLState(), e.getMessage());
@@ -197,9 +197,14 @@ public final class Db {
         return new IllegalStateException("SQL failed with state " + e.getSQLState(), e);
     }
 
-    /** 55P03 lock_not_available, 57014 query_canceled, 53xxx insufficient resources (but 53300, a connection failure). */
+    /**
+     * 55P03 lock_not_available, 57014 query_canceled, 53xxx insufficient resources (but 53300, a
+     * connection failure), 25P03 idle_in_transaction_session_timeout (the server ended a transaction
+     * left idle, before any COMMIT of it could arrive; see JdbcBounds).
+     */
     private static boolean isGivenUp(String state) {
-        return "55P03".equals(state) || "57014".equals(state) || (state != null && state.startsWith("53"));
+        return "55P03".equals(state) || "57014".equals(state) || "25P03".equals(state)
+                || (state != null && state.startsWith("53"));
     }
 
     private static boolean isConnectionFailure(SQLException e) {

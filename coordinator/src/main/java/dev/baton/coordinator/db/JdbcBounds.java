@@ -15,6 +15,11 @@ import java.util.Map;
  *       by then will not come, and the connection is given up (08006). During a COMMIT (or a
  *       statement on its own) that means the outcome is unknown, which {@link Db} says.</li>
  * </ul>
+ * A transaction is never left open for long: PostgreSQL ends one that waits idle for its next
+ * statement longer than a third of the statement timeout ({@code idle_in_transaction_session_timeout};
+ * Baton runs no other work inside its transactions). A coordinator paused mid-transaction (SIGSTOP,
+ * a long GC) or cut off from PostgreSQL by a silent partition then releases its row locks while
+ * another coordinator's statement waiting for them still has two thirds of its bound left.
  * Opening a connection is bounded by {@code connectTimeout} and {@code loginTimeout} (the same
  * seconds) and waiting for one by the pool's own timeout; TCP keepalive and the pool's keepalive
  * find dead idle connections. Parameters the operator already put in BATON_DB_URL are kept.
@@ -54,9 +59,15 @@ public final class JdbcBounds {
         return out.toString();
     }
 
+    /** How long PostgreSQL lets a Baton transaction wait idle for its next statement before ending it. */
+    public static long idleInTransactionMs(long statementTimeoutMs) {
+        return Math.max(100, statementTimeoutMs / 3);
+    }
+
     /** Run on each new pooled connection. */
     public static String initSql(long statementTimeoutMs) {
-        return "SET statement_timeout = " + statementTimeoutMs;
+        return "SET statement_timeout = " + statementTimeoutMs + "; SET idle_in_transaction_session_timeout = "
+                + idleInTransactionMs(statementTimeoutMs);
     }
 
     private static boolean hasParameter(String query, String name) {

@@ -24,7 +24,7 @@ class DbTranslateTest {
     @Test
     void rolledBackTransactionsAreUnavailableAndDataExceptionsInvalid() {
         for (String state : new String[] {"40P01", "40001", "08006", "57P01", "53300",
-                "55P03", "57014", "53100", "53200"}) {
+                "55P03", "57014", "25P03", "53100", "53200"}) {
             RuntimeException e = Db.translate(new SQLException("x", state));
             assertThat(e).as(state).isInstanceOf(BatonException.class);
             assertThat(((BatonException) e).code()).as(state).isEqualTo(ErrorCode.UNAVAILABLE);

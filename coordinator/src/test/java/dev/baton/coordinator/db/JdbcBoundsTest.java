@@ -22,4 +22,12 @@ class JdbcBoundsTest {
                 "jdbc:postgresql://db/baton?socketTimeout=5&connectTimeout=5&loginTimeout=5&tcpKeepAlive=true");
         assertThat(JdbcBounds.url("jdbc:postgresql:", 3000)).startsWith("jdbc:postgresql:?socketTimeout=5&");
     }
+
+    @Test
+    void aTransactionLeftIdleIsEndedWithinAThirdOfTheStatementTimeout() {
+        assertThat(JdbcBounds.idleInTransactionMs(3000)).isEqualTo(1000);
+        assertThat(JdbcBounds.idleInTransactionMs(100)).isEqualTo(100);
+        assertThat(JdbcBounds.initSql(3000))
+                .isEqualTo("SET statement_timeout = 3000; SET idle_in_transaction_session_timeout = 1000");
+    }
 }
