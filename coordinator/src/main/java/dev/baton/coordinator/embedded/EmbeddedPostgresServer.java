@@ -5,9 +5,12 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ServerSocket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
@@ -260,11 +263,30 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         return "root".equals(System.getProperty("user.name"));
     }
 
-    private static Path extractBinaries(Path target) throws IOException {
+    /**
+     * Unpacks the PostgreSQL binaries into {@code target} once. Processes that start at the same
+     * moment on a fresh machine (two chaos runs, two test JVMs) take turns under a file lock beside
+     * it (a file lock is held per JVM, so threads of one JVM take turns on the class first): the
+     * first unpacks, the others find the marker it wrote last.
+     */
+    static synchronized Path extractBinaries(Path target) throws IOException {
         Path marker = target.resolve(".complete");
         if (Files.exists(marker)) {
             return target;
         }
+        Files.createDirectories(target.toAbsolutePath().getParent());
+        Path lockFile = target.resolveSibling(target.getFileName() + ".lock");
+        try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock ignored = channel.lock()) {
+            if (!Files.exists(marker)) {
+                unpack(target);
+                Files.createFile(marker);
+            }
+        }
+        return target;
+    }
+
+    private static void unpack(Path target) throws IOException {
         Files.createDirectories(target);
         try (InputStream raw = DefaultPostgresBinaryResolver.INSTANCE.getPgBinary("Linux", "x86_64");
              var tar = new TarArchiveInputStream(new XZCompressorInputStream(new BufferedInputStream(raw)))) {
@@ -289,8 +311,6 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                 }
             }
         }
-        Files.createFile(marker);
-        return target;
     }
 
     static int freePort() throws IOException {
