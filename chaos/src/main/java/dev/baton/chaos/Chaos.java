@@ -11,6 +11,7 @@ import dev.baton.chaos.faults.FaultKind;
 import dev.baton.chaos.faults.FaultPlan;
 import dev.baton.chaos.faults.FaultWindow;
 import dev.baton.chaos.workload.Admin;
+import dev.baton.chaos.workload.AdversaryBacklog;
 import dev.baton.chaos.workload.Adversary;
 import dev.baton.chaos.workload.Client;
 import dev.baton.chaos.workload.History;
@@ -72,7 +73,8 @@ public final class Chaos {
                 List.of(Producer.QUEUE), WORKER_LEASE_MS, jar(o.root(), "coordinator/target/baton-coordinator.jar"),
                 jar(o.root(), "worker/target/baton-worker.jar"), Map.of(), Map.of());
         try (Cluster cluster = Cluster.start(clusterOptions);
-             History history = new History(o.dir().resolve("history.jsonl"))) {
+             History history = new History(o.dir().resolve("history.jsonl"));
+             AdversaryBacklog adversaryBacklog = new AdversaryBacklog(cluster.jdbcUrl()).start()) {
             Random seeds = new Random(o.seed());
             Client admin = new Client("setup", cluster.coordinatorUrls(), cluster.adminToken(), history);
             putSchedule(admin);
@@ -84,7 +86,8 @@ public final class Chaos {
             int producers = (int) Math.max(2, Math.ceil(o.rate() / 25));
             for (int i = 0; i < producers; i++) {
                 Client c = new Client("producer-" + i, cluster.coordinatorUrls(), cluster.producerToken(), history);
-                clients.add(start("producer-" + i, new Producer(c, seeds.nextLong(), o.rate() / producers, deadline)));
+                clients.add(start("producer-" + i, new Producer(c, seeds.nextLong(), o.rate() / producers, deadline,
+                        adversaryBacklog)));
             }
             for (int i = 0; i < 2; i++) {
                 Client c = new Client("admin-" + i, cluster.coordinatorUrls(), cluster.adminToken(), history);

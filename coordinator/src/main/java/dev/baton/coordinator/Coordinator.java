@@ -2,6 +2,7 @@ package dev.baton.coordinator;
 
 import dev.baton.coordinator.config.Settings;
 import dev.baton.coordinator.db.JdbcBounds;
+import dev.baton.coordinator.db.Migrations;
 import dev.baton.coordinator.embedded.DataDirLock;
 import dev.baton.coordinator.embedded.EmbeddedPostgresServer;
 import dev.baton.coordinator.embedded.EmbeddedRedisServer;
@@ -77,7 +78,10 @@ public final class Coordinator implements AutoCloseable {
         }
         ApplicationContext context;
         try {
-            context = DatabaseWait.untilStarted(effective, Coordinator::startContext);
+            context = DatabaseWait.untilStarted(effective, s -> {
+                Migrations.apply(s.dbUrl(), s.dbUser(), s.dbPassword(), s.dbStatementTimeoutMs());
+                return startContext(s);
+            });
         } catch (Exception | Error e) {
             stopEmbedded(pg, redis, lock);
             throw e;
@@ -143,8 +147,8 @@ public final class Coordinator implements AutoCloseable {
         p.put("datasources.default.validation-timeout", 1000);
         p.put("datasources.default.keepalive-time", 30_000);
         p.put("datasources.default.pool-name", "baton");
-        p.put("flyway.datasources.default.enabled", true);
-        p.put("flyway.datasources.default.locations", "classpath:db/migration");
+        // Migrations ran before the context, on a connection of their own (Migrations).
+        p.put("flyway.enabled", false);
         p.put("endpoints.all.enabled", false);
         p.put("endpoints.prometheus.enabled", true);
         p.put("endpoints.prometheus.sensitive", false);

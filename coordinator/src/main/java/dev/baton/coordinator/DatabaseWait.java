@@ -53,7 +53,8 @@ final class DatabaseWait {
     }
 
     /**
-     * A connection that could not be made or was lost: SQL state class 08 or 57P, a SQLException
+     * A connection that could not be made or was lost: SQL state class 08 or 57P (or 25P03, a
+     * transaction the server ended for idling on starved cores), a SQLException
      * with no state (a connection closed under the pool), or a socket error underneath (but not a
      * port of our own already in use). A migration that fails has a state of its own and is not waited for.
      */
@@ -64,8 +65,9 @@ final class DatabaseWait {
                 return true;
             }
             // no state: the driver's or the pool's own word for a connection that broke ("Connection is closed")
-            if (t instanceof SQLException s && (s.getSQLState() == null
-                    || s.getSQLState().startsWith("08") || s.getSQLState().startsWith("57P"))) {
+            // 25P03: the server ended a start-up transaction left idle (JdbcBounds): nothing was written
+            if (t instanceof SQLException s && (s.getSQLState() == null || s.getSQLState().startsWith("08")
+                    || s.getSQLState().startsWith("57P") || s.getSQLState().equals("25P03"))) {
                 return true;
             }
         }

@@ -46,6 +46,9 @@ class DatabaseWaitTest {
         assertThat(DatabaseWait.isUnreachable(new RuntimeException(new SQLException("shutting down", "57P01")))).isTrue();
         // a connection broken under the pool while Flyway or JobRunr used it (seen in a chaos run)
         assertThat(DatabaseWait.isUnreachable(new RuntimeException(new SQLException("Connection is closed")))).isTrue();
+        // JobRunr creating its tables on a pooled connection, ended by the server for idling on starved cores
+        assertThat(DatabaseWait.isUnreachable(new RuntimeException(new SQLException(
+                "terminating connection due to idle-in-transaction timeout", "25P03")))).isTrue();
         assertThat(DatabaseWait.isUnreachable(new RuntimeException(new BindException("Address already in use"))))
                 .isFalse();
         assertThat(DatabaseWait.isUnreachable(new RuntimeException(new SQLException("syntax", "42601")))).isFalse();

@@ -25,9 +25,11 @@ public final class Producer implements Runnable {
     private final Random random;
     private final double jobsPerSecond;
     private final long deadline;
+    private final AdversaryBacklog adversaryBacklog;
 
-    public Producer(Client client, long seed, double jobsPerSecond, long deadlineMs) {
+    public Producer(Client client, long seed, double jobsPerSecond, long deadlineMs, AdversaryBacklog adversaryBacklog) {
         this.client = client;
+        this.adversaryBacklog = adversaryBacklog;
         this.random = new Random(seed);
         this.jobsPerSecond = jobsPerSecond;
         this.deadline = deadlineMs;
@@ -72,6 +74,8 @@ public final class Producer implements Runnable {
             job = echo().put("uniqueKey", "u-" + random.nextInt(UNIQUE_KEYS));
         } else if (p < 88) {
             job = echo().put("delayMs", 500 + random.nextInt(5000));
+        } else if (adversaryBacklog.full()) {
+            job = echo();
         } else {
             job = job(ADVERSARY_QUEUE, ADVERSARY_TYPE).put("maxAttempts", 50);
             job.putObject("payload").put("n", UUID.randomUUID().toString());

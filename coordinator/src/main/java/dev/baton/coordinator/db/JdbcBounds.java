@@ -31,6 +31,9 @@ public final class JdbcBounds {
     private JdbcBounds() {
     }
 
+    /** How long a schema migration's statement may wait for an answer ({@link Migrations}): an hour. */
+    public static final long MIGRATION_SOCKET_TIMEOUT_SECONDS = 3600;
+
     /** The longest any one database call waits for an answer: the documented bound of a 503. */
     public static long socketTimeoutSeconds(long statementTimeoutMs) {
         return (statementTimeoutMs + SOCKET_MARGIN_MS + 999) / 1000;
@@ -38,11 +41,19 @@ public final class JdbcBounds {
 
     /** {@code url} with the driver's timeouts added where it does not set them itself. */
     public static String url(String url, long statementTimeoutMs) {
-        String seconds = String.valueOf(socketTimeoutSeconds(statementTimeoutMs));
+        return withBounds(url, socketTimeoutSeconds(statementTimeoutMs), socketTimeoutSeconds(statementTimeoutMs));
+    }
+
+    /** {@code url} for the schema migrations: connecting bounded as for requests, an answer awaited up to an hour. */
+    public static String migrationUrl(String url, long statementTimeoutMs) {
+        return withBounds(url, MIGRATION_SOCKET_TIMEOUT_SECONDS, socketTimeoutSeconds(statementTimeoutMs));
+    }
+
+    private static String withBounds(String url, long socketSeconds, long connectSeconds) {
         Map<String, String> bounds = new LinkedHashMap<>();
-        bounds.put("socketTimeout", seconds);
-        bounds.put("connectTimeout", seconds);
-        bounds.put("loginTimeout", seconds);
+        bounds.put("socketTimeout", String.valueOf(socketSeconds));
+        bounds.put("connectTimeout", String.valueOf(connectSeconds));
+        bounds.put("loginTimeout", String.valueOf(connectSeconds));
         bounds.put("tcpKeepAlive", "true");
         StringBuilder out = new StringBuilder(url);
         String query = url.contains("?") ? url.substring(url.indexOf('?') + 1) : "";

@@ -24,7 +24,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -50,8 +49,7 @@ final class MigratedDatabase implements BeforeAllCallback, AfterAllCallback {
     public void beforeAll(ExtensionContext context) throws SQLException {
         name = TestServices.createDatabase(context.getRequiredTestClass());
         TestServices.Postgres pg = TestServices.postgres();
-        Flyway.configure().dataSource(pg.urlFor(name), pg.user(), pg.password()).locations("classpath:db/migration")
-                .load().migrate();
+        Migrations.apply(pg.urlFor(name), pg.user(), pg.password(), 3000);
         c = connect();
     }
 
