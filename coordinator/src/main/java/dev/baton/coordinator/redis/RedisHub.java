@@ -15,7 +15,7 @@ import javax.net.ssl.TrustManagerFactory;
 import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
 import org.redisson.config.Config;
-import org.redisson.config.SingleServerConfig;
+import org.redisson.config.SslVerificationMode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -89,11 +89,13 @@ public final class RedisHub {
         while (!closed && client == null && url != null) {
             try {
                 Config config = new Config();
-                SingleServerConfig server = config.useSingleServer().setAddress(url).setConnectionMinimumIdleSize(2)
-                        .setConnectionPoolSize(16).setSubscriptionConnectionMinimumIdleSize(1).setTimeout(2000)
-                        .setConnectTimeout(2000).setRetryAttempts(1);
+                config.useSingleServer().setAddress(url).setConnectionMinimumIdleSize(2).setConnectionPoolSize(16)
+                        .setSubscriptionConnectionMinimumIdleSize(1).setTimeout(2000).setConnectTimeout(2000)
+                        .setRetryAttempts(1);
+                // rediss://: the certificate must come from a trusted CA and name the URL's host (said, not left to a default)
+                config.setSslVerificationMode(SslVerificationMode.STRICT);
                 if (trust != null) {
-                    server.setSslTrustManagerFactory(trust);
+                    config.setSslTrustManagerFactory(trust);
                 }
                 RedissonClient created = Redisson.create(config);
                 synchronized (this) {

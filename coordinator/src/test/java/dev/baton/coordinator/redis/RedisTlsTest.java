@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
+import ch.qos.logback.core.AppenderBase;
 import dev.baton.coordinator.service.Wakeups;
 import dev.baton.coordinator.testing.Api;
 import dev.baton.coordinator.testing.Jobs;
@@ -19,7 +19,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -108,19 +110,25 @@ class RedisTlsTest {
 
     /** A coordinator with {@code settings} starts, serves with Redis down, and says why Redis is refused. */
     private static void assertRefused(Map<String, String> settings, String why) throws Exception {
-        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        Queue<String> logged = new ConcurrentLinkedQueue<>(); // appended to by the hub's connecting thread
+        AppenderBase<ILoggingEvent> appender = new AppenderBase<>() {
+            @Override
+            protected void append(ILoggingEvent event) {
+                logged.add(event.getFormattedMessage());
+            }
+        };
         Logger hub = (Logger) LoggerFactory.getLogger(RedisHub.class);
-        logged.start();
-        hub.addAppender(logged);
+        appender.start();
+        hub.addAppender(appender);
         TestCluster refused = TestCluster.start(RedisTlsTest.class, 0);
         try {
             refused.addCoordinator(settings);
-            assertThat(Jobs.eventually(30_000, () -> logged.list.stream()
-                    .anyMatch(e -> e.getFormattedMessage().contains(why)))).as(() -> "logged: " + logged.list).isTrue();
+            assertThat(Jobs.eventually(30_000, () -> logged.stream().anyMatch(line -> line.contains(why))))
+                    .as(() -> "logged: " + logged).isTrue();
             assertThat(redisHealth(refused.api())).isEqualTo("down");
             assertThat(Jobs.enqueue(refused.api(), "no-redis", Map.of()).path("id").asText()).isNotEmpty();
         } finally {
-            hub.detachAppender(logged);
+            hub.detachAppender(appender);
             refused.close();
         }
     }
