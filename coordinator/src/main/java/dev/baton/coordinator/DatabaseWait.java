@@ -10,7 +10,6 @@ import java.security.cert.CertificateException;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.util.function.Function;
-import javax.net.ssl.SSLPeerUnverifiedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,7 +72,7 @@ final class DatabaseWait {
      */
     static boolean isCertificateRefused(Throwable e) {
         for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
-            if (t instanceof CertificateException || t instanceof SSLPeerUnverifiedException) {
+            if (t instanceof CertificateException) {
                 return true;
             }
             if (t instanceof SQLException && t.getMessage() != null && t.getMessage().contains(HOST_CHECK)) {

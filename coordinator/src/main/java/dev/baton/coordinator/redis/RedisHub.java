@@ -119,7 +119,7 @@ public final class RedisHub {
      * Redisson's message with the innermost cause's, which says what went wrong: "Connection
      * refused", or for rediss:// a certificate that was refused (not from a trusted CA, not naming the host).
      */
-    static String why(Throwable e) {
+    private static String why(Throwable e) {
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
