@@ -6,6 +6,7 @@ import java.io.EOFException;
 import java.net.BindException;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
+import java.security.cert.CertificateException;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.util.function.Function;
@@ -17,11 +18,14 @@ import org.slf4j.LoggerFactory;
  * restarting, a link down) waits for it instead of exiting: it tries the start again every
  * second for up to {@link #WAIT_MS}, saying once that it waits. Coordinators and their database
  * are often started together, and one restarted during a database outage must come back by itself.
- * Any other failure (a bad setting, a port in use, a migration that fails) ends the start at once.
+ * Any other failure (a bad setting, a port in use, a migration that fails, a database whose TLS
+ * certificate is refused) ends the start at once.
  */
 final class DatabaseWait {
     private static final Logger LOG = LoggerFactory.getLogger(DatabaseWait.class);
     static final long WAIT_MS = 60_000;
+    /** What PgJDBC's message names when the server's certificate does not name the host it connected to. */
+    private static final String HOST_CHECK = "PgjdbcHostnameVerifier";
     private static final long RETRY_MS = 1000;
 
     private DatabaseWait() {
@@ -39,6 +43,9 @@ final class DatabaseWait {
                 }
                 return context;
             } catch (RuntimeException e) {
+                if (isCertificateRefused(e)) {
+                    throw certificateRefused(e);
+                }
                 if (!isUnreachable(e) || System.nanoTime() - deadline > 0) {
                     throw e;
                 }
@@ -50,6 +57,38 @@ final class DatabaseWait {
                 Thread.sleep(RETRY_MS);
             }
         }
+    }
+
+    /**
+     * The database answered, but its TLS certificate was refused: not signed by a CA in the URL's
+     * {@code sslrootcert} (the handshake fails on a CertificateException), or, under
+     * {@code sslmode=verify-full}, not naming the URL's host. The driver's state for both is 08006,
+     * a connection failure, yet waiting mends neither, so the start ends at once. The host check is
+     * the driver's own ({@code PgjdbcHostnameVerifier}) and throws a PSQLException with no cause,
+     * whose stack trace the driver refills on another thread (under {@code loginTimeout}, which
+     * Baton always sets): it is known by its message, which names the verifier in every language.
+     * A verifier of the operator's own ({@code sslhostnameverifier}) is not recognised, and a host it
+     * refuses is waited for like an unreachable database.
+     */
+    static boolean isCertificateRefused(Throwable e) {
+        for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+            if (t instanceof CertificateException) {
+                return true;
+            }
+            if (t instanceof SQLException && t.getMessage() != null && t.getMessage().contains(HOST_CHECK)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A start failure that says what to check, with the driver's own words; the failure itself is kept as suppressed. */
+    private static IllegalStateException certificateRefused(RuntimeException e) {
+        var refused = new IllegalStateException("the database's TLS certificate was refused ("
+                + CoordinatorMain.rootMessage(e) + "): the sslrootcert file of BATON_DB_URL must hold the CA "
+                + "that signed it, and with sslmode=verify-full it must name the host of BATON_DB_URL");
+        refused.addSuppressed(e);
+        return refused;
     }
 
     /**

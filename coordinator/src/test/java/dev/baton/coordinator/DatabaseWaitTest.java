@@ -8,11 +8,15 @@ import dev.baton.coordinator.testing.TcpProxy;
 import dev.baton.coordinator.testing.TestCluster;
 import java.net.BindException;
 import java.net.ConnectException;
+import java.net.SocketException;
+import java.security.cert.CertificateException;
 import java.sql.SQLException;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -52,6 +56,31 @@ class DatabaseWaitTest {
         assertThat(DatabaseWait.isUnreachable(new RuntimeException(new BindException("Address already in use"))))
                 .isFalse();
         assertThat(DatabaseWait.isUnreachable(new RuntimeException(new SQLException("syntax", "42601")))).isFalse();
+    }
+
+    @Test
+    void aRefusedDatabaseCertificateIsNotWaitedFor() {
+        // what PgJDBC throws for a server certificate from another CA (sslrootcert) ...
+        var untrusted = new SQLException("SSL error: PKIX path building failed", "08006",
+                new SSLHandshakeException("PKIX path building failed", new CertificateException("no path")));
+        // ... and for one that does not name the host (sslmode=verify-full): no cause, only a message
+        var wrongHost = new SQLException(
+                "The hostname db could not be verified by hostnameverifier PgjdbcHostnameVerifier.", "08006");
+        assertThat(DatabaseWait.isCertificateRefused(new RuntimeException("pool", untrusted))).isTrue();
+        assertThat(DatabaseWait.isCertificateRefused(new RuntimeException("pool", wrongHost))).isTrue();
+        // a connection reset during the handshake (a server restarting) is still waited for
+        var reset = new SQLException("SSL error: Connection reset", "08006",
+                new SSLException("Connection reset", new SocketException("Connection reset")));
+        assertThat(DatabaseWait.isCertificateRefused(new RuntimeException(reset))).isFalse();
+        assertThat(DatabaseWait.isUnreachable(new RuntimeException(reset))).isTrue();
+
+        AtomicInteger tries = new AtomicInteger();
+        assertThatThrownBy(() -> DatabaseWait.untilStarted(null, s -> {
+            tries.incrementAndGet();
+            throw new IllegalStateException("pool", untrusted);
+        })).hasMessageStartingWith("the database's TLS certificate was refused (CertificateException: no path)")
+                .hasMessageContaining("sslrootcert");
+        assertThat(tries).hasValue(1);
     }
 
     @Test

@@ -21,7 +21,7 @@ public record Settings(
         long payloadBytes, long requestBytes, int logLinesPerAttempt, int dbPoolSize, long dbStatementTimeoutMs,
         long pollIntervalMs,
         long reaperIntervalMs, String redisPrefix, long workerTtlMs, Retention retention, int jobrunrPollSeconds,
-        Dashboard dashboard, long shutdownTimeoutMs) {
+        Dashboard dashboard, long shutdownTimeoutMs, Path redisTlsCa) {
 
     /**
      * JobRunr's dashboard: off unless BATON_DASHBOARD_ENABLED=true, and then only on 127.0.0.1
@@ -59,6 +59,10 @@ public record Settings(
         SettingsReader.atLeast("BATON_SHUTDOWN_TIMEOUT_MS", shutdownTimeoutMs, 1000);
         Objects.requireNonNull(retention, "retention");
         Objects.requireNonNull(dashboard, "dashboard");
+        // The CA is for a Redis that speaks TLS; on any other it would be silently unused.
+        if (redisTlsCa != null && (redisUrl == null || !redisUrl.regionMatches(true, 0, "rediss://", 0, 9))) {
+            throw new IllegalArgumentException("BATON_REDIS_TLS_CA needs a rediss:// BATON_REDIS_URL");
+        }
         adminTokens = List.copyOf(adminTokens);
         producerTokens = List.copyOf(producerTokens);
         workerTokens = List.copyOf(workerTokens);
@@ -100,7 +104,8 @@ public record Settings(
                 r.wholeInt("BATON_JOBRUNR_POLL_SECONDS", 15),
                 new Dashboard(r.flag("BATON_DASHBOARD_ENABLED"), r.wholeInt("BATON_DASHBOARD_PORT", 8000),
                         r.text("BATON_DASHBOARD_USER"), r.raw("BATON_DASHBOARD_PASSWORD")),
-                r.whole("BATON_SHUTDOWN_TIMEOUT_MS", 30_000));
+                r.whole("BATON_SHUTDOWN_TIMEOUT_MS", 30_000),
+                r.text("BATON_REDIS_TLS_CA") == null ? null : Path.of(r.text("BATON_REDIS_TLS_CA")));
     }
 
     /** The same settings with the database and Redis the coordinator really uses (embedded ones filled in). */
@@ -108,7 +113,7 @@ public record Settings(
         return new Settings(db, user, password, redis, httpPort, dataDir, adminTokens, producerTokens, workerTokens,
                 payloadBytes, requestBytes, logLinesPerAttempt, dbPoolSize, dbStatementTimeoutMs, pollIntervalMs,
                 reaperIntervalMs,
-                redisPrefix, workerTtlMs, retention, jobrunrPollSeconds, dashboard, shutdownTimeoutMs);
+                redisPrefix, workerTtlMs, retention, jobrunrPollSeconds, dashboard, shutdownTimeoutMs, redisTlsCa);
     }
 
     public boolean tokensConfigured() {
@@ -127,6 +132,7 @@ public record Settings(
                 + dbPoolSize + ", dbStatementTimeoutMs=" + dbStatementTimeoutMs + ", pollIntervalMs=" + pollIntervalMs
                 + ", reaperIntervalMs=" + reaperIntervalMs + ", redisPrefix=" + redisPrefix + ", workerTtlMs="
                 + workerTtlMs + ", retention=" + retention + ", jobrunrPollSeconds=" + jobrunrPollSeconds
-                + ", dashboard=" + dashboard + ", shutdownTimeoutMs=" + shutdownTimeoutMs + "]";
+                + ", dashboard=" + dashboard + ", shutdownTimeoutMs=" + shutdownTimeoutMs + ", redisTlsCa=" + redisTlsCa
+                + "]";
     }
 }

@@ -58,6 +58,22 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     /** The same with the binaries extracted (once) to {@code binariesDir}, which several runs may share. */
     public static EmbeddedPostgresServer startOnPort(Path baseDir, Path binariesDir, int port, int maxConnections)
             throws IOException, InterruptedException {
+        return startOnPort(baseDir, binariesDir, port, maxConnections, dataDir -> { });
+    }
+
+    /**
+     * What is done to a fresh data directory after initdb and before the server first starts:
+     * settings appended to {@code postgresql.conf}, a {@code pg_hba.conf} of one's own, files the
+     * server reads (a test's TLS certificate and key).
+     */
+    @FunctionalInterface
+    public interface DataDirSetup {
+        void apply(Path dataDir) throws IOException;
+    }
+
+    /** The same with {@code setup} applied to the fresh data directory before the server starts. */
+    public static EmbeddedPostgresServer startOnPort(Path baseDir, Path binariesDir, int port, int maxConnections,
+                                                     DataDirSetup setup) throws IOException, InterruptedException {
         var server = onPort(baseDir, binariesDir, port, maxConnections);
         Path data = server.dataDir;
         if (Files.exists(data.resolve("PG_VERSION"))) {
@@ -67,6 +83,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         Files.createDirectories(data);
         server.run(List.of("initdb", "-D", data.toString(), "-U", "postgres", "-A", "trust", "-E", "UTF8",
                 "--locale=C"), baseDir.resolve("initdb.log"));
+        setup.apply(data);
         server.startAgain();
         return server;
     }

@@ -11,9 +11,11 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.TrustManagerFactory;
 import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
 import org.redisson.config.Config;
+import org.redisson.config.SslVerificationMode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +31,8 @@ public final class RedisHub {
     /** The longest a request waits for Redis (/health, GET /workers); no claim, heartbeat or enqueue waits for it at all. */
     static final Duration REQUEST_WAIT = Duration.ofMillis(500);
     private final String url;
+    /** Whom to trust on rediss://: BATON_REDIS_TLS_CA's certificates, or null for the JVM's default trust. */
+    private final TrustManagerFactory trust;
     private volatile RedissonClient client;
     private volatile boolean closed;
     private final Thread connector;
@@ -37,6 +41,8 @@ public final class RedisHub {
 
     public RedisHub(Settings settings) {
         this.url = settings.redisUrl();
+        // Read at start, so that a CA file that cannot be read stops the start instead of a retry loop.
+        this.trust = settings.redisTlsCa() == null ? null : RedisTrust.fromPem(settings.redisTlsCa());
         this.connector = Thread.ofVirtual().name("redis-connect").start(this::connectLoop);
     }
 
@@ -86,6 +92,11 @@ public final class RedisHub {
                 config.useSingleServer().setAddress(url).setConnectionMinimumIdleSize(2).setConnectionPoolSize(16)
                         .setSubscriptionConnectionMinimumIdleSize(1).setTimeout(2000).setConnectTimeout(2000)
                         .setRetryAttempts(1);
+                // rediss://: the certificate must come from a trusted CA and name the URL's host (said, not left to a default)
+                config.setSslVerificationMode(SslVerificationMode.STRICT);
+                if (trust != null) {
+                    config.setSslTrustManagerFactory(trust);
+                }
                 RedissonClient created = Redisson.create(config);
                 synchronized (this) {
                     client = created;
@@ -93,8 +104,7 @@ public final class RedisHub {
                 }
                 LOG.info("Redis connected at {}", Redaction.url(url));
             } catch (RuntimeException e) {
-                LOG.warn("Redis at {} not reachable ({}); retrying in {} ms", Redaction.url(url), e.getMessage(),
-                        backoffMs);
+                LOG.warn("Redis at {} not reachable ({}); retrying in {} ms", Redaction.url(url), why(e), backoffMs);
                 try {
                     TimeUnit.MILLISECONDS.sleep(backoffMs);
                 } catch (InterruptedException ie) {
@@ -103,6 +113,18 @@ public final class RedisHub {
                 backoffMs = Math.min(backoffMs * 2, 5000);
             }
         }
+    }
+
+    /**
+     * Redisson's message with the innermost cause's, which says what went wrong: "Connection
+     * refused", or for rediss:// a certificate that was refused (not from a trusted CA, not naming the host).
+     */
+    private static String why(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == e ? e.getMessage() : e.getMessage() + ": " + root.getClass().getSimpleName() + ": " + root.getMessage();
     }
 
     @PreDestroy

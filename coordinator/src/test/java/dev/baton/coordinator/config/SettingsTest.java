@@ -20,7 +20,7 @@ class SettingsTest {
                 "redis://:redis-secret@cache:6379/0", 8080, Path.of("/tmp/baton"), List.of("admin-secret"),
                 List.of("producer-secret"), List.of("worker-secret", "worker-secret-2"), 1024 * 1024, 64L * 1024 * 1024,
                 100_000, 10, 3000, 1000, 1000, "baton", 30_000, Retention.DEFAULT, 5,
-                new Settings.Dashboard(true, 8000, "ops", "dash-secret"), 30_000);
+                new Settings.Dashboard(true, 8000, "ops", "dash-secret"), 30_000, null);
         String text = s.toString();
         assertThat(text).doesNotContain("secret").contains("dbPassword=***").contains("redis://***@cache:6379/0")
                 .contains("jdbc:postgresql://db/baton?user=baton&password=***")
@@ -53,6 +53,19 @@ class SettingsTest {
         assertThatThrownBy(() -> Settings.load(Map.of("BATON_RETENTION", "7x"), Map.of()))
                 .hasMessageStartingWith("BATON_RETENTION '7x'");
         assertRefused("BATON_LIMITS_PAYLOAD_BYTES", "10", "BATON_LIMITS_PAYLOAD_BYTES must be at least 1024, was 10");
+    }
+
+    @Test
+    void aRedisCaIsOnlyForARedisThatSpeaksTls() {
+        assertThat(Settings.load(Map.of(), Map.of()).redisTlsCa()).isNull();
+        assertThat(Settings.load(Map.of("BATON_REDIS_URL", "rediss://cache:6380/0",
+                "BATON_REDIS_TLS_CA", "/etc/baton/redis-ca.pem"), Map.of()).redisTlsCa())
+                .isEqualTo(Path.of("/etc/baton/redis-ca.pem"));
+        for (Map<String, String> plain : List.of(Map.of("BATON_REDIS_TLS_CA", "/ca.pem"),
+                Map.of("BATON_REDIS_URL", "redis://cache:6379/0", "BATON_REDIS_TLS_CA", "/ca.pem"))) {
+            assertThatThrownBy(() -> Settings.load(plain, Map.of()))
+                    .hasMessage("BATON_REDIS_TLS_CA needs a rediss:// BATON_REDIS_URL");
+        }
     }
 
     @Test

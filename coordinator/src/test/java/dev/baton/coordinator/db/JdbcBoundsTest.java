@@ -24,6 +24,14 @@ class JdbcBoundsTest {
     }
 
     @Test
+    void theOperatorsTlsParametersAreKept() {
+        // PostgresTlsTest runs a coordinator on such a URL
+        assertThat(JdbcBounds.url("jdbc:postgresql://db:5432/baton?sslmode=verify-full&sslrootcert=/etc/baton/db-ca.pem",
+                3000)).isEqualTo("jdbc:postgresql://db:5432/baton?sslmode=verify-full&sslrootcert=/etc/baton/db-ca.pem"
+                + "&socketTimeout=5&connectTimeout=5&loginTimeout=5&tcpKeepAlive=true");
+    }
+
+    @Test
     void aTransactionLeftIdleIsEndedWithinAThirdOfTheStatementTimeout() {
         assertThat(JdbcBounds.idleInTransactionMs(3000)).isEqualTo(1000);
         assertThat(JdbcBounds.idleInTransactionMs(100)).isEqualTo(100);

@@ -18,15 +18,25 @@ public final class TcpProxy implements AutoCloseable {
     private final String targetHost;
     private final int targetPort;
     private final int port;
+    private final InetAddress address;
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private volatile ServerSocket server;
     private volatile boolean closed;
     private volatile boolean blackholed;
 
     public TcpProxy(String targetHost, int targetPort) throws IOException {
+        this(InetAddress.getLoopbackAddress(), targetHost, targetPort);
+    }
+
+    /**
+     * One listening on {@code address} (another loopback address such as 127.0.0.2: a host name
+     * a server's TLS certificate does not name, yet the same server).
+     */
+    public TcpProxy(InetAddress address, String targetHost, int targetPort) throws IOException {
         this.targetHost = targetHost;
         this.targetPort = targetPort;
-        this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        this.address = address;
+        this.server = new ServerSocket(0, 50, address);
         this.port = server.getLocalPort();
         startAccepting(server);
     }
@@ -82,7 +92,7 @@ public final class TcpProxy implements AutoCloseable {
         }
         ServerSocket s = new ServerSocket();
         s.setReuseAddress(true);
-        s.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+        s.bind(new java.net.InetSocketAddress(address, port));
         server = s;
         startAccepting(s);
     }
