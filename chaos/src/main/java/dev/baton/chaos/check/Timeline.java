@@ -23,6 +23,15 @@ final class Timeline {
     /** Faults that take the database away from the coordinator they hit (-1: from every coordinator). */
     static final Set<String> DATABASE_FAULTS = Set.of("restart-postgres", "cut-postgres", "blackhole-postgres",
             "slow-postgres", "postgres-cut-during-kill");
+    /**
+     * Faults that can leave a coordinator's transaction holding rows that every other coordinator's
+     * requests then wait for: it is stopped, killed, or its link to PostgreSQL is slowed or silent.
+     * PostgreSQL ends such a transaction once idle past the socket timeout (5 s in a run), so waits
+     * on its rows end within the statement timeout (3 s) of that: {@link #PEER_HOLD_MS} after the heal.
+     */
+    static final Set<String> PEER_HOLDING_FAULTS = Set.of("pause-coordinator", "kill-coordinator",
+            "both-coordinators-down", "cut-postgres", "blackhole-postgres", "slow-postgres", "postgres-cut-during-kill");
+    static final long PEER_HOLD_MS = 3_000;
     /** Faults that take a coordinator, or the link to it, away from its clients. */
     static final Set<String> LINK_FAULTS = Set.of("kill-coordinator", "pause-coordinator", "both-coordinators-down",
             "postgres-cut-during-kill", "cut-client", "blackhole-client", "reset-client");
@@ -234,12 +243,19 @@ final class Timeline {
             if (op.status() >= 500) {
                 boolean excused = explains(op, w -> DATABASE_FAULTS.contains(w.kind())
                         || w.kind().equals("kill-coordinator") || w.kind().equals("both-coordinators-down")
-                        || w.kind().equals("pause-coordinator"), null);
+                        || w.kind().equals("pause-coordinator"), null) || heldByAPeer(op);
                 t.check(op.status() != 500 && excused, op.kind() + " #" + op.seq() + " got " + op.status() + " "
                         + op.code() + " from coordinator " + op.coordinator() + " at " + op.startMs());
             }
         }
         return t.verdict();
+    }
+
+    /** A 503 while another coordinator's fault could hold the rows this request waited for (the "database away" of a shared row). */
+    private boolean heldByAPeer(Op op) {
+        return op.status() == 503 && windows.stream().anyMatch(w -> PEER_HOLDING_FAULTS.contains(w.kind())
+                && w.coordinator() >= 0 && w.coordinator() != op.coordinator()
+                && op.endMs() >= w.startMs() - SLACK_MS && op.startMs() <= w.healedMs() + PEER_HOLD_MS + SLACK_MS);
     }
 
     /**

@@ -160,6 +160,20 @@ class CheckerTest {
     }
 
     @Test
+    void a503WhileAnotherCoordinatorsFaultHoldsRowsIsExcusedOnlyUntilItsTransactionsAreEnded() {
+        adversaryJobCompleted(1);
+        windows.add(new Window("pause-coordinator", 1, 9_000, 12_000));
+        ops.add(new Op(99, "test", "heartbeat", null, 0, 10_000, 13_000, Op.Outcome.UNKNOWN, 503, "unavailable", data()));
+        assertThat(failed()).as("waited on a row the paused coordinator holds").isEmpty();
+        ops.add(new Op(100, "test", "heartbeat", null, 0, 20_000, 23_000, Op.Outcome.UNKNOWN, 503, "unavailable", data()));
+        assertThat(failed()).as("long after the pause: its transaction was ended by then")
+                .containsExactly("5xx only while the database is away, never a 500");
+        ops.removeLast();
+        ops.add(new Op(100, "test", "heartbeat", null, 0, 10_000, 10_010, Op.Outcome.UNKNOWN, 500, "internal", data()));
+        assertThat(failed()).as("never a 500").containsExactly("5xx only while the database is away, never a 500");
+    }
+
+    @Test
     void a503DuringARedisFaultAndNoAnswerOutsideALinkFaultAreFound() {
         adversaryJobCompleted(1);
         windows.add(new Window("cut-redis", 0, 9_000, 12_000));

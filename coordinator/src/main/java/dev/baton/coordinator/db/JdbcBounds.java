@@ -16,10 +16,13 @@ import java.util.Map;
  *       statement on its own) that means the outcome is unknown, which {@link Db} says.</li>
  * </ul>
  * A transaction is never left open for long: PostgreSQL ends one that waits idle for its next
- * statement longer than a third of the statement timeout ({@code idle_in_transaction_session_timeout};
- * Baton runs no other work inside its transactions). A coordinator paused mid-transaction (SIGSTOP,
- * a long GC) or cut off from PostgreSQL by a silent partition then releases its row locks while
- * another coordinator's statement waiting for them still has two thirds of its bound left.
+ * statement longer than the socket timeout ({@code idle_in_transaction_session_timeout}; Baton runs
+ * no other work inside its transactions, and the coordinator itself gives up on any answer after
+ * as long). A coordinator paused mid-transaction (SIGSTOP, a long GC) or cut off from PostgreSQL by
+ * a silent partition, whose backend would otherwise keep its row locks until the link is back or
+ * TCP keepalive gives up (hours), then releases them within seconds. Shorter is not better: a
+ * coordinator merely starved of CPU for a second (a chaos run on overloaded cores, at a third of
+ * the statement timeout) had healthy transactions ended under it.
  * Opening a connection is bounded by {@code connectTimeout} and {@code loginTimeout} (the same
  * seconds) and waiting for one by the pool's own timeout; TCP keepalive and the pool's keepalive
  * find dead idle connections. Parameters the operator already put in BATON_DB_URL are kept.
@@ -72,7 +75,7 @@ public final class JdbcBounds {
 
     /** How long PostgreSQL lets a Baton transaction wait idle for its next statement before ending it. */
     public static long idleInTransactionMs(long statementTimeoutMs) {
-        return Math.max(100, statementTimeoutMs / 3);
+        return socketTimeoutSeconds(statementTimeoutMs) * 1000;
     }
 
     /** Run on each new pooled connection. */

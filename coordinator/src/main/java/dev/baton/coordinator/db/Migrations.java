@@ -6,7 +6,7 @@ import org.flywaydb.core.Flyway;
  * Baton's schema migrations (Flyway, {@code classpath:db/migration}), run once at start before
  * the coordinator serves anything, on a connection of their own. Not on the request pool: its
  * connections carry the bounds of a request (a statement over BATON_DB_STATEMENT_TIMEOUT_MS is
- * cancelled, a transaction idle for a third of it is ended; {@link JdbcBounds}), and a migration
+ * cancelled, a transaction left idle past the socket timeout is ended; {@link JdbcBounds}), and a migration
  * legitimately runs longer (an index built over a million jobs) and idles between its statements
  * while Flyway works (a chaos run on two overloaded cores saw a coordinator's first migration
  * ended by PostgreSQL for idling, and the coordinator exit). A migration is bounded only by

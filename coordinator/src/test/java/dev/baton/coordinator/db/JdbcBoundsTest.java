@@ -32,10 +32,10 @@ class JdbcBoundsTest {
     }
 
     @Test
-    void aTransactionLeftIdleIsEndedWithinAThirdOfTheStatementTimeout() {
-        assertThat(JdbcBounds.idleInTransactionMs(3000)).isEqualTo(1000);
-        assertThat(JdbcBounds.idleInTransactionMs(100)).isEqualTo(100);
+    void aTransactionLeftIdleIsEndedAfterTheSocketTimeout() {
+        assertThat(JdbcBounds.idleInTransactionMs(3000)).isEqualTo(5000);
+        assertThat(JdbcBounds.idleInTransactionMs(100)).isEqualTo(3000);
         assertThat(JdbcBounds.initSql(3000))
-                .isEqualTo("SET statement_timeout = 3000; SET idle_in_transaction_session_timeout = 1000");
+                .isEqualTo("SET statement_timeout = 3000; SET idle_in_transaction_session_timeout = 5000");
     }
 }
