@@ -21,7 +21,7 @@ public record Settings(
         long payloadBytes, long requestBytes, int logLinesPerAttempt, int dbPoolSize, long dbStatementTimeoutMs,
         long pollIntervalMs,
         long reaperIntervalMs, String redisPrefix, long workerTtlMs, Retention retention, int jobrunrPollSeconds,
-        Dashboard dashboard, long shutdownTimeoutMs) {
+        Dashboard dashboard, long shutdownTimeoutMs, TlsSettings tls) {
 
     /**
      * JobRunr's dashboard: off unless BATON_DASHBOARD_ENABLED=true, and then only on 127.0.0.1
@@ -59,6 +59,7 @@ public record Settings(
         SettingsReader.atLeast("BATON_SHUTDOWN_TIMEOUT_MS", shutdownTimeoutMs, 1000);
         Objects.requireNonNull(retention, "retention");
         Objects.requireNonNull(dashboard, "dashboard");
+        Objects.requireNonNull(tls, "tls");
         adminTokens = List.copyOf(adminTokens);
         producerTokens = List.copyOf(producerTokens);
         workerTokens = List.copyOf(workerTokens);
@@ -100,7 +101,8 @@ public record Settings(
                 r.wholeInt("BATON_JOBRUNR_POLL_SECONDS", 15),
                 new Dashboard(r.flag("BATON_DASHBOARD_ENABLED"), r.wholeInt("BATON_DASHBOARD_PORT", 8000),
                         r.text("BATON_DASHBOARD_USER"), r.raw("BATON_DASHBOARD_PASSWORD")),
-                r.whole("BATON_SHUTDOWN_TIMEOUT_MS", 30_000));
+                r.whole("BATON_SHUTDOWN_TIMEOUT_MS", 30_000),
+                TlsSettings.read(r));
     }
 
     /** The same settings with the database and Redis the coordinator really uses (embedded ones filled in). */
@@ -108,7 +110,7 @@ public record Settings(
         return new Settings(db, user, password, redis, httpPort, dataDir, adminTokens, producerTokens, workerTokens,
                 payloadBytes, requestBytes, logLinesPerAttempt, dbPoolSize, dbStatementTimeoutMs, pollIntervalMs,
                 reaperIntervalMs,
-                redisPrefix, workerTtlMs, retention, jobrunrPollSeconds, dashboard, shutdownTimeoutMs);
+                redisPrefix, workerTtlMs, retention, jobrunrPollSeconds, dashboard, shutdownTimeoutMs, tls);
     }
 
     public boolean tokensConfigured() {
@@ -127,6 +129,6 @@ public record Settings(
                 + dbPoolSize + ", dbStatementTimeoutMs=" + dbStatementTimeoutMs + ", pollIntervalMs=" + pollIntervalMs
                 + ", reaperIntervalMs=" + reaperIntervalMs + ", redisPrefix=" + redisPrefix + ", workerTtlMs="
                 + workerTtlMs + ", retention=" + retention + ", jobrunrPollSeconds=" + jobrunrPollSeconds
-                + ", dashboard=" + dashboard + ", shutdownTimeoutMs=" + shutdownTimeoutMs + "]";
+                + ", dashboard=" + dashboard + ", shutdownTimeoutMs=" + shutdownTimeoutMs + ", tls=" + tls + "]";
     }
 }
