@@ -93,7 +93,7 @@ class TlsServerTest {
     void theServerIsCheckedAgainstItsNameAndCa() {
         // 127.0.0.1 is in the certificate; a client trusting only the JDK's CAs refuses it.
         assertThat(Api.https("127.0.0.1", tls.port(), trustingCa).get("/health", null).status()).isEqualTo(200);
-        SSLContext jdkDefaults = TlsStores.context(null, null);
+        SSLContext jdkDefaults = TlsStores.context((KeyStore) null, (KeyStore) null);
         assertThatThrownBy(() -> Api.https("localhost", tls.port(), jdkDefaults).get("/health", null))
                 .isInstanceOf(UncheckedIOException.class).rootCause()
                 .hasMessageContaining("unable to find valid certification path");

@@ -20,7 +20,8 @@ public final class SettingNames {
             "BATON_TLS_CERT", "BATON_TLS_KEY", "BATON_TLS_CLIENT_CA", "BATON_TLS_RELOAD_MS");
     /** What {@code java -jar baton-worker.jar} reads (WorkerSettings.load). */
     public static final Set<String> WORKER = Set.of("BATON_COORDINATOR_URLS", "BATON_WORKER_TOKEN", "BATON_QUEUES",
-            "BATON_CONCURRENCY", "BATON_WORKER_ID", "BATON_LEASE_MS", "BATON_SHUTDOWN_GRACE_MS");
+            "BATON_CONCURRENCY", "BATON_WORKER_ID", "BATON_LEASE_MS", "BATON_SHUTDOWN_GRACE_MS",
+            "BATON_TLS_CA", "BATON_TLS_CLIENT_CERT", "BATON_TLS_CLIENT_KEY");
     /** What the tests read (where to find PostgreSQL and Redis). */
     public static final Set<String> TESTS = Set.of("BATON_TEST_DB_URL", "BATON_TEST_DB_USER",
             "BATON_TEST_DB_PASSWORD", "BATON_TEST_REDIS_URL");

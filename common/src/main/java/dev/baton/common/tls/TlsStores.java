@@ -11,9 +11,13 @@ import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.RSAKey;
 import java.util.List;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedKeyManager;
+import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * PEM files ({@link Pem}) as the JDK's TLS wants them: a key store holding one private key with its
@@ -71,19 +75,49 @@ public final class TlsStores {
      * in {@code trust} only (null: the JDK's default trust store).
      */
     public static SSLContext context(KeyStore keys, KeyStore trust) {
+        return context(keys == null ? null : keyManager(keys), trustManager(trust));
+    }
+
+    /** A TLS context presenting what {@code keys} chooses (null: no certificate) and trusting what {@code trust} does. */
+    public static SSLContext context(X509ExtendedKeyManager keys, X509ExtendedTrustManager trust) {
         try {
-            KeyManagerFactory kmf = null;
-            if (keys != null) {
-                kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-                kmf.init(keys, PASSWORD);
-            }
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(trust); // null: the JDK's cacerts
             SSLContext context = SSLContext.getInstance("TLS");
-            context.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+            context.init(keys == null ? null : new KeyManager[] {keys}, new TrustManager[] {trust}, null);
             return context;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("the JDK cannot make a TLS context: " + e.getMessage(), e);
+        }
+    }
+
+    /** The JDK's key manager over the one key in {@code keys} (made by {@link #keyStore}). */
+    public static X509ExtendedKeyManager keyManager(KeyStore keys) {
+        try {
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(keys, PASSWORD);
+            for (KeyManager km : kmf.getKeyManagers()) {
+                if (km instanceof X509ExtendedKeyManager x509) {
+                    return x509;
+                }
+            }
+            throw new IllegalStateException("the JDK has no X.509 key manager");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("the JDK cannot make a key manager: " + e.getMessage(), e);
+        }
+    }
+
+    /** The JDK's PKIX trust manager over the CAs in {@code trust} (null: the JDK's default trust store). */
+    public static X509ExtendedTrustManager trustManager(KeyStore trust) {
+        try {
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trust); // null: the JDK's cacerts
+            for (TrustManager tm : tmf.getTrustManagers()) {
+                if (tm instanceof X509ExtendedTrustManager x509) {
+                    return x509;
+                }
+            }
+            throw new IllegalStateException("the JDK has no X.509 trust manager");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("the JDK cannot make a trust manager: " + e.getMessage(), e);
         }
     }
 
