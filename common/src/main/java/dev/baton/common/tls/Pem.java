@@ -83,9 +83,9 @@ public final class Pem {
             case "ENCRYPTED PRIVATE KEY" -> throw new IllegalArgumentException(file
                     + " holds an encrypted private key; Baton reads unencrypted keys only (protect the file "
                     + "instead): openssl pkey -in " + file + " -out key.pem");
-            default -> throw new IllegalArgumentException(file + " holds a " + key.type()
-                    + ", which Baton does not read; convert it to PKCS#8: openssl pkcs8 -topk8 -nocrypt -in " + file
-                    + " -out key.pem");
+            default -> throw new IllegalArgumentException(file + " holds a '" + key.type()
+                    + "' block, which Baton does not read; convert it to PKCS#8: openssl pkcs8 -topk8 -nocrypt -in "
+                    + file + " -out key.pem");
         };
     }
 
