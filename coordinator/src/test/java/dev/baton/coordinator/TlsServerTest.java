@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -118,6 +119,24 @@ class TlsServerTest {
         }
         // and the port still serves TLS afterwards
         assertThat(Api.https("localhost", tls.port(), trustingCa).get("/health", null).status()).isEqualTo(200);
+    }
+
+    @Test
+    void aClientThatNeverHandshakesIsDroppedAfterTheHandshakeTimeout() throws IOException {
+        try (Socket s = new Socket("127.0.0.1", tls.port())) {
+            s.setSoTimeout(30_000);
+            long start = System.nanoTime();
+            int read;
+            try {
+                read = s.getInputStream().read(); // sends nothing: no ClientHello ever
+            } catch (IOException e) {
+                read = -1; // reset: dropped all the same
+            }
+            Duration held = Duration.ofNanos(System.nanoTime() - start);
+            assertThat(read).as("no data, only the close").isEqualTo(-1);
+            assertThat(held).as("micronaut.server.ssl.handshake-timeout is 10 s").isBetween(Duration.ofSeconds(8),
+                    Duration.ofSeconds(20));
+        }
     }
 
     @Test
