@@ -10,6 +10,8 @@ import dev.baton.coordinator.testing.Api;
 import dev.baton.coordinator.testing.Jobs;
 import dev.baton.coordinator.testing.TestCertificates;
 import dev.baton.coordinator.testing.TestCluster;
+import io.micronaut.http.server.netty.NettyHttpServer;
+import io.micronaut.runtime.server.EmbeddedServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -102,6 +104,8 @@ class TlsServerTest {
 
     @Test
     void plainHttpOnTheTlsPortGetsNoAnswer() throws IOException {
+        assertThat(((NettyHttpServer) tls.context().getBean(EmbeddedServer.class)).getBoundPorts())
+                .as("one listener, the TLS one: no plain-HTTP port beside it").containsExactly(tls.port());
         try (Socket s = new Socket("127.0.0.1", tls.port())) {
             s.setSoTimeout(5000);
             OutputStream out = s.getOutputStream();
