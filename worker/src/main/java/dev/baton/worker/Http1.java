@@ -223,7 +223,7 @@ public final class Http1 {
                 asked = tls.handshake(ssl);
             } catch (SSLException e) {
                 ssl.close();
-                throw new TlsRefused(TlsFailures.explain(url, host, e, tls), e);
+                throw TlsFailures.isConfiguration(e) ? new TlsRefused(TlsFailures.explain(url, host, e, tls), e) : e;
             }
             if (asked.refusedForSure()) {
                 ssl.close();
@@ -231,6 +231,15 @@ public final class Http1 {
             }
             presentedCertificate = asked.presented();
             return ssl;
+        }
+
+        /**
+         * The first request on a new connection failed: after a handshake in which this worker gave
+         * a client certificate, that is how a TLS 1.3 coordinator refuses one it does not accept
+         * (it closes the connection), so it is said as such; otherwise it is the failure as it came.
+         */
+        private IOException firstAnswerLost(IOException e) {
+            return presentedCertificate ? new TlsRefused(TlsFailures.closedAfterHandshake(url, e, tls), e) : e;
         }
 
         Response exchange(byte[] request, int timeoutMs) throws IOException {
@@ -249,17 +258,19 @@ public final class Http1 {
             } catch (SSLException e) {
                 // With TLS 1.3 the coordinator checks this client's certificate after the client's
                 // side of the handshake ended: its refusal arrives with the first answer.
-                throw reused ? new StaleConnection(e) : new TlsRefused(TlsFailures.explain(url, host, e, tls), e);
-            } catch (IOException e) {
-                if (!reused && presentedCertificate) {
-                    // ... or as the connection closed under the first request.
-                    throw new TlsRefused(TlsFailures.closedAfterHandshake(url, e, tls), e);
+                if (reused) {
+                    throw new StaleConnection(e);
                 }
-                throw reused ? new StaleConnection(e) : e;
+                if (TlsFailures.isConfiguration(e)) {
+                    throw new TlsRefused(TlsFailures.explain(url, host, e, tls), e);
+                }
+                throw firstAnswerLost(e);
+            } catch (IOException e) {
+                throw reused ? new StaleConnection(e) : firstAnswerLost(e);
             }
             if (first < 0) {
                 IOException closed = new IOException("connection closed by " + host + ":" + port + " before answering");
-                throw reused ? new StaleConnection(closed) : closed;
+                throw reused ? new StaleConnection(closed) : firstAnswerLost(closed);
             }
             String status = first == '\n' ? "" : first == '\r' ? line() : (char) first + line();
             if (!status.startsWith("HTTP/1.") || status.length() < 12) {

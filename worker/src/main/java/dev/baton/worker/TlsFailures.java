@@ -5,6 +5,7 @@ import java.security.cert.CertPathBuilderException;
 import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateNotYetValidException;
+import java.util.List;
 import java.util.Locale;
 import javax.net.ssl.SSLException;
 
@@ -18,6 +19,25 @@ import javax.net.ssl.SSLException;
 final class TlsFailures {
     private TlsFailures() {
     }
+
+    /**
+     * Whether {@code failure} is one no retry mends: a certificate refused (by either side), a
+     * protocol the two sides do not share, a port without TLS. A connection that merely ended
+     * mid-handshake (a coordinator stopping) is not: it is an outage like a refused connection.
+     */
+    static boolean isConfiguration(SSLException failure) {
+        if (find(failure, ClientTls.RefusedCertificate.class) != null) {
+            return true;
+        }
+        String message = String.valueOf(failure.getMessage()).toLowerCase(Locale.ROOT);
+        return CONFIGURATION_ALERTS.stream().anyMatch(message::contains);
+    }
+
+    /** The words of the JDK's messages (alerts received, or what it could not read) that mean a configuration error. */
+    private static final List<String> CONFIGURATION_ALERTS = List.of("certificate_required", "bad_certificate",
+            "unknown_ca", "certificate_unknown", "certificate_expired", "unsupported_certificate", "access_denied",
+            "handshake_failure", "protocol_version", "insufficient_security", "no appropriate protocol",
+            "unrecognized ssl message", "plaintext connection");
 
     /** {@code failure} as one line: "TLS to URL failed: the coordinator's certificate … is not signed by …". */
     static String explain(String url, String host, SSLException failure, ClientTls tls) {

@@ -128,6 +128,15 @@ class WorkerTlsTest {
                 .hasMessageStartingWith("TLS to " + url(mutual) + "/ failed: the coordinator requires a client "
                         + "certificate (mutual TLS) and this worker has none it accepts");
         anonymous.close();
+        TestCertificates.Issued stranger = TestCertificates.ca("Some other CA").client(dir.resolve("other"), "stranger");
+        BatonClient strangerClient = new BatonClient(List.of(URI.create(url(mutual) + "/")), Api.WORKER,
+                ClientTls.of(caFile, stranger.cert(), stranger.key()));
+        assertThatThrownBy(() -> strangerClient.claim(new Requests.Claim("w", List.of("tls-mutual"),
+                List.of("tls.echo"), 1, 0L, 5000L)))
+                .isInstanceOf(BatonClient.Misconfigured.class)
+                .hasMessageStartingWith("TLS to " + url(mutual) + "/ failed: the coordinator ")
+                .hasMessageContaining("the client certificate in " + stranger.cert() + " (BATON_TLS_CLIENT_CERT)");
+        strangerClient.close();
         try (Worker w = worker("tls-mutual", mutual).tlsCa(caFile)
                 .tlsClientCertificate(workerCertificate.cert(), workerCertificate.key()).build().start()) {
             assertThat(Jobs.eventually(30_000, () -> succeeded("tls-mutual") == 5)).isTrue();
