@@ -1,11 +1,13 @@
 package dev.baton.coordinator;
 
+import dev.baton.common.tls.TlsStores;
 import dev.baton.coordinator.config.Settings;
 import dev.baton.coordinator.db.JdbcBounds;
 import dev.baton.coordinator.db.Migrations;
 import dev.baton.coordinator.embedded.DataDirLock;
 import dev.baton.coordinator.embedded.EmbeddedPostgresServer;
 import dev.baton.coordinator.embedded.EmbeddedRedisServer;
+import dev.baton.coordinator.tls.ServerCertificates;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.Micronaut;
 import io.micronaut.runtime.server.EmbeddedServer;
@@ -87,7 +89,7 @@ public final class Coordinator implements AutoCloseable {
             throw e;
         }
         int port = context.getBean(EmbeddedServer.class).getPort();
-        LOG.info("Baton coordinator listening on http://127.0.0.1:{}", port);
+        LOG.info("Baton coordinator listening on {}://127.0.0.1:{}", settings.tls().enabled() ? "https" : "http", port);
         return new Coordinator(context, effective, lock, pg, redis);
     }
 
@@ -157,7 +159,34 @@ public final class Coordinator implements AutoCloseable {
         p.put("micronaut.metrics.export.prometheus.enabled", true);
         p.put("micronaut.metrics.export.prometheus.descriptions", true);
         jobRunrProperties(s, p);
+        tlsProperties(s, p);
         return p;
+    }
+
+    /**
+     * HTTPS on BATON_HTTP_PORT when BATON_TLS_CERT and BATON_TLS_KEY are set. With SSL enabled,
+     * Micronaut's Netty server opens one listener, on {@code micronaut.server.ssl.port}, and no
+     * plain-HTTP one ({@code dual-protocol} stays off), so the port is set to BATON_HTTP_PORT and
+     * nothing on it answers plain HTTP. The key and trust material come from {@link ServerCertificates},
+     * which republishes them when the files change. TLS 1.2 and 1.3 only; with BATON_TLS_CLIENT_CA
+     * a client certificate signed by one of its CAs is required during the handshake.
+     */
+    private static void tlsProperties(Settings s, Map<String, Object> p) {
+        if (!s.tls().enabled()) {
+            return;
+        }
+        p.put("micronaut.server.ssl.enabled", true);
+        p.put("micronaut.server.ssl.build-self-signed", false);
+        p.put("micronaut.server.ssl.port", s.httpPort());
+        p.put("micronaut.server.dual-protocol", false);
+        p.put("micronaut.server.ssl.key-name", ServerCertificates.NAME);
+        p.put("micronaut.server.ssl.key.password", new String(TlsStores.PASSWORD));
+        p.put("micronaut.server.ssl.protocols", TlsStores.PROTOCOLS);
+        p.put("micronaut.server.ssl.handshake-timeout", "10s");
+        if (s.tls().mutual()) {
+            p.put("micronaut.server.ssl.trust-name", ServerCertificates.NAME);
+            p.put("micronaut.server.ssl.client-authentication", "NEED");
+        }
     }
 
     /**

@@ -24,12 +24,17 @@ public final class BatonClient {
     private final AtomicInteger current = new AtomicInteger();
 
     public BatonClient(List<URI> bases, String token) {
+        this(bases, token, null);
+    }
+
+    /** {@code tls} is how {@code https://} URLs are spoken (null: the JDK's defaults). */
+    public BatonClient(List<URI> bases, String token, ClientTls tls) {
         if (bases.isEmpty()) {
             throw new IllegalArgumentException("at least one coordinator URL is needed");
         }
         this.bases = List.copyOf(bases);
         this.token = token;
-        this.http = this.bases.stream().map(Http1::new).toList();
+        this.http = this.bases.stream().map(base -> new Http1(base, tls)).toList();
     }
 
     /** A refusal by the coordinator that is not a conflict: a bug or a limit; retrying will not help. */
@@ -61,8 +66,19 @@ public final class BatonClient {
     }
 
     /** No coordinator answered usefully (network error, 5xx): retry, usually through the next URL. */
-    public static final class Unavailable extends RuntimeException {
+    public static class Unavailable extends RuntimeException {
         Unavailable(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * A coordinator's TLS refused by this worker or this worker's by it ({@link Http1.TlsRefused}):
+     * unavailable like any unreachable coordinator (the next URL is tried), but a configuration
+     * error, which callers report as one instead of as a passing outage.
+     */
+    public static final class Misconfigured extends Unavailable {
+        Misconfigured(String message, Throwable cause) {
             super(message, cause);
         }
     }
@@ -124,6 +140,9 @@ public final class BatonClient {
                 throw new Unavailable("interrupted", e);
             }
             failOver(raw);
+            if (e instanceof Http1.TlsRefused) {
+                throw new Misconfigured(e.getMessage(), e);
+            }
             throw new Unavailable("coordinator " + bases.get(index) + " unreachable: " + e, e);
         }
         int status = response.status();

@@ -14,16 +14,20 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.SSLSocketFactory;
 
 /**
  * A small blocking HTTP/1.1 client over keep-alive connections, for the worker's few request
  * shapes (send a JSON body, read a JSON answer); the bench drives coordinators with it too.
  * Worker threads are virtual, so blocking costs nothing. One request per connection at a time;
  * an idle connection is reused by the next request to the same coordinator, most recently used
- * first. {@code https://} URLs use the JDK's default TLS settings with host name verification.
+ * first. {@code https://} URLs speak TLS 1.2 or 1.3 as {@link ClientTls} says (the JDK's trust
+ * store by default, or BATON_TLS_CA; a client certificate for mutual TLS), always checking that the
+ * coordinator's certificate is for the URL's host; a TLS connection is kept and reused like a plain
+ * one, so the handshake is paid once per connection. A certificate refused on either side is a
+ * {@link TlsRefused}, whose message says which and why.
  *
  * <p>Why hand-written: the JDK's HttpClient spent about 1 ms of CPU per request on this machine
  * (its selector thread, executor hand-offs and futures), more than the coordinator's work for a
@@ -37,25 +41,48 @@ import javax.net.ssl.SSLSocketFactory;
  */
 public final class Http1 {
     private static final int CONNECT_TIMEOUT_MS = 3000;
+    /** Longest a TLS handshake may take once connected; a server that accepts and says nothing is no server. */
+    private static final int HANDSHAKE_TIMEOUT_MS = 5000;
+    private static final String[] TLS_PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
     private static final int MAX_IDLE = 32;
 
     private final String host;
     private final int port;
-    private final boolean tls;
+    private final ClientTls tls;
+    private final String url;
     private final String hostHeader;
     private final ConcurrentLinkedDeque<Connection> idle = new ConcurrentLinkedDeque<>();
 
     public record Response(int status, String body) {
     }
 
+    /** A client for {@code base}; an {@code https://} one trusts the JDK's default trust store. */
     public Http1(URI base) {
-        this.tls = "https".equalsIgnoreCase(base.getScheme());
-        if (!tls && !"http".equalsIgnoreCase(base.getScheme())) {
+        this(base, null);
+    }
+
+    /** A client for {@code base}; an {@code https://} one speaks TLS as {@code tls} says (null: the JDK's defaults). */
+    public Http1(URI base, ClientTls tls) {
+        boolean https = "https".equalsIgnoreCase(base.getScheme());
+        if (!https && !"http".equalsIgnoreCase(base.getScheme())) {
             throw new IllegalArgumentException("coordinator URL must be http:// or https://: " + base);
         }
+        this.tls = !https ? null : tls != null ? tls : ClientTls.jdkDefaults();
+        this.url = base.toString();
         this.host = base.getHost();
-        this.port = base.getPort() >= 0 ? base.getPort() : tls ? 443 : 80;
+        this.port = base.getPort() >= 0 ? base.getPort() : https ? 443 : 80;
         this.hostHeader = base.getPort() >= 0 ? host + ":" + port : host;
+    }
+
+    /**
+     * The coordinator's certificate was refused by this client (untrusted issuer, another host's,
+     * expired), or this client's by the coordinator, or the port speaks no TLS: a configuration
+     * error that no retry mends. The message names the URL and the reason ({@link TlsFailures}).
+     */
+    public static final class TlsRefused extends IOException {
+        TlsRefused(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     /** POSTs a JSON body; see {@link #send}. */
@@ -158,26 +185,61 @@ public final class Http1 {
         private final OutputStream out;
         private boolean used;
         private boolean reusable = true;
+        /** This worker gave a client certificate in the handshake (mutual TLS). */
+        private boolean presentedCertificate;
 
         Connection() throws IOException {
-            Socket s = tls ? SSLSocketFactory.getDefault().createSocket() : new Socket();
+            Socket plain = new Socket();
+            Socket s = plain;
             try {
-                s.setTcpNoDelay(true);
-                s.connect(new InetSocketAddress(host, port), CONNECT_TIMEOUT_MS);
-                if (s instanceof SSLSocket ssl) {
-                    SSLParameters params = ssl.getSSLParameters();
-                    params.setEndpointIdentificationAlgorithm("HTTPS");
-                    ssl.setSSLParameters(params);
-                    ssl.setSoTimeout(CONNECT_TIMEOUT_MS);
-                    ssl.startHandshake();
+                plain.setTcpNoDelay(true);
+                plain.connect(new InetSocketAddress(host, port), CONNECT_TIMEOUT_MS);
+                if (tls != null) {
+                    s = handshake(plain);
                 }
             } catch (IOException e) {
                 s.close();
+                plain.close();
                 throw e;
             }
             socket = s;
             in = new BufferedInputStream(s.getInputStream(), 16 * 1024);
             out = s.getOutputStream();
+        }
+
+        /**
+         * TLS over the connected socket, named by the URL's host: the name sent (SNI) and the one
+         * the certificate must be for, exactly as written in the URL, never a reverse lookup.
+         */
+        private SSLSocket handshake(Socket plain) throws IOException {
+            SSLSocket ssl = (SSLSocket) tls.sockets().createSocket(plain, host, port, true);
+            SSLParameters params = ssl.getSSLParameters();
+            params.setEndpointIdentificationAlgorithm("HTTPS");
+            params.setProtocols(TLS_PROTOCOLS);
+            ssl.setSSLParameters(params);
+            ssl.setSoTimeout(HANDSHAKE_TIMEOUT_MS);
+            ClientTls.ClientCertificate asked;
+            try {
+                asked = tls.handshake(ssl);
+            } catch (SSLException e) {
+                ssl.close();
+                throw TlsFailures.isConfiguration(e) ? new TlsRefused(TlsFailures.explain(url, host, e, tls), e) : e;
+            }
+            if (asked.refusedForSure()) {
+                ssl.close();
+                throw new TlsRefused(TlsFailures.noClientCertificate(url, asked, tls), null);
+            }
+            presentedCertificate = asked.presented();
+            return ssl;
+        }
+
+        /**
+         * The first request on a new connection failed: after a handshake in which this worker gave
+         * a client certificate, that is how a TLS 1.3 coordinator refuses one it does not accept
+         * (it closes the connection), so it is said as such; otherwise it is the failure as it came.
+         */
+        private IOException firstAnswerLost(IOException e) {
+            return presentedCertificate ? new TlsRefused(TlsFailures.closedAfterHandshake(url, e, tls), e) : e;
         }
 
         Response exchange(byte[] request, int timeoutMs) throws IOException {
@@ -193,12 +255,22 @@ public final class Http1 {
                 first = in.read();
             } catch (SocketTimeoutException e) {
                 throw e;
+            } catch (SSLException e) {
+                // With TLS 1.3 the coordinator checks this client's certificate after the client's
+                // side of the handshake ended: its refusal arrives with the first answer.
+                if (reused) {
+                    throw new StaleConnection(e);
+                }
+                if (TlsFailures.isConfiguration(e)) {
+                    throw new TlsRefused(TlsFailures.explain(url, host, e, tls), e);
+                }
+                throw firstAnswerLost(e);
             } catch (IOException e) {
-                throw reused ? new StaleConnection(e) : e;
+                throw reused ? new StaleConnection(e) : firstAnswerLost(e);
             }
             if (first < 0) {
                 IOException closed = new IOException("connection closed by " + host + ":" + port + " before answering");
-                throw reused ? new StaleConnection(closed) : closed;
+                throw reused ? new StaleConnection(closed) : firstAnswerLost(closed);
             }
             String status = first == '\n' ? "" : first == '\r' ? line() : (char) first + line();
             if (!status.startsWith("HTTP/1.") || status.length() < 12) {

@@ -4,6 +4,7 @@ import dev.baton.common.Job;
 import dev.baton.common.Requests;
 import java.net.InetAddress;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -34,6 +35,8 @@ import org.slf4j.LoggerFactory;
 public final class Worker implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
     private static final long CLAIM_WAIT_MS = 5_000;
+    /** How often a claim failing for a configuration error (TLS) is logged again while it lasts. */
+    private static final Duration MISCONFIGURED_LOG_EVERY = Duration.ofMinutes(1);
 
     private final BatonClient client;
     private final Map<String, JobHandler> handlers;
@@ -51,7 +54,8 @@ public final class Worker implements AutoCloseable {
     private Thread poller;
 
     private Worker(Builder b) {
-        this.client = new BatonClient(b.coordinators, Objects.requireNonNull(b.token, "token"));
+        this.client = new BatonClient(b.coordinators, Objects.requireNonNull(b.token, "token"),
+                ClientTls.of(b.tlsCa, b.tlsClientCert, b.tlsClientKey));
         this.handlers = Map.copyOf(b.handlers);
         this.queues = List.copyOf(b.queues);
         this.workerId = b.workerId;
@@ -81,6 +85,8 @@ public final class Worker implements AutoCloseable {
     private void pollLoop() {
         List<String> types = new ArrayList<>(handlers.keySet());
         int failures = 0;
+        long misconfiguredSince = 0;
+        long misconfiguredLogged = 0;
         while (!stopping) {
             int free = slots.availablePermits();
             if (free == 0) {
@@ -96,6 +102,25 @@ public final class Worker implements AutoCloseable {
             try {
                 jobs = client.claim(new Requests.Claim(workerId, queues, types, Math.min(free, 100), CLAIM_WAIT_MS, leaseMs));
                 failures = 0;
+                if (misconfiguredSince != 0) {
+                    LOG.info("claims work again");
+                    misconfiguredSince = 0;
+                }
+            } catch (BatonClient.Misconfigured e) {
+                // A configuration error is said at ERROR, at once and then once a minute while it
+                // lasts, and tried again like an outage (a certificate renewed on the coordinator
+                // mends it without a restart here; the sleep stays short so close() is not held up).
+                long now = System.nanoTime();
+                if (misconfiguredSince == 0 || now - misconfiguredLogged >= MISCONFIGURED_LOG_EVERY.toNanos()) {
+                    LOG.error("claim failed{}: {}", misconfiguredSince == 0 ? "" : " (still, for "
+                            + Duration.ofNanos(now - misconfiguredSince).toSeconds() + " s)", e.getMessage());
+                    misconfiguredLogged = now;
+                    misconfiguredSince = misconfiguredSince == 0 ? now : misconfiguredSince;
+                }
+                if (!Retry.sleep(Retry.delayMs(failures++, 200, 5000))) {
+                    return;
+                }
+                continue;
             } catch (BatonClient.Unavailable e) {
                 LOG.warn("claim failed: {}", e.getMessage());
                 if (!Retry.sleep(Retry.delayMs(failures++, 200, 5000))) {
@@ -172,6 +197,9 @@ public final class Worker implements AutoCloseable {
         private int concurrency = 16;
         private long leaseMs = 30_000;
         private Duration shutdownGrace = Duration.ofSeconds(30);
+        private Path tlsCa;
+        private Path tlsClientCert;
+        private Path tlsClientKey;
 
         public Builder coordinators(String... urls) {
             for (String url : urls) {
@@ -213,6 +241,25 @@ public final class Worker implements AutoCloseable {
 
         public Builder shutdownGrace(Duration grace) {
             this.shutdownGrace = grace;
+            return this;
+        }
+
+        /**
+         * For {@code https://} coordinators: trust only the CAs in this PEM bundle instead of the
+         * JDK's default trust store (BATON_TLS_CA). Null: the JDK's.
+         */
+        public Builder tlsCa(Path caPem) {
+            this.tlsCa = caPem;
+            return this;
+        }
+
+        /**
+         * For coordinators that require mutual TLS: present the certificate chain in {@code certPem}
+         * with the private key in {@code keyPem} (BATON_TLS_CLIENT_CERT, BATON_TLS_CLIENT_KEY).
+         */
+        public Builder tlsClientCertificate(Path certPem, Path keyPem) {
+            this.tlsClientCert = certPem;
+            this.tlsClientKey = keyPem;
             return this;
         }
 

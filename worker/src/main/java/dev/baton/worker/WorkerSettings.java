@@ -4,6 +4,7 @@ import dev.baton.common.config.SettingNames;
 import dev.baton.common.config.SettingsReader;
 import dev.baton.common.config.UnknownNames;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
@@ -19,27 +20,39 @@ import java.util.Set;
  * the setting as it was spelt.
  */
 public record WorkerSettings(List<URI> coordinators, String token, List<String> queues, int concurrency,
-                             String workerId, long leaseMs, long shutdownGraceMs) {
+                             String workerId, long leaseMs, long shutdownGraceMs, Tls tls) {
+
+    /**
+     * The PEM files for {@code https://} coordinators, each null when unset: the CAs trusted instead
+     * of the JDK's, and the certificate and key presented for mutual TLS ({@link ClientTls}).
+     */
+    public record Tls(Path ca, Path clientCert, Path clientKey) {
+        public static final Tls NONE = new Tls(null, null, null);
+    }
 
     /** The names of the settings in one spelling; {@link #ENV}'s are {@link SettingNames#WORKER}. */
     record Names(String coordinators, String token, String queues, String concurrency, String workerId,
-                 String leaseMs, String shutdownGraceMs) {
+                 String leaseMs, String shutdownGraceMs, String tlsCa, String tlsClientCert, String tlsClientKey) {
         Set<String> all() {
-            return Set.of(coordinators, token, queues, concurrency, workerId, leaseMs, shutdownGraceMs);
+            return Set.of(coordinators, token, queues, concurrency, workerId, leaseMs, shutdownGraceMs, tlsCa,
+                    tlsClientCert, tlsClientKey);
         }
     }
 
     static final Names ENV = new Names("BATON_COORDINATOR_URLS", "BATON_WORKER_TOKEN", "BATON_QUEUES",
-            "BATON_CONCURRENCY", "BATON_WORKER_ID", "BATON_LEASE_MS", "BATON_SHUTDOWN_GRACE_MS");
+            "BATON_CONCURRENCY", "BATON_WORKER_ID", "BATON_LEASE_MS", "BATON_SHUTDOWN_GRACE_MS", "BATON_TLS_CA",
+            "BATON_TLS_CLIENT_CERT", "BATON_TLS_CLIENT_KEY");
     static final Names PROPERTIES = new Names("baton.worker.coordinators", "baton.worker.token",
             "baton.worker.queues", "baton.worker.concurrency", "baton.worker.id", "baton.worker.lease-ms",
-            "baton.worker.shutdown-grace-ms");
+            "baton.worker.shutdown-grace-ms", "baton.worker.tls.ca", "baton.worker.tls.client-cert",
+            "baton.worker.tls.client-key");
 
     public WorkerSettings {
         coordinators = List.copyOf(coordinators);
         Objects.requireNonNull(token, "token");
         queues = List.copyOf(queues);
         Objects.requireNonNull(workerId, "workerId");
+        Objects.requireNonNull(tls, "tls");
     }
 
     /** BATON_* environment variables, overridden by baton.* system properties, then by {@code overrides}. */
@@ -71,7 +84,40 @@ public record WorkerSettings(List<URI> coordinators, String token, List<String> 
         SettingsReader.between(n.leaseMs, leaseMs, 1000, 3_600_000); // what a claim may ask for
         long graceMs = r.whole(n.shutdownGraceMs, 30_000);
         SettingsReader.atLeast(n.shutdownGraceMs, graceMs, 0);
-        return new WorkerSettings(coordinators, token, queues, concurrency, workerId, leaseMs, graceMs);
+        return new WorkerSettings(coordinators, token, queues, concurrency, workerId, leaseMs, graceMs, tls(r, n));
+    }
+
+    /**
+     * The TLS files, read now so a missing or unusable one stops the start with one line naming the
+     * setting and the file, not every request later.
+     */
+    private static Tls tls(SettingsReader r, Names n) {
+        Tls tls = new Tls(path(r, n.tlsCa), path(r, n.tlsClientCert), path(r, n.tlsClientKey));
+        if ((tls.clientCert() == null) != (tls.clientKey() == null)) {
+            throw new IllegalArgumentException(tls.clientCert() == null
+                    ? n.tlsClientKey + " is set but " + n.tlsClientCert + " is not: a client certificate needs both"
+                    : n.tlsClientCert + " is set but " + n.tlsClientKey + " is not: a client certificate needs both");
+        }
+        if (tls.ca() != null) {
+            try {
+                ClientTls.of(tls.ca(), null, null);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(n.tlsCa + ": " + e.getMessage(), e);
+            }
+        }
+        if (tls.clientCert() != null) {
+            try {
+                ClientTls.of(null, tls.clientCert(), tls.clientKey());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(n.tlsClientCert + "/" + n.tlsClientKey + ": " + e.getMessage(), e);
+            }
+        }
+        return tls;
+    }
+
+    private static Path path(SettingsReader r, String name) {
+        String v = r.text(name);
+        return v == null ? null : Path.of(v);
     }
 
     /** The BATON_* variables in {@code env} that no worker or coordinator reads, like {@link #load}'s typos. */
@@ -94,7 +140,8 @@ public record WorkerSettings(List<URI> coordinators, String token, List<String> 
     public Worker.Builder builder() {
         return Worker.builder().coordinators(coordinators.stream().map(URI::toString).toArray(String[]::new))
                 .token(token).queues(queues.toArray(String[]::new)).concurrency(concurrency).workerId(workerId)
-                .leaseMs(leaseMs).shutdownGrace(Duration.ofMillis(shutdownGraceMs));
+                .leaseMs(leaseMs).shutdownGrace(Duration.ofMillis(shutdownGraceMs)).tlsCa(tls.ca())
+                .tlsClientCertificate(tls.clientCert(), tls.clientKey());
     }
 
     /** The token is a secret: never printed. */
@@ -102,6 +149,6 @@ public record WorkerSettings(List<URI> coordinators, String token, List<String> 
     public String toString() {
         return "WorkerSettings[coordinators=" + coordinators + ", token=***, queues=" + queues + ", concurrency="
                 + concurrency + ", workerId=" + workerId + ", leaseMs=" + leaseMs + ", shutdownGraceMs="
-                + shutdownGraceMs + "]";
+                + shutdownGraceMs + ", tls=" + tls + "]";
     }
 }

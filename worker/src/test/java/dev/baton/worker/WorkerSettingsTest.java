@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.baton.common.config.SettingNames;
+import dev.baton.coordinator.testing.TestCertificates;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Every worker setting: its default, a good value, and a bad one refused in one line naming it and the value. */
 class WorkerSettingsTest {
@@ -98,11 +100,38 @@ class WorkerSettingsTest {
                 "baton.worker.token", "t", "baton.worker.queues", "q", "baton.worker.concurrency", "2",
                 "baton.worker.id", "me", "baton.worker.lease-ms", "5000", "baton.worker.shutdown-grace-ms", "7"));
         assertThat(s).isEqualTo(new WorkerSettings(List.of(URI.create("http://b:1")), "t", List.of("q"), 2, "me",
-                5000, 7));
+                5000, 7, WorkerSettings.Tls.NONE));
         assertThatThrownBy(() -> WorkerSettings.fromProperties(Map.of("baton.worker.token", "t",
                 "baton.worker.shutdown-grace-ms", "-5")))
                 .hasMessage("baton.worker.shutdown-grace-ms must be at least 0, was -5");
         assertThat(WorkerSettings.propertyNames()).hasSize(SettingNames.WORKER.size());
+    }
+
+    @Test
+    void tlsFilesAreReadAtStartAndABadOneIsRefusedNamingTheSetting(@TempDir Path dir) throws Exception {
+        assertThat(env().tls()).isEqualTo(WorkerSettings.Tls.NONE);
+        TestCertificates.Ca ca = TestCertificates.ca("settings CA");
+        Path caFile = ca.writeTo(dir.resolve("ca.crt"));
+        TestCertificates.Issued client = ca.client(dir, "worker");
+        WorkerSettings s = env("BATON_TLS_CA", caFile.toString(), "BATON_TLS_CLIENT_CERT", client.cert().toString(),
+                "BATON_TLS_CLIENT_KEY", client.key().toString());
+        assertThat(s.tls()).isEqualTo(new WorkerSettings.Tls(caFile, client.cert(), client.key()));
+        assertThat(WorkerSettings.fromProperties(Map.of("baton.worker.token", "t", "baton.worker.tls.ca",
+                caFile.toString())).tls().ca()).isEqualTo(caFile);
+
+        assertThatThrownBy(() -> env("BATON_TLS_CLIENT_CERT", client.cert().toString()))
+                .hasMessage("BATON_TLS_CLIENT_CERT is set but BATON_TLS_CLIENT_KEY is not: a client certificate needs both");
+        assertThatThrownBy(() -> WorkerSettings.fromProperties(Map.of("baton.worker.token", "t",
+                "baton.worker.tls.client-key", client.key().toString())))
+                .hasMessage("baton.worker.tls.client-key is set but baton.worker.tls.client-cert is not: a client "
+                        + "certificate needs both");
+        Path missing = dir.resolve("missing.crt");
+        assertThatThrownBy(() -> env("BATON_TLS_CA", missing.toString()))
+                .hasMessage("BATON_TLS_CA: " + missing + " does not exist");
+        assertThatThrownBy(() -> env("BATON_TLS_CLIENT_CERT", client.key().toString(),
+                "BATON_TLS_CLIENT_KEY", client.key().toString()))
+                .hasMessage("BATON_TLS_CLIENT_CERT/BATON_TLS_CLIENT_KEY: " + client.key()
+                        + " holds no -----BEGIN CERTIFICATE----- block");
     }
 
     @Test

@@ -21,7 +21,7 @@ public record Settings(
         long payloadBytes, long requestBytes, int logLinesPerAttempt, int dbPoolSize, long dbStatementTimeoutMs,
         long pollIntervalMs,
         long reaperIntervalMs, String redisPrefix, long workerTtlMs, Retention retention, int jobrunrPollSeconds,
-        Dashboard dashboard, long shutdownTimeoutMs, Path redisTlsCa) {
+        Dashboard dashboard, long shutdownTimeoutMs, Path redisTlsCa, TlsSettings tls) {
 
     /**
      * JobRunr's dashboard: off unless BATON_DASHBOARD_ENABLED=true, and then only on 127.0.0.1
@@ -63,6 +63,7 @@ public record Settings(
         if (redisTlsCa != null && (redisUrl == null || !redisUrl.regionMatches(true, 0, "rediss://", 0, 9))) {
             throw new IllegalArgumentException("BATON_REDIS_TLS_CA needs a rediss:// BATON_REDIS_URL");
         }
+        Objects.requireNonNull(tls, "tls");
         adminTokens = List.copyOf(adminTokens);
         producerTokens = List.copyOf(producerTokens);
         workerTokens = List.copyOf(workerTokens);
@@ -105,7 +106,8 @@ public record Settings(
                 new Dashboard(r.flag("BATON_DASHBOARD_ENABLED"), r.wholeInt("BATON_DASHBOARD_PORT", 8000),
                         r.text("BATON_DASHBOARD_USER"), r.raw("BATON_DASHBOARD_PASSWORD")),
                 r.whole("BATON_SHUTDOWN_TIMEOUT_MS", 30_000),
-                r.text("BATON_REDIS_TLS_CA") == null ? null : Path.of(r.text("BATON_REDIS_TLS_CA")));
+                r.text("BATON_REDIS_TLS_CA") == null ? null : Path.of(r.text("BATON_REDIS_TLS_CA")),
+                TlsSettings.read(r));
     }
 
     /** The same settings with the database and Redis the coordinator really uses (embedded ones filled in). */
@@ -113,7 +115,7 @@ public record Settings(
         return new Settings(db, user, password, redis, httpPort, dataDir, adminTokens, producerTokens, workerTokens,
                 payloadBytes, requestBytes, logLinesPerAttempt, dbPoolSize, dbStatementTimeoutMs, pollIntervalMs,
                 reaperIntervalMs,
-                redisPrefix, workerTtlMs, retention, jobrunrPollSeconds, dashboard, shutdownTimeoutMs, redisTlsCa);
+                redisPrefix, workerTtlMs, retention, jobrunrPollSeconds, dashboard, shutdownTimeoutMs, redisTlsCa, tls);
     }
 
     public boolean tokensConfigured() {
@@ -133,6 +135,6 @@ public record Settings(
                 + ", reaperIntervalMs=" + reaperIntervalMs + ", redisPrefix=" + redisPrefix + ", workerTtlMs="
                 + workerTtlMs + ", retention=" + retention + ", jobrunrPollSeconds=" + jobrunrPollSeconds
                 + ", dashboard=" + dashboard + ", shutdownTimeoutMs=" + shutdownTimeoutMs + ", redisTlsCa=" + redisTlsCa
-                + "]";
+                + ", tls=" + tls + "]";
     }
 }

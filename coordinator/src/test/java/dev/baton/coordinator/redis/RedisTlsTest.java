@@ -46,10 +46,10 @@ class RedisTlsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        TestCertificates.Authority ca = TestCertificates.ca("Baton test CA");
-        caPem = ca.writeCertificate(certs.resolve("ca.pem"));
-        otherCaPem = TestCertificates.ca("Unrelated CA").writeCertificate(certs.resolve("other-ca.pem"));
-        redis = TlsRedis.start(ca, ca.issue("localhost", "127.0.0.1"));
+        TestCertificates.Ca ca = TestCertificates.ca("Baton test CA");
+        caPem = ca.writeTo(certs.resolve("ca.pem"));
+        otherCaPem = TestCertificates.ca("Unrelated CA").writeTo(certs.resolve("other-ca.pem"));
+        redis = TlsRedis.start(ca, ca.server(certs, "redis"));
         cluster = TestCluster.start(RedisTlsTest.class, 2, Map.of("BATON_REDIS_URL", redis.url("localhost"),
                 "BATON_REDIS_TLS_CA", caPem.toString(), "BATON_POLL_INTERVAL_MS", "10000"));
     }

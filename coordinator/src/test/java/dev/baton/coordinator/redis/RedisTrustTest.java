@@ -17,8 +17,8 @@ class RedisTrustTest {
 
     @Test
     void theCertificatesOfThePemFileAreTheOnlyOnesTrusted() {
-        TestCertificates.Authority ca = TestCertificates.ca("Redis CA");
-        var trust = (X509TrustManager) RedisTrust.fromPem(ca.writeCertificate(dir.resolve("ca.pem")))
+        TestCertificates.Ca ca = TestCertificates.ca("Redis CA");
+        var trust = (X509TrustManager) RedisTrust.fromPem(ca.writeTo(dir.resolve("ca.pem")))
                 .getTrustManagers()[0];
         assertThat(trust.getAcceptedIssuers()).containsExactly(ca.certificate());
     }

@@ -12,9 +12,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
+import javax.net.ssl.SSLContext;
 
 /**
- * A plain HTTP client for black-box tests: what a worker in any language would send. Every answer
+ * A plain HTTP (or HTTPS, {@link #https}) client for black-box tests: what a worker in any language would send. Every answer
  * it receives is checked against the served OpenAPI document ({@link OpenApiCheck}); a mismatch
  * fails the test that made the call.
  */
@@ -27,14 +28,25 @@ public final class Api {
 
     private final String base;
     private final boolean checked;
+    private final HttpClient client;
 
     public Api(int port) {
-        this("http://127.0.0.1:" + port, true);
+        this("http://127.0.0.1:" + port, true, CLIENT);
     }
 
-    private Api(String base, boolean checked) {
+    private Api(String base, boolean checked, HttpClient client) {
         this.base = base;
         this.checked = checked;
+        this.client = client;
+    }
+
+    /**
+     * The same client over HTTPS to {@code host}:{@code port} ({@code host} is what the server's
+     * certificate is checked against), trusting and presenting what {@code tls} holds.
+     */
+    public static Api https(String host, int port, SSLContext tls) {
+        return new Api("https://" + host + ":" + port, true, HttpClient.newBuilder().sslContext(tls)
+                .connectTimeout(Duration.ofSeconds(5)).version(HttpClient.Version.HTTP_1_1).build());
     }
 
     /**
@@ -43,7 +55,7 @@ public final class Api {
      * 9999 is no RFC 3339 time, so its answer cannot match the document).
      */
     public Api unchecked() {
-        return new Api(base, false);
+        return new Api(base, false, client);
     }
 
     public record Resp(int status, JsonNode body, HttpHeaders headers, String raw) {
@@ -96,7 +108,7 @@ public final class Api {
         String text = body == null ? null : body instanceof String s ? s : Json.write(body);
         b.method(method, text == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(text));
         try {
-            HttpResponse<String> r = CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
             JsonNode json;
             try {
                 json = r.body().isEmpty() ? MissingNode.getInstance() : Json.mapper().readTree(r.body());

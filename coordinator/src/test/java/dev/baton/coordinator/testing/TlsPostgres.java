@@ -6,6 +6,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
 
 /**
@@ -27,6 +28,9 @@ public final class TlsPostgres implements AutoCloseable {
     private final Path dir;
     private final EmbeddedPostgresServer server;
 
+    /** Unpacked once per machine, shared by every test JVM (unpacking takes turns under a lock). */
+    private static final Path BINARIES = Path.of(System.getProperty("java.io.tmpdir"), "baton-test-pg-binaries");
+
     private TlsPostgres(Path dir, EmbeddedPostgresServer server) {
         this.dir = dir;
         this.server = server;
@@ -36,7 +40,7 @@ public final class TlsPostgres implements AutoCloseable {
     public static TlsPostgres start(TestCertificates.Issued certificate) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("baton-tls-pg");
         try {
-            EmbeddedPostgresServer server = EmbeddedPostgresServer.startOnPort(dir, dir.resolve("pg-binaries"),
+            EmbeddedPostgresServer server = EmbeddedPostgresServer.startOnPort(dir, BINARIES,
                     freePort(), 30, data -> configure(data, certificate));
             return new TlsPostgres(dir, server);
         } catch (IOException | InterruptedException | RuntimeException e) {
@@ -47,10 +51,12 @@ public final class TlsPostgres implements AutoCloseable {
 
     /**
      * The certificate and key beside the data (PostgreSQL refuses a key file that others may read:
-     * {@link TestCertificates.Issued#writeTo} makes it 0600), TLS on, plain TCP refused.
+     * so it is copied in as 0600), TLS on, plain TCP refused.
      */
     private static void configure(Path data, TestCertificates.Issued certificate) throws IOException {
-        certificate.writeTo(data, "server");
+        Files.copy(certificate.cert(), data.resolve("server.crt"));
+        Path key = Files.copy(certificate.key(), data.resolve("server.key"));
+        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
         Files.writeString(data.resolve("postgresql.conf"), """
 
                 ssl = on

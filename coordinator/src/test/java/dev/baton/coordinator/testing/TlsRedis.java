@@ -40,18 +40,17 @@ public final class TlsRedis implements AutoCloseable {
      * Starts one presenting {@code certificate}, issued by {@code ca}, and waits until it answers a
      * PING over TLS; stopped again if it does not.
      */
-    public static TlsRedis start(TestCertificates.Authority ca, TestCertificates.Issued certificate)
+    public static TlsRedis start(TestCertificates.Ca ca, TestCertificates.Issued certificate)
             throws IOException, InterruptedException {
         if (!Files.isExecutable(BINARY)) {
             throw new IllegalStateException("no " + BINARY + " with TLS for the Redis TLS tests (apt-get install redis-server)");
         }
         Path dir = Files.createTempDirectory("baton-tls-redis");
-        TestCertificates.PemFiles files = certificate.writeTo(dir, "server");
-        Path caPem = ca.writeCertificate(dir.resolve("ca.pem"));
+        Path caPem = ca.writeTo(dir.resolve("ca.pem"));
         int port = freePort();
         Process process = new ProcessBuilder(List.of(BINARY.toString(), "--port", "0", "--tls-port",
-                Integer.toString(port), "--bind", "127.0.0.1", "--tls-cert-file", files.certificate().toString(),
-                "--tls-key-file", files.key().toString(), "--tls-ca-cert-file", caPem.toString(),
+                Integer.toString(port), "--bind", "127.0.0.1", "--tls-cert-file", certificate.cert().toString(),
+                "--tls-key-file", certificate.key().toString(), "--tls-ca-cert-file", caPem.toString(),
                 "--tls-auth-clients", "no", "--save", "", "--appendonly", "no", "--dir", dir.toString()))
                 .redirectErrorStream(true).redirectOutput(dir.resolve("redis.log").toFile()).start();
         TlsRedis redis = new TlsRedis(process, dir, port);
