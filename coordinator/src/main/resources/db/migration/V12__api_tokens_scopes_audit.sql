@@ -9,6 +9,7 @@ alter table api_tokens add column name text;
 alter table api_tokens add column queues text[];
 alter table api_tokens add column expires_at timestamptz;
 alter table api_tokens add column created_by text;
+alter table api_tokens add column last_used_at timestamptz;
 update api_tokens t
    set name = 'first-start:' || t.role || case when n.nth > 1 then '#' || n.nth else '' end,
        created_by = 'first-start'
@@ -28,6 +29,7 @@ comment on column api_tokens.created_at is 'When it was created or generated.';
 comment on column api_tokens.name is 'Unique name: the actor the audit trail and job events name; first-start:<role> for the generated ones.';
 comment on column api_tokens.queues is 'The queues a producer token may enqueue into, a worker token claim from and act on; null: every queue.';
 comment on column api_tokens.expires_at is 'From then on (database clock) the token is refused with 401; null: never.';
+comment on column api_tokens.last_used_at is 'The last request it authenticated, to within a minute: each coordinator writes it at most once a minute per token.';
 comment on column api_tokens.created_by is 'The actor (token name) that created it; first-start for the generated ones.';
 
 -- Who made an admin change (cancel, retry, edit; one of a bulk): the token's name. Null for events

@@ -82,7 +82,7 @@ public final class Responses {
 
     /** An API token as GET /tokens lists it: never its secret or hash. {@code queues} null: every queue. */
     public record Token(String name, String role, List<String> queues, Instant createdAt, Instant expiresAt,
-                        String createdBy) {
+                        String createdBy, Instant lastUsedAt) {
     }
 
     /** The 201 answer of POST /tokens: the token, with its secret, shown this once and never again. */

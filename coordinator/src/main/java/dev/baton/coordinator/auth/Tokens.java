@@ -40,6 +40,7 @@ public final class Tokens {
     private final boolean firstStartHonoured;
     private final Db db;
     private final ApiTokens tokens;
+    private final LastUse touched = new LastUse();
 
     public Tokens(Settings settings, Db db, ApiTokens tokens) {
         this.db = db;
@@ -86,6 +87,10 @@ public final class Tokens {
         if (stored.expired()) {
             throw new BatonException(ErrorCode.UNAUTHENTICATED, "this token has expired");
         }
+        touched.touch(candidate, stored.name(), () -> db.run(c -> {
+            tokens.touchIfUnusedForAMinute(c, candidate);
+            return null;
+        }));
         return new Caller(stored.name(), role, stored.queues() == null ? null : Set.copyOf(stored.queues()));
     }
 

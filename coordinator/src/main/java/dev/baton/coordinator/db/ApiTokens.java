@@ -22,7 +22,7 @@ public final class ApiTokens {
 
     /** A stored token, without its hash. {@code queues} null: every queue; {@code expiresAt} null: never. */
     public record Stored(String name, String role, List<String> queues, Instant createdAt, Instant expiresAt,
-                         String createdBy) {
+                         String createdBy, Instant lastUsedAt) {
     }
 
     /** What a hash names: the token, and whether it has expired by the database's clock. */
@@ -44,18 +44,23 @@ public final class ApiTokens {
             insert into api_tokens (token_hash, name, role, queues, expires_at, created_by)
             select ?, ?, ?, ?, ?::timestamptz, ?
             where ?::timestamptz is null or ?::timestamptz > now()
-            returning name, role, queues, created_at, expires_at, created_by""";
+            returning name, role, queues, created_at, expires_at, created_by, last_used_at""";
+
+    // At most one write a minute per token (and coordinator: the caller keeps it from asking more).
+    private static final String TOUCH_IF_UNUSED_FOR_A_MINUTE = """
+            update api_tokens set last_used_at = now()
+            where token_hash = ? and (last_used_at is null or last_used_at < now() - interval '1 minute')""";
 
     private static final String INSERT_UNLESS_NAMED = """
             insert into api_tokens (token_hash, name, role, created_by) values (?, ?, ?, ?)
             on conflict (name) do nothing""";
 
     private static final String ALL = """
-            select name, role, queues, created_at, expires_at, created_by from api_tokens order by name""";
+            select name, role, queues, created_at, expires_at, created_by, last_used_at from api_tokens order by name""";
 
     private static final String DELETE_BY_NAME = """
             delete from api_tokens where name = ?
-            returning name, role, queues, created_at, expires_at, created_by""";
+            returning name, role, queues, created_at, expires_at, created_by, last_used_at""";
 
     /** Waits for, then holds until the transaction ends, the lock under which tokens are generated. */
     public void lockForGeneration(Connection c) throws SQLException {
@@ -74,6 +79,14 @@ public final class ApiTokens {
                                 rs.getString("created_by"))
                         : null;
             }
+        }
+    }
+
+    /** Sets the token's last use to now, unless it was set less than a minute ago. */
+    public void touchIfUnusedForAMinute(Connection c, byte[] hash) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(TOUCH_IF_UNUSED_FOR_A_MINUTE)) {
+            ps.setBytes(1, hash);
+            ps.executeUpdate();
         }
     }
 
@@ -132,7 +145,7 @@ public final class ApiTokens {
 
     private static Stored stored(ResultSet rs) throws SQLException {
         return new Stored(rs.getString("name"), rs.getString("role"), queues(rs), JobRows.instant(rs, "created_at"),
-                JobRows.instant(rs, "expires_at"), rs.getString("created_by"));
+                JobRows.instant(rs, "expires_at"), rs.getString("created_by"), JobRows.instant(rs, "last_used_at"));
     }
 
     private static List<String> queues(ResultSet rs) throws SQLException {

@@ -120,7 +120,9 @@ public final class ScheduleService {
             }
             schedules.cancelTicksAhead(c, name, "schedule " + name + " was deleted");
             boolean gone = schedules.delete(c, name);
-            audit.record(c, actor.name(), "schedule.delete", "schedule:" + name, actor.details(Map.of()));
+            if (gone) {
+                audit.record(c, actor.name(), "schedule.delete", "schedule:" + name, actor.details(Map.of()));
+            }
             return gone;
         });
         if (!deleted) {

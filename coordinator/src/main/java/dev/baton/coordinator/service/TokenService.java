@@ -109,6 +109,6 @@ public final class TokenService {
     }
 
     private static Token token(ApiTokens.Stored s) {
-        return new Token(s.name(), s.role(), s.queues(), s.createdAt(), s.expiresAt(), s.createdBy());
+        return new Token(s.name(), s.role(), s.queues(), s.createdAt(), s.expiresAt(), s.createdBy(), s.lastUsedAt());
     }
 }

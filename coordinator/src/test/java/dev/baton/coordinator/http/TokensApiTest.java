@@ -69,6 +69,7 @@ class TokensApiTest {
         assertThat(listed).as(list.toString()).isNotNull();
         assertThat(listed.has("token")).isFalse();
         assertThat(listed.path("createdAt").asText()).isNotEmpty();
+        assertThat(listed.path("lastUsedAt").isNull()).as("never used").isTrue();
         assertThat(list.raw()).doesNotContain(secret);
 
         byte[] hash = MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8));
@@ -91,6 +92,10 @@ class TokensApiTest {
         String admin = create(Map.of("name", "second-admin", "role", "admin")).body().path("token").asText();
         Api.Resp made = other.post("/api/v1/tokens", admin, Map.of("name", "made-by-second", "role", "viewer"));
         assertThat(made.body().path("createdBy").asText()).isEqualTo("second-admin");
+        assertThat(cluster.queryLong("select count(*) from api_tokens where name in ('ci-producer', 'dashboard', "
+                + "'second-admin') and last_used_at > now() - interval '1 minute'")).as("lastUsedAt").isEqualTo(3);
+        assertThat(cluster.queryLong("select count(*) from api_tokens where name = 'made-by-second' and last_used_at is null"))
+                .isEqualTo(1);
     }
 
     @Test
