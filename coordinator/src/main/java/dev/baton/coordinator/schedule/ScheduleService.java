@@ -82,7 +82,7 @@ public final class ScheduleService {
         Cron timing = cron;
         return db.tx(c -> {
             if (Boolean.TRUE.equals(schedules.lockAndCompare(c, name, timing.text(), timezone, jobJson))) {
-                schedules.cancelTicksAhead(c, name, "schedule " + name + " was replaced");
+                schedules.cancelTicksAhead(c, name, "schedule " + name + " was replaced", actor.name());
             }
             ScheduleRepository.Upserted u = schedules.upsert(c, name, timing.text(), timezone, catchUp.wire(), jobJson);
             Map<String, Object> detail = new LinkedHashMap<>();
@@ -118,7 +118,7 @@ public final class ScheduleService {
             if (schedules.findForTick(c, name) == null) {
                 return false;
             }
-            schedules.cancelTicksAhead(c, name, "schedule " + name + " was deleted");
+            schedules.cancelTicksAhead(c, name, "schedule " + name + " was deleted", actor.name());
             boolean gone = schedules.delete(c, name);
             if (gone) {
                 audit.record(c, actor.name(), "schedule.delete", "schedule:" + name, actor.details(Map.of()));
