@@ -128,6 +128,24 @@ class TokensApiTest {
     }
 
     @Test
+    void malformedInputIsA400ProblemNeverA500() {
+        long before = cluster.queryLong("select count(*) from api_tokens");
+        for (String body : List.of("{not json", "[]", "{\"name\": 5, \"role\": \"admin\"}",
+                "{\"name\": \"a\", \"role\": \"admin\", \"extra\": 1}", "{\"name\": \"a\", \"role\": \"worker\", \"queues\": \"q\"}",
+                "{\"name\": \"a\", \"role\": \"worker\", \"queues\": [null]}", "{\"name\": \"a\", \"role\": \"admin\", \"expiresAt\": \"soon\"}",
+                "{\"name\": null, \"role\": null}", "")) {
+            Api.Resp r = api.post("/api/v1/tokens", Api.ADMIN, body);
+            assertThat(r.status()).as(body + ": " + r).isEqualTo(400);
+            assertThat(r.contentType()).startsWith("application/problem+json");
+        }
+        assertThat(cluster.queryLong("select count(*) from api_tokens")).isEqualTo(before);
+        assertThat(api.get("/api/v1/audit?limit=0", Api.ADMIN).status()).isEqualTo(400);
+        assertThat(api.get("/api/v1/audit?limit=x", Api.ADMIN).status()).isEqualTo(400);
+        assertThat(api.send("DELETE", "/api/v1/tokens/" + "n".repeat(3000), Api.ADMIN, null, null).status()).isEqualTo(404);
+        assertThat(api.get("/api/v1/jobs", "x".repeat(4000)).status()).isEqualTo(401);
+    }
+
+    @Test
     void aTakenNameIs409AndTheFirstTokenStays() {
         String first = create(Map.of("name", "twice", "role", "producer")).body().path("token").asText();
         Api.Resp again = other.post("/api/v1/tokens", Api.ADMIN, Map.of("name", "twice", "role", "admin"));
