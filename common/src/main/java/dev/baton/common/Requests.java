@@ -75,4 +75,12 @@ public final class Requests {
      */
     public record PutSchedule(String cron, String timezone, String catchUp, Enqueue job) {
     }
+
+    /**
+     * POST /tokens: a unique name, a role ({@code admin}, {@code producer}, {@code worker},
+     * {@code viewer}), the queues a producer or worker token is scoped to (left out: every queue),
+     * and when it expires (left out: never).
+     */
+    public record CreateToken(String name, String role, List<String> queues, Instant expiresAt) {
+    }
 }

@@ -17,8 +17,9 @@ public final class Responses {
     public record JobPage(List<Job> items, String nextCursor) {
     }
 
+    /** {@code actor}: the name of the token whose admin request made the event (cancel, retry, edit); else null. */
     public record Event(String id, Instant at, String type, JobStatus fromStatus, JobStatus toStatus,
-                        int attempt, String workerId, JsonNode detail) {
+                        int attempt, String workerId, JsonNode detail, String actor) {
     }
 
     public record EventPage(List<Event> items) {
@@ -77,6 +78,23 @@ public final class Responses {
     /** A schedule as stored; {@code nextRunAt} is its next tick after now. */
     public record Schedule(String name, String cron, String timezone, String catchUp, JsonNode job, Instant createdAt,
                            Instant updatedAt, Instant nextRunAt) {
+    }
+
+    /** An API token as GET /tokens lists it: never its secret or hash. {@code queues} null: every queue. */
+    public record Token(String name, String role, List<String> queues, Instant createdAt, Instant expiresAt,
+                        String createdBy, Instant lastUsedAt) {
+    }
+
+    /** The 201 answer of POST /tokens: the token, with its secret, shown this once and never again. */
+    public record CreatedToken(String name, String role, List<String> queues, Instant createdAt, Instant expiresAt,
+                               String createdBy, String token) {
+    }
+
+    /** One admin change of the audit trail. */
+    public record AuditEntry(String id, Instant at, String actor, String action, String target, JsonNode details) {
+    }
+
+    public record AuditPage(List<AuditEntry> items, String nextCursor) {
     }
 
     /** RFC 9457 problem details with Baton's extensions. */

@@ -3,6 +3,8 @@ package dev.baton.coordinator.auth;
 import dev.baton.coordinator.config.Settings;
 import dev.baton.coordinator.db.ApiTokens;
 import dev.baton.coordinator.db.Db;
+import dev.baton.coordinator.error.BatonException;
+import dev.baton.coordinator.error.ErrorCode;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Requires;
 import java.nio.charset.StandardCharsets;
@@ -10,15 +12,19 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.HexFormat;
+import java.util.Base64;
 import java.util.List;
-import java.util.Optional;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Bearer tokens. Only SHA-256 hashes are held, compared in constant time, and no token is ever
- * logged, except the ones generated at first start, printed once so the operator can keep them.
+ * Who a bearer token is. Environment tokens (BATON_ADMIN_TOKENS, ...) are held in memory as
+ * SHA-256 hashes, each named {@code env:<role>#<n>} (its place in its variable, from 1), and all
+ * compared in constant time; any other token is looked up in {@code api_tokens} by its hash, one
+ * primary-key probe per request and no cache, so a revoke or an expiry holds on every coordinator
+ * at once. No secret is ever logged, except the ones generated at first start, printed once so the
+ * operator can keep them.
  */
 @Context
 @Requires(beans = Settings.class) // only inside a coordinator, never in an application that merely has it on its classpath
@@ -26,69 +32,101 @@ public final class Tokens {
     private static final Logger LOG = LoggerFactory.getLogger(Tokens.class);
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private record Entry(byte[] hash, Role role) {
+    private record EnvToken(byte[] hash, Caller caller) {
     }
 
-    private final List<Entry> entries;
+    private final List<EnvToken> env;
+    /** The generated tokens count only while no environment token is configured, as before API tokens. */
+    private final boolean firstStartHonoured;
+    private final Db db;
+    private final ApiTokens tokens;
+    private final LastUse touched = new LastUse();
 
     public Tokens(Settings settings, Db db, ApiTokens tokens) {
-        List<Entry> list = new ArrayList<>();
-        settings.adminTokens().forEach(t -> list.add(new Entry(hash(t), Role.ADMIN)));
-        settings.producerTokens().forEach(t -> list.add(new Entry(hash(t), Role.PRODUCER)));
-        settings.workerTokens().forEach(t -> list.add(new Entry(hash(t), Role.WORKER)));
-        if (list.isEmpty()) {
-            list.addAll(generatedTokens(db, tokens));
+        this.db = db;
+        this.tokens = tokens;
+        List<EnvToken> list = new ArrayList<>();
+        addEnv(list, settings.adminTokens(), Role.ADMIN);
+        addEnv(list, settings.producerTokens(), Role.PRODUCER);
+        addEnv(list, settings.workerTokens(), Role.WORKER);
+        addEnv(list, settings.viewerTokens(), Role.VIEWER);
+        this.env = List.copyOf(list);
+        this.firstStartHonoured = !settings.tokensConfigured();
+        if (firstStartHonoured) {
+            generateIfNoAdmin(db, tokens);
         }
-        this.entries = List.copyOf(list);
     }
 
-    /** The role of {@code token}, if any. Every entry is compared, so timing reveals nothing. */
-    public Optional<Role> roleOf(String token) {
-        byte[] candidate = hash(token);
-        Role found = null;
-        for (Entry e : entries) {
-            if (MessageDigest.isEqual(e.hash, candidate) && found == null) {
-                found = e.role;
-            }
+    private static void addEnv(List<EnvToken> list, List<String> secrets, Role role) {
+        for (int i = 0; i < secrets.size(); i++) {
+            list.add(new EnvToken(hash(secrets.get(i)), new Caller("env:" + role.wire() + "#" + (i + 1), role, null)));
         }
-        return Optional.ofNullable(found);
     }
 
     /**
-     * With no tokens configured, the first coordinator to start generates an admin and a worker
-     * token under an advisory lock; every later start (of any coordinator) reads their hashes.
+     * The caller {@code token} names; 401 {@code unauthenticated} for an unknown, revoked or
+     * expired one. Every environment entry is compared, so timing reveals nothing about them; a
+     * token not among them costs one indexed statement.
      */
-    private static List<Entry> generatedTokens(Db db, ApiTokens tokens) {
-        return db.tx(c -> {
-            tokens.lockForGeneration(c);
-            List<Entry> stored = new ArrayList<>();
-            for (ApiTokens.Stored t : tokens.all(c)) {
-                stored.add(new Entry(t.hash(), Role.valueOf(t.role().toUpperCase())));
+    public Caller authenticate(String token) {
+        byte[] candidate = hash(token);
+        Caller found = null;
+        for (EnvToken e : env) {
+            if (MessageDigest.isEqual(e.hash, candidate) && found == null) {
+                found = e.caller;
             }
-            if (!stored.isEmpty()) {
-                return stored;
+        }
+        if (found != null) {
+            return found;
+        }
+        ApiTokens.Found stored = db.run(c -> tokens.findByHash(c, candidate));
+        Role role = stored == null ? null : Role.fromWire(stored.role());
+        if (role == null || (ApiTokens.FIRST_START.equals(stored.createdBy()) && !firstStartHonoured)) {
+            throw new BatonException(ErrorCode.UNAUTHENTICATED, "unknown token");
+        }
+        if (stored.expired()) {
+            throw new BatonException(ErrorCode.UNAUTHENTICATED, "this token has expired");
+        }
+        touched.touch(candidate, stored.name(), () -> db.run(c -> {
+            tokens.touchIfUnusedForAMinute(c, candidate);
+            return null;
+        }));
+        return new Caller(stored.name(), role, stored.queues() == null ? null : Set.copyOf(stored.queues()));
+    }
+
+    /**
+     * With no tokens configured and no admin token stored, the first coordinator to start generates
+     * an admin and a worker token under an advisory lock; every later start finds them.
+     */
+    private static void generateIfNoAdmin(Db db, ApiTokens tokens) {
+        db.tx(c -> {
+            tokens.lockForGeneration(c);
+            if (tokens.anyLiveAdmin(c)) {
+                return null;
             }
             StringBuilder banner = new StringBuilder("\n\nNo tokens configured (BATON_ADMIN_TOKENS, BATON_WORKER_TOKENS, "
-                    + "BATON_PRODUCER_TOKENS), so these were generated. They are shown once; only their hashes are kept:\n");
+                    + "BATON_PRODUCER_TOKENS, BATON_VIEWER_TOKENS), so these were generated. They are shown once; only "
+                    + "their hashes are kept:\n");
             for (Role role : List.of(Role.ADMIN, Role.WORKER)) {
                 String token = "baton_" + role.wire() + "_" + newSecret();
-                Entry e = new Entry(hash(token), role);
-                tokens.insert(c, e.hash, role.wire());
-                stored.add(e);
-                banner.append(String.format("  %-6s token: %s%n", role.wire(), token));
+                String name = ApiTokens.FIRST_START + ":" + role.wire();
+                if (tokens.insertUnlessNamed(c, hash(token), name, role.wire())) {
+                    banner.append(String.format("  %-6s token (%s): %s%n", role.wire(), name, token));
+                }
             }
             LOG.warn(banner.toString());
-            return stored;
+            return null;
         });
     }
 
-    private static String newSecret() {
-        byte[] bytes = new byte[24];
+    /** 256 random bits, URL-safe base64 without padding (43 characters). */
+    public static String newSecret() {
+        byte[] bytes = new byte[32];
         RANDOM.nextBytes(bytes);
-        return HexFormat.of().formatHex(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
-    static byte[] hash(String token) {
+    public static byte[] hash(String token) {
         try {
             return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
         } catch (NoSuchAlgorithmException e) {

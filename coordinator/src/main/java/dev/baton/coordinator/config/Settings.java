@@ -17,7 +17,7 @@ import java.util.Objects;
  */
 public record Settings(
         String dbUrl, String dbUser, String dbPassword, String redisUrl, int httpPort, Path dataDir,
-        List<String> adminTokens, List<String> producerTokens, List<String> workerTokens,
+        List<String> adminTokens, List<String> producerTokens, List<String> workerTokens, List<String> viewerTokens,
         long payloadBytes, long requestBytes, int logLinesPerAttempt, int dbPoolSize, long dbStatementTimeoutMs,
         long pollIntervalMs,
         long reaperIntervalMs, String redisPrefix, long workerTtlMs, Retention retention, int jobrunrPollSeconds,
@@ -67,6 +67,7 @@ public record Settings(
         adminTokens = List.copyOf(adminTokens);
         producerTokens = List.copyOf(producerTokens);
         workerTokens = List.copyOf(workerTokens);
+        viewerTokens = List.copyOf(viewerTokens);
     }
 
     /**
@@ -92,6 +93,7 @@ public record Settings(
                 r.list("BATON_ADMIN_TOKENS", null),
                 r.list("BATON_PRODUCER_TOKENS", null),
                 r.list("BATON_WORKER_TOKENS", null),
+                r.list("BATON_VIEWER_TOKENS", null),
                 r.whole("BATON_LIMITS_PAYLOAD_BYTES", 1024 * 1024),
                 r.whole("BATON_LIMITS_REQUEST_BYTES", 64L * 1024 * 1024),
                 r.wholeInt("BATON_LIMITS_LOG_LINES_PER_ATTEMPT", 100_000),
@@ -113,13 +115,13 @@ public record Settings(
     /** The same settings with the database and Redis the coordinator really uses (embedded ones filled in). */
     public Settings withServices(String db, String user, String password, String redis) {
         return new Settings(db, user, password, redis, httpPort, dataDir, adminTokens, producerTokens, workerTokens,
-                payloadBytes, requestBytes, logLinesPerAttempt, dbPoolSize, dbStatementTimeoutMs, pollIntervalMs,
+                viewerTokens, payloadBytes, requestBytes, logLinesPerAttempt, dbPoolSize, dbStatementTimeoutMs, pollIntervalMs,
                 reaperIntervalMs,
                 redisPrefix, workerTtlMs, retention, jobrunrPollSeconds, dashboard, shutdownTimeoutMs, redisTlsCa, tls);
     }
 
     public boolean tokensConfigured() {
-        return !adminTokens.isEmpty() || !producerTokens.isEmpty() || !workerTokens.isEmpty();
+        return !adminTokens.isEmpty() || !producerTokens.isEmpty() || !workerTokens.isEmpty() || !viewerTokens.isEmpty();
     }
 
     /** Secrets (the database password, tokens, a password in the database or Redis URL) are never printed. */
@@ -129,7 +131,8 @@ public record Settings(
                 + (dbPassword == null ? null : "***")
                 + ", redisUrl=" + Redaction.url(redisUrl) + ", httpPort=" + httpPort + ", dataDir=" + dataDir
                 + ", adminTokens=" + adminTokens.size() + " token(s), producerTokens=" + producerTokens.size()
-                + " token(s), workerTokens=" + workerTokens.size() + " token(s), payloadBytes=" + payloadBytes
+                + " token(s), workerTokens=" + workerTokens.size() + " token(s), viewerTokens=" + viewerTokens.size()
+                + " token(s), payloadBytes=" + payloadBytes
                 + ", requestBytes=" + requestBytes + ", logLinesPerAttempt=" + logLinesPerAttempt + ", dbPoolSize="
                 + dbPoolSize + ", dbStatementTimeoutMs=" + dbStatementTimeoutMs + ", pollIntervalMs=" + pollIntervalMs
                 + ", reaperIntervalMs=" + reaperIntervalMs + ", redisPrefix=" + redisPrefix + ", workerTtlMs="

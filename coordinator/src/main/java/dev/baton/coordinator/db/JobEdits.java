@@ -49,8 +49,8 @@ public final class JobEdits {
             returning *""";
 
     private static final String INSERT_EVENT = """
-            insert into job_events (job_id, type, from_status, to_status, attempt, worker_id, detail)
-            values (?, ?, ?, ?, ?, ?, ?::jsonb)""";
+            insert into job_events (job_id, type, from_status, to_status, attempt, worker_id, detail, actor)
+            values (?, ?, ?, ?, ?, ?, ?::jsonb, ?)""";
 
     /** Locks the job's row until the transaction ends; admin changes run under it. Null when there is no such job. */
     public Job findForUpdate(Connection c, long id) throws SQLException {
@@ -110,9 +110,9 @@ public final class JobEdits {
         }
     }
 
-    /** Writes the event of a change made by this class, in the caller's transaction. */
+    /** Writes the event of a change made by this class, in the caller's transaction; {@code actor} made it. */
     public void insertEvent(Connection c, long jobId, String type, String from, String to, int attempt,
-                            String workerId, String detailJson) throws SQLException {
+                            String workerId, String detailJson, String actor) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(INSERT_EVENT)) {
             ps.setLong(1, jobId);
             ps.setString(2, type);
@@ -121,6 +121,7 @@ public final class JobEdits {
             ps.setInt(5, attempt);
             ps.setString(6, workerId);
             ps.setString(7, detailJson);
+            ps.setString(8, actor);
             ps.executeUpdate();
         }
     }

@@ -10,6 +10,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,10 +26,40 @@ public final class JobQueries {
 
     private static final String EXISTS = "select 1 from jobs where id = ?";
 
+    // A job's queue is set when it is enqueued and never changes, so reading it apart from the
+    // statement that then acts on the job cannot race with anything.
+    private static final String QUEUE_OF = "select queue from jobs where id = ?";
+
+    private static final String QUEUES_OF = "select id, queue from jobs where id = any(?)";
+
     private static final String EVENTS_AFTER = "select * from job_events where job_id = ? and id > ? order by id limit ?";
 
     private static final String RUNNING_BY_WORKER =
             "select worker_id, count(*) from jobs where status = 'running' group by worker_id";
+
+    /** The job's queue, or null when there is no such job. */
+    public String queueOf(Connection c, long id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(QUEUE_OF)) {
+            ps.setLong(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }
+    }
+
+    /** The queues of those of {@code ids} that exist, by id. */
+    public Map<Long, String> queuesOf(Connection c, Collection<Long> ids) throws SQLException {
+        Map<Long, String> queues = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(QUEUES_OF)) {
+            ps.setArray(1, c.createArrayOf("bigint", ids.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    queues.put(rs.getLong(1), rs.getString(2));
+                }
+            }
+        }
+        return queues;
+    }
 
     public record Filter(JobStatus status, String queue, String type, String labelsJson, Instant createdAfter,
                          Instant createdBefore, Long beforeId, int limit) {

@@ -84,7 +84,8 @@ public final class JobRows {
         String to = rs.getString("to_status");
         return new Event(Long.toString(rs.getLong("id")), instant(rs, "at"), rs.getString("type"),
                 from == null ? null : JobStatus.fromWire(from), to == null ? null : JobStatus.fromWire(to),
-                rs.getInt("attempt"), rs.getString("worker_id"), tree(rs.getString("detail")));
+                rs.getInt("attempt"), rs.getString("worker_id"), tree(rs.getString("detail")),
+                rs.getString("actor"));
     }
 
     public static LogEntry logEntry(ResultSet rs) throws SQLException {
@@ -125,7 +126,7 @@ public final class JobRows {
         return value == null ? null : Json.write(value);
     }
 
-    private static JsonNode tree(String json) {
+    static JsonNode tree(String json) {
         if (json == null) {
             return null;
         }

@@ -157,8 +157,8 @@ public final class ScheduleRepository {
                 where j.id = doomed.id and j.status = 'queued'
                 returning j.id, j.attempt
             ), event as (
-                insert into job_events (job_id, type, from_status, to_status, attempt, detail)
-                select id, 'cancelled', 'queued', 'cancelled', attempt, jsonb_build_object('reason', ?::text)
+                insert into job_events (job_id, type, from_status, to_status, attempt, detail, actor)
+                select id, 'cancelled', 'queued', 'cancelled', attempt, jsonb_build_object('reason', ?::text), ?::text
                 from cancelled
             ), forgotten as (
                 delete from schedule_ticks t using cancelled where t.job_id = cancelled.id
@@ -166,11 +166,12 @@ public final class ScheduleRepository {
             select count(*) from cancelled
             """;
 
-    /** Cancels what the schedule enqueued ahead that has not started; returns how many jobs. */
-    public int cancelTicksAhead(Connection c, String name, String reason) throws SQLException {
+    /** Cancels what the schedule enqueued ahead that has not started, each event naming {@code actor}; returns how many jobs. */
+    public int cancelTicksAhead(Connection c, String name, String reason, String actor) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(CANCEL_TICKS_AHEAD)) {
             ps.setString(1, name);
             ps.setString(2, reason);
+            ps.setString(3, actor);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getInt(1);

@@ -11,6 +11,7 @@ public enum ErrorCode {
     LEASE_LOST(409, "lease_lost", "Lease lost"),
     INVALID_TRANSITION(409, "invalid_transition", "Invalid transition"),
     LOG_CONFLICT(409, "log_conflict", "Log line conflict"),
+    ALREADY_EXISTS(409, "already_exists", "Already exists"),
     PAYLOAD_TOO_LARGE(413, "payload_too_large", "Payload too large"),
     UNSUPPORTED_MEDIA_TYPE(415, "unsupported_media_type", "Unsupported media type"),
     NOT_ACCEPTABLE(406, "not_acceptable", "Not acceptable"),
@@ -47,7 +48,8 @@ public enum ErrorCode {
      */
     public static ErrorCode forStatus(int status) {
         for (ErrorCode c : values()) {
-            if (c.status == status && c != VERSION_CONFLICT && c != LEASE_LOST && c != IDEMPOTENCY_KEY_REUSED) {
+            if (c.status == status && c != VERSION_CONFLICT && c != LEASE_LOST && c != ALREADY_EXISTS
+                    && c != IDEMPOTENCY_KEY_REUSED) {
                 return c;
             }
         }

@@ -2,8 +2,10 @@ package dev.baton.coordinator.http;
 
 import dev.baton.coordinator.auth.Allowed;
 import dev.baton.coordinator.auth.Anonymous;
+import dev.baton.coordinator.auth.Caller;
 import dev.baton.coordinator.auth.Role;
 import dev.baton.coordinator.auth.Tokens;
+import dev.baton.coordinator.error.BatonException;
 import dev.baton.coordinator.error.ErrorCode;
 import io.micronaut.context.BeanProvider;
 import io.micronaut.core.annotation.AnnotationMetadata;
@@ -13,9 +15,12 @@ import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.HttpMethod;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
+import io.micronaut.http.MutableHttpResponse;
 import io.micronaut.http.annotation.RequestFilter;
 import io.micronaut.http.annotation.ServerFilter;
 import io.micronaut.http.filter.ServerFilterPhase;
+import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.micronaut.web.router.RouteAttributes;
 import io.micronaut.web.router.RouteInfo;
 import io.micronaut.web.router.Router;
@@ -25,16 +30,20 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Bearer-token authentication against the roles each route declares ({@link Allowed},
- * {@link Anonymous}; neither means admin-only): 401 without a known token, 403 for the wrong role.
+ * {@link Anonymous}; neither means admin-only): 401 without a known, unexpired token, 403 for the
+ * wrong role. The {@link Caller} (the token's name, role and queue scopes) goes on the request for
+ * the routes. Only a token's name is ever logged, never the token.
  * Runs after routing, so it reads the matched route. A management endpoint ({@code /prometheus})
  * declares nothing and is admin-only.
  */
 @ServerFilter(ServerFilter.MATCH_ALL_PATTERN)
 public final class AuthFilter implements Ordered {
-    public static final String ROLE_ATTRIBUTE = "baton.role";
+    private static final Logger LOG = LoggerFactory.getLogger(AuthFilter.class);
     private static final Set<Role> ADMIN_ONLY = EnumSet.of(Role.ADMIN);
     private static final Set<Role> ANY = EnumSet.allOf(Role.class);
     private final Tokens tokens;
@@ -46,7 +55,9 @@ public final class AuthFilter implements Ordered {
         this.router = router;
     }
 
+    /** Blocking: a token that is not an environment token is looked up in the database. */
     @RequestFilter
+    @ExecuteOn(TaskExecutors.BLOCKING)
     @Nullable
     public HttpResponse<?> authenticate(HttpRequest<?> request) {
         Set<Role> allowed = allowed(request);
@@ -58,16 +69,23 @@ public final class AuthFilter implements Ordered {
             return Problems.of(ErrorCode.UNAUTHENTICATED, "send Authorization: Bearer <token>")
                     .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
         }
-        Optional<Role> role = tokens.roleOf(header.substring(7).trim());
-        if (role.isEmpty()) {
-            return Problems.of(ErrorCode.UNAUTHENTICATED, "unknown token")
-                    .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"");
+        Caller caller;
+        try {
+            caller = tokens.authenticate(header.substring(7).trim());
+        } catch (BatonException e) {
+            MutableHttpResponse<String> refusal = Problems.of(e);
+            return e.code() == ErrorCode.UNAUTHENTICATED
+                    ? refusal.header(HttpHeaders.WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"")
+                    : refusal; // 503: the database, which holds the API tokens, cannot be asked
         }
-        if (!allowed.contains(role.get())) {
-            return Problems.of(ErrorCode.FORBIDDEN, "the " + role.get().wire() + " role may not call "
+        if (!allowed.contains(caller.role())) {
+            LOG.debug("{} ({}) may not call {} {}", caller.name(), caller.role().wire(), request.getMethod(),
+                    request.getPath());
+            return Problems.of(ErrorCode.FORBIDDEN, "the " + caller.role().wire() + " role may not call "
                     + request.getMethod() + " " + request.getPath());
         }
-        request.setAttribute(ROLE_ATTRIBUTE, role.get());
+        LOG.debug("{} {} by {} ({})", request.getMethod(), request.getPath(), caller.name(), caller.role().wire());
+        request.setAttribute(Caller.ATTRIBUTE, caller);
         return null;
     }
 

@@ -6,10 +6,13 @@ import dev.baton.common.Json;
 import dev.baton.common.Requests;
 import dev.baton.common.Responses;
 import dev.baton.coordinator.auth.Allowed;
+import dev.baton.coordinator.auth.Caller;
 import dev.baton.coordinator.auth.Role;
 import dev.baton.coordinator.db.JobQueries;
 import dev.baton.coordinator.error.BatonException;
+import dev.baton.coordinator.service.Actor;
 import dev.baton.coordinator.service.Ids;
+import dev.baton.coordinator.service.JobFactory;
 import dev.baton.coordinator.service.JobService;
 import dev.baton.coordinator.service.Wakeups;
 import io.micronaut.core.annotation.Nullable;
@@ -27,11 +30,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /** Producer and admin endpoints of docs/protocol.md. */
 @Controller("/api/v1")
 @ExecuteOn(TaskExecutors.BLOCKING)
 public final class JobsController {
+    private static final String ENQUEUE_INTO = "enqueue into";
     private final JobService jobs;
     private final Idempotency idempotency;
     private final Wakeups wakeups;
@@ -47,6 +52,7 @@ public final class JobsController {
     @Allowed({Role.ADMIN, Role.PRODUCER, Role.WORKER})
     public HttpResponse<?> enqueue(HttpRequest<?> request, @Nullable @Body Requests.Enqueue body) {
         Requests.Enqueue enqueue = RequestBodyReader.orEmpty(body, Requests.Enqueue.class);
+        Caller.of(request).requireQueues(List.of(queueOf(enqueue)), ENQUEUE_INTO);
         List<Job> created = new ArrayList<>(1);
         HttpResponse<?> answer = idempotency.answer(request, "POST /jobs", enqueue, () -> {
             JobService.Enqueued e = jobs.enqueue(enqueue);
@@ -65,6 +71,10 @@ public final class JobsController {
     @Allowed({Role.ADMIN, Role.PRODUCER, Role.WORKER})
     public HttpResponse<?> enqueueBatch(HttpRequest<?> request, @Nullable @Body Requests.EnqueueBatch body) {
         Requests.EnqueueBatch batch = RequestBodyReader.orEmpty(body, Requests.EnqueueBatch.class);
+        if (batch.jobs() != null) {
+            Caller.of(request).requireQueues(batch.jobs().stream().filter(Objects::nonNull)
+                    .map(JobsController::queueOf).distinct().toList(), ENQUEUE_INTO);
+        }
         List<Job> created = new ArrayList<>();
         HttpResponse<?> answer = idempotency.answer(request, "POST /jobs/batch", batch, () -> {
             created.addAll(jobs.enqueueBatch(batch));
@@ -72,6 +82,11 @@ public final class JobsController {
         });
         wakeAfterCommit(request, created);
         return answer;
+    }
+
+    /** The queue a job is enqueued into: the one it names, or the default queue. */
+    private static String queueOf(Requests.Enqueue job) {
+        return Objects.requireNonNullElse(job.queue(), JobFactory.DEFAULT_QUEUE);
     }
 
     /**
@@ -85,7 +100,7 @@ public final class JobsController {
     }
 
     @Get("/jobs")
-    @Allowed({Role.ADMIN, Role.PRODUCER, Role.WORKER})
+    @Allowed({Role.ADMIN, Role.PRODUCER, Role.WORKER, Role.VIEWER})
     public Responses.JobPage list(HttpRequest<?> request) {
         String status = Params.text(request, "status");
         JobStatus parsedStatus = null;
@@ -114,13 +129,13 @@ public final class JobsController {
     }
 
     @Get("/jobs/{id}")
-    @Allowed({Role.ADMIN, Role.PRODUCER, Role.WORKER})
+    @Allowed({Role.ADMIN, Role.PRODUCER, Role.WORKER, Role.VIEWER})
     public Job get(@PathVariable String id) {
         return jobs.get(id);
     }
 
     @Get("/jobs/{id}/events")
-    @Allowed({Role.ADMIN, Role.PRODUCER, Role.WORKER})
+    @Allowed({Role.ADMIN, Role.PRODUCER, Role.WORKER, Role.VIEWER})
     public Responses.EventPage events(@PathVariable String id, HttpRequest<?> request) {
         String after = Params.text(request, "after");
         long afterId = 0;
@@ -137,20 +152,20 @@ public final class JobsController {
 
     @Post("/jobs/{id}/cancel")
     @Allowed(Role.ADMIN)
-    public Job cancel(@PathVariable String id, @Nullable @Body Requests.Cancel body) {
-        return jobs.cancel(id, RequestBodyReader.orEmpty(body, Requests.Cancel.class));
+    public Job cancel(HttpRequest<?> request, @PathVariable String id, @Nullable @Body Requests.Cancel body) {
+        return jobs.cancel(id, RequestBodyReader.orEmpty(body, Requests.Cancel.class), actor(request));
     }
 
     @Post("/jobs/{id}/retry")
     @Allowed(Role.ADMIN)
-    public Job retry(@PathVariable String id, @Nullable @Body Requests.Retry body) {
-        return jobs.retry(id, RequestBodyReader.orEmpty(body, Requests.Retry.class));
+    public Job retry(HttpRequest<?> request, @PathVariable String id, @Nullable @Body Requests.Retry body) {
+        return jobs.retry(id, RequestBodyReader.orEmpty(body, Requests.Retry.class), actor(request));
     }
 
     @Patch("/jobs/{id}")
     @Allowed(Role.ADMIN)
-    public Job update(@PathVariable String id, @Nullable @Body Requests.Patch body) {
-        return jobs.update(id, RequestBodyReader.orEmpty(body, Requests.Patch.class));
+    public Job update(HttpRequest<?> request, @PathVariable String id, @Nullable @Body Requests.Patch body) {
+        return jobs.update(id, RequestBodyReader.orEmpty(body, Requests.Patch.class), actor(request));
     }
 
     /**
@@ -161,7 +176,11 @@ public final class JobsController {
     @Allowed(Role.ADMIN)
     public HttpResponse<?> bulk(HttpRequest<?> request, @Nullable @Body Requests.Bulk body) {
         Requests.Bulk bulk = RequestBodyReader.orEmpty(body, Requests.Bulk.class);
-        return idempotency.answer(request, "POST /jobs/bulk", bulk, () -> HttpResponse.ok(jobs.bulk(bulk)));
+        return idempotency.answer(request, "POST /jobs/bulk", bulk, () -> HttpResponse.ok(jobs.bulk(bulk, actor(request))));
+    }
+
+    private static Actor actor(HttpRequest<?> request) {
+        return Actor.of(Caller.of(request).name());
     }
 
 }

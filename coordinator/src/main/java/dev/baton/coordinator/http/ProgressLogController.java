@@ -4,11 +4,13 @@ import dev.baton.common.Json;
 import dev.baton.common.Requests;
 import dev.baton.common.Responses;
 import dev.baton.coordinator.auth.Allowed;
+import dev.baton.coordinator.auth.Caller;
 import dev.baton.coordinator.auth.Role;
 import dev.baton.coordinator.service.Ids;
 import dev.baton.coordinator.service.LogCursor;
 import dev.baton.coordinator.service.LogTail;
 import dev.baton.coordinator.service.ProgressLogService;
+import dev.baton.coordinator.service.ScopeGuard;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.MediaType;
@@ -30,25 +32,32 @@ public final class ProgressLogController {
     private final ProgressLogService service;
     private final LogTail tail;
 
-    public ProgressLogController(ProgressLogService service, LogTail tail) {
+    private final ScopeGuard scope;
+
+    public ProgressLogController(ProgressLogService service, LogTail tail, ScopeGuard scope) {
+        this.scope = scope;
         this.service = service;
         this.tail = tail;
     }
 
     @Post("/jobs/{id}/progress")
     @Allowed({Role.ADMIN, Role.WORKER})
-    public Responses.VersionAnswer progress(@PathVariable String id, @Nullable @Body Requests.ProgressUpdate body) {
+    public Responses.VersionAnswer progress(HttpRequest<?> request, @PathVariable String id,
+                                            @Nullable @Body Requests.ProgressUpdate body) {
+        scope.requireJob(Caller.of(request), id, "report progress on jobs of");
         return service.progress(id, RequestBodyReader.orEmpty(body, Requests.ProgressUpdate.class));
     }
 
     @Post("/jobs/{id}/logs")
     @Allowed({Role.ADMIN, Role.WORKER})
-    public Responses.LogAppendAnswer append(@PathVariable String id, @Nullable @Body Requests.LogAppend body) {
+    public Responses.LogAppendAnswer append(HttpRequest<?> request, @PathVariable String id,
+                                            @Nullable @Body Requests.LogAppend body) {
+        scope.requireJob(Caller.of(request), id, "append logs to jobs of");
         return service.append(id, RequestBodyReader.orEmpty(body, Requests.LogAppend.class));
     }
 
     @Get("/jobs/{id}/logs")
-    @Allowed({Role.ADMIN, Role.PRODUCER, Role.WORKER})
+    @Allowed({Role.ADMIN, Role.PRODUCER, Role.WORKER, Role.VIEWER})
     public Responses.LogPage page(@PathVariable String id, HttpRequest<?> request) {
         return service.page(id, Params.text(request, "after"), Params.integer(request, "limit", 1, 1000, 100));
     }
@@ -61,7 +70,7 @@ public final class ProgressLogController {
      * knows to close instead of reconnecting.
      */
     @Get(value = "/jobs/{id}/logs/stream", produces = MediaType.TEXT_EVENT_STREAM)
-    @Allowed({Role.ADMIN, Role.PRODUCER, Role.WORKER})
+    @Allowed({Role.ADMIN, Role.PRODUCER, Role.WORKER, Role.VIEWER})
     public Publisher<Event<String>> stream(@PathVariable String id, HttpRequest<?> request) {
         long jobId = Ids.job(id);
         String lastEventId = request.getHeaders().get("Last-Event-ID");

@@ -4,9 +4,14 @@ import dev.baton.common.Job;
 import dev.baton.common.Requests;
 import dev.baton.common.Responses;
 import dev.baton.coordinator.auth.Allowed;
+import dev.baton.coordinator.auth.Caller;
 import dev.baton.coordinator.auth.Role;
+import dev.baton.coordinator.error.BatonException;
+import dev.baton.coordinator.service.Ids;
 import dev.baton.coordinator.service.LeaseService;
+import dev.baton.coordinator.service.ScopeGuard;
 import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.MutableHttpResponse;
 import io.micronaut.http.annotation.Body;
@@ -16,6 +21,9 @@ import io.micronaut.http.annotation.PathVariable;
 import io.micronaut.http.annotation.Post;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 
 /**
  * Worker endpoints of docs/protocol.md. They run on virtual threads, so a long-polling claim parks a
@@ -24,45 +32,76 @@ import io.micronaut.scheduling.annotation.ExecuteOn;
 @Controller("/api/v1")
 @ExecuteOn(TaskExecutors.BLOCKING)
 public final class WorkerController {
+    private static final String ACT_ON = "act on jobs of";
     private final LeaseService leases;
 
-    public WorkerController(LeaseService leases) {
+    private final ScopeGuard scope;
+
+    public WorkerController(LeaseService leases, ScopeGuard scope) {
         this.leases = leases;
+        this.scope = scope;
     }
 
     @Post("/claims")
     @Allowed({Role.ADMIN, Role.WORKER})
-    public Responses.Jobs claim(@Nullable @Body Requests.Claim body) throws InterruptedException {
-        return new Responses.Jobs(leases.claim(RequestBodyReader.orEmpty(body, Requests.Claim.class)));
+    public Responses.Jobs claim(HttpRequest<?> request, @Nullable @Body Requests.Claim body)
+            throws InterruptedException {
+        Requests.Claim claim = RequestBodyReader.orEmpty(body, Requests.Claim.class);
+        Caller.of(request).requireQueues(claim.queues(), "claim from");
+        return new Responses.Jobs(leases.claim(claim));
     }
 
     @Post("/jobs/{id}/heartbeat")
     @Allowed({Role.ADMIN, Role.WORKER})
-    public Responses.HeartbeatAnswer heartbeat(@PathVariable String id, @Nullable @Body Requests.Heartbeat body) {
+    public Responses.HeartbeatAnswer heartbeat(HttpRequest<?> request, @PathVariable String id,
+                                               @Nullable @Body Requests.Heartbeat body) {
+        scope.requireJob(Caller.of(request), id, ACT_ON);
         return leases.heartbeat(id, RequestBodyReader.orEmpty(body, Requests.Heartbeat.class));
     }
 
     @Post("/jobs/{id}/complete")
     @Allowed({Role.ADMIN, Role.WORKER})
-    public Job complete(@PathVariable String id, @Nullable @Body Requests.Complete body) {
+    public Job complete(HttpRequest<?> request, @PathVariable String id, @Nullable @Body Requests.Complete body) {
+        scope.requireJob(Caller.of(request), id, ACT_ON);
         return leases.complete(id, RequestBodyReader.orEmpty(body, Requests.Complete.class));
     }
 
     @Post("/jobs/{id}/fail")
     @Allowed({Role.ADMIN, Role.WORKER})
-    public Job fail(@PathVariable String id, @Nullable @Body Requests.Fail body) {
+    public Job fail(HttpRequest<?> request, @PathVariable String id, @Nullable @Body Requests.Fail body) {
+        scope.requireJob(Caller.of(request), id, ACT_ON);
         return leases.fail(id, RequestBodyReader.orEmpty(body, Requests.Fail.class));
     }
 
     /** {@code Prefer: return=minimal} (RFC 7240) leaves the job out of each item that succeeded. */
     @Post("/completions")
     @Allowed({Role.ADMIN, Role.WORKER})
-    public HttpResponse<Responses.CompletionResults> completions(@Nullable @Header("Prefer") String prefer,
+    public HttpResponse<Responses.CompletionResults> completions(HttpRequest<?> request,
+                                                                  @Nullable @Header("Prefer") String prefer,
                                                                   @Nullable @Body Requests.Completions body) {
         boolean minimal = prefersMinimal(prefer);
+        Requests.Completions completions = RequestBodyReader.orEmpty(body, Requests.Completions.class);
+        Set<Long> outOfScope = scope.outOfScope(Caller.of(request), jobIds(completions));
         MutableHttpResponse<Responses.CompletionResults> answer = HttpResponse.ok(new Responses.CompletionResults(
-                leases.completeMany(RequestBodyReader.orEmpty(body, Requests.Completions.class), minimal)));
+                leases.completeMany(completions, minimal, outOfScope)));
         return minimal ? answer.header("Preference-Applied", "return=minimal") : answer;
+    }
+
+    /** The ids of the items that name a job of ours; the service judges the rest. */
+    private static List<Long> jobIds(Requests.Completions completions) {
+        List<Long> ids = new ArrayList<>();
+        if (completions.items() != null) {
+            for (Requests.CompletionItem item : completions.items()) {
+                try {
+                    if (item != null && item.id() != null) {
+                        ids.add(Ids.job(item.id()));
+                    }
+                } catch (BatonException notOurs) {
+                    // refused by the service as its own complete would be (404)
+                }
+            }
+        }
+        return ids;
     }
 
     /** Whether a {@code Prefer} header (RFC 7240: comma-separated, tokens case-insensitive) asks for return=minimal. */

@@ -28,7 +28,7 @@ public final class WorkersController {
     }
 
     @Get("/workers")
-    @Allowed({Role.ADMIN, Role.PRODUCER, Role.WORKER})
+    @Allowed({Role.ADMIN, Role.PRODUCER, Role.WORKER, Role.VIEWER})
     public List<Responses.Worker> list() {
         Map<String, Long> running = db.run(queries::runningByWorker);
         return registry.live().stream().map(s -> new Responses.Worker(s.workerId(), s.queues(), s.lastSeenAt(),

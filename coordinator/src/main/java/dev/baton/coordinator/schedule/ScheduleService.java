@@ -7,11 +7,13 @@ import dev.baton.common.Json;
 import dev.baton.common.Requests;
 import dev.baton.common.Responses.FieldError;
 import dev.baton.common.Responses.Schedule;
+import dev.baton.coordinator.db.AuditTrail;
 import dev.baton.coordinator.db.Db;
 import dev.baton.coordinator.db.ScheduleRepository.Row;
 import dev.baton.coordinator.db.ScheduleRepository;
 import dev.baton.coordinator.error.BatonException;
 import dev.baton.coordinator.error.ErrorCode;
+import dev.baton.coordinator.service.Actor;
 import dev.baton.coordinator.service.Checks;
 import dev.baton.coordinator.service.JobFactory;
 import jakarta.inject.Singleton;
@@ -19,7 +21,9 @@ import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -37,7 +41,10 @@ public final class ScheduleService {
     private final ScheduleRepository schedules;
     private final JobFactory factory;
 
-    public ScheduleService(Db db, ScheduleRepository schedules, JobFactory factory) {
+    private final AuditTrail audit;
+
+    public ScheduleService(Db db, ScheduleRepository schedules, JobFactory factory, AuditTrail audit) {
+        this.audit = audit;
         this.db = db;
         this.schedules = schedules;
         this.factory = factory;
@@ -46,7 +53,7 @@ public final class ScheduleService {
     public record Put(Schedule schedule, boolean created) {
     }
 
-    public Put put(String name, Requests.PutSchedule r) {
+    public Put put(String name, Requests.PutSchedule r, Actor actor) {
         Checks checks = new Checks();
         if (!NAME.matcher(name).matches()) {
             checks.fail("name", "must be 1 to 100 letters, digits, '.', '_' or '-', starting with a letter or digit");
@@ -75,9 +82,16 @@ public final class ScheduleService {
         Cron timing = cron;
         return db.tx(c -> {
             if (Boolean.TRUE.equals(schedules.lockAndCompare(c, name, timing.text(), timezone, jobJson))) {
-                schedules.cancelTicksAhead(c, name, "schedule " + name + " was replaced");
+                schedules.cancelTicksAhead(c, name, "schedule " + name + " was replaced", actor.name());
             }
             ScheduleRepository.Upserted u = schedules.upsert(c, name, timing.text(), timezone, catchUp.wire(), jobJson);
+            Map<String, Object> detail = new LinkedHashMap<>();
+            detail.put("created", u.created());
+            detail.put("cron", timing.text());
+            detail.put("timezone", timezone);
+            detail.put("catchUp", catchUp.wire());
+            detail.put("job", Json.mapper().valueToTree(r.job()));
+            audit.record(c, actor.name(), "schedule.put", "schedule:" + name, actor.details(detail));
             return new Put(toSchedule(u.row()), u.created());
         });
     }
@@ -99,13 +113,17 @@ public final class ScheduleService {
      * not started; under its row lock, so no tick is being enqueued meanwhile. Jobs of ticks whose
      * time had come stay.
      */
-    public void delete(String name) {
+    public void delete(String name, Actor actor) {
         boolean deleted = NAME.matcher(name).matches() && db.tx(c -> {
             if (schedules.findForTick(c, name) == null) {
                 return false;
             }
-            schedules.cancelTicksAhead(c, name, "schedule " + name + " was deleted");
-            return schedules.delete(c, name);
+            schedules.cancelTicksAhead(c, name, "schedule " + name + " was deleted", actor.name());
+            boolean gone = schedules.delete(c, name);
+            if (gone) {
+                audit.record(c, actor.name(), "schedule.delete", "schedule:" + name, actor.details(Map.of()));
+            }
+            return gone;
         });
         if (!deleted) {
             throw BatonException.notFound("schedule named", name);

@@ -19,6 +19,8 @@ import java.util.stream.IntStream;
 @Singleton
 public final class JobFactory {
     public static final int MAX_BATCH = 1000;
+    /** The queue of a job enqueued without one. */
+    public static final String DEFAULT_QUEUE = "default";
     private static final long TEN_YEARS_MS = 10L * 366 * 24 * 3600 * 1000;
     private final long payloadBytes;
 
@@ -46,7 +48,7 @@ public final class JobFactory {
         checkStorable(prefix + "payload", r.payload());
         String payload = r.payload() == null || r.payload().isNull() ? "{}" : Json.write(r.payload());
         checkPayloadSize(prefix + "payload", payload);
-        return new NewJob(Objects.requireNonNullElse(r.queue(), "default"), r.type(), payload,
+        return new NewJob(Objects.requireNonNullElse(r.queue(), DEFAULT_QUEUE), r.type(), payload,
                 Objects.requireNonNullElse(r.priority(), 0), r.runAt(), Objects.requireNonNullElse(r.delayMs(), 0L),
                 Objects.requireNonNullElse(r.maxAttempts(), 5), r.uniqueKey(),
                 Json.write(r.labels() == null ? Map.of() : r.labels()),

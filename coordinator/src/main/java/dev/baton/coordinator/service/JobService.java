@@ -9,6 +9,7 @@ import dev.baton.common.Responses.BulkResult;
 import dev.baton.common.Responses.BulkSucceeded;
 import dev.baton.common.Responses.Event;
 import dev.baton.common.Responses.JobPage;
+import dev.baton.coordinator.db.AuditTrail;
 import dev.baton.coordinator.db.Db;
 import dev.baton.coordinator.db.JobEdits;
 import dev.baton.coordinator.db.JobInserts;
@@ -28,7 +29,10 @@ import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Producer and admin operations on jobs. Admin changes run under the job's row lock. */
+/**
+ * Producer and admin operations on jobs. Admin changes run under the job's row lock, and each
+ * writes its event (naming its actor) and its audit row in its own transaction.
+ */
 @Singleton
 public final class JobService {
     private static final Set<String> BULK_ACTIONS = Set.of("cancel", "retry", "update");
@@ -41,9 +45,11 @@ public final class JobService {
     private final JobQueries queries;
     private final JobFactory factory;
     private final Wakeups wakeups;
+    private final AuditTrail audit;
 
     public JobService(Db db, JobInserts inserts, JobEdits edits, JobQueries queries, JobFactory factory,
-                      Wakeups wakeups) {
+                      Wakeups wakeups, AuditTrail audit) {
+        this.audit = audit;
         this.db = db;
         this.inserts = inserts;
         this.edits = edits;
@@ -137,7 +143,7 @@ public final class JobService {
         });
     }
 
-    public Job cancel(String id, Requests.Cancel r) {
+    public Job cancel(String id, Requests.Cancel r, Actor actor) {
         long jobId = Ids.job(id);
         Checks checks = new Checks();
         checks.length("reason", r.reason(), 0, 2000);
@@ -152,12 +158,14 @@ public final class JobService {
             Map<String, Object> detail = new LinkedHashMap<>();
             detail.put("reason", r.reason());
             edits.insertEvent(c, jobId, "cancelled", current.status().wire(), "cancelled", current.attempt(),
-                    current.lease() != null ? current.lease().workerId() : null, Json.write(detail));
+                    current.lease() != null ? current.lease().workerId() : null, Json.write(detail), actor.name());
+            detail.put("fromStatus", current.status().wire());
+            audit.record(c, actor.name(), "job.cancel", "job:" + jobId, actor.details(detail));
             return cancelled;
         });
     }
 
-    public Job retry(String id, Requests.Retry r) {
+    public Job retry(String id, Requests.Retry r, Actor actor) {
         long jobId = Ids.job(id);
         Checks checks = new Checks();
         checks.range("maxAttempts", r.maxAttempts(), 1, MAX_ATTEMPTS);
@@ -184,14 +192,19 @@ public final class JobService {
                 throw e;
             }
             edits.insertEvent(c, jobId, "retried", current.status().wire(), "queued", queued.attempt(), null,
-                    Json.write(Map.of("maxAttempts", queued.maxAttempts())));
+                    Json.write(Map.of("maxAttempts", queued.maxAttempts())), actor.name());
+            Map<String, Object> detail = new LinkedHashMap<>();
+            detail.put("fromStatus", current.status().wire());
+            detail.put("maxAttempts", queued.maxAttempts());
+            detail.put("runAt", queued.runAt().toString());
+            audit.record(c, actor.name(), "job.retry", "job:" + jobId, actor.details(detail));
             return queued;
         });
         announce(retried);
         return retried;
     }
 
-    public Job update(String id, Requests.Patch r) {
+    public Job update(String id, Requests.Patch r, Actor actor) {
         long jobId = Ids.job(id);
         Checks checks = new Checks();
         checks.required("expectedVersion", r.expectedVersion());
@@ -230,7 +243,10 @@ public final class JobService {
             Job after = edits.updateQueuedLocked(c, jobId, r.priority(), r.runAt(), payload, r.maxAttempts(),
                     r.labels() == null ? null : Json.write(r.labels()));
             edits.insertEvent(c, jobId, "updated", "queued", "queued", current.attempt(), null,
-                    Json.write(Map.of("changed", changed)));
+                    Json.write(Map.of("changed", changed)), actor.name());
+            Map<String, Object> detail = new LinkedHashMap<>();
+            detail.put("changed", changed);
+            audit.record(c, actor.name(), "job.update", "job:" + jobId, actor.details(detail));
             return after;
         });
         announce(updated);
@@ -242,7 +258,7 @@ public final class JobService {
      * operations may have committed, so no later one may turn the answer into a 500: an
      * unexpected failure is logged and reported as that operation's {@code internal}.
      */
-    public BulkResult bulk(Requests.Bulk r) {
+    public BulkResult bulk(Requests.Bulk r, Actor actor) {
         if (r.operations() == null) {
             throw BatonException.invalid("operations", "is required");
         }
@@ -289,9 +305,9 @@ public final class JobService {
         for (Requests.BulkOperation op : r.operations()) {
             try {
                 Job job = switch (op.action()) {
-                    case "cancel" -> cancel(op.id(), new Requests.Cancel(op.expectedVersion(), null));
-                    case "retry" -> retry(op.id(), new Requests.Retry(op.expectedVersion(), null, null));
-                    default -> update(op.id(), withVersion(op.changes(), op.expectedVersion()));
+                    case "cancel" -> cancel(op.id(), new Requests.Cancel(op.expectedVersion(), null), actor.inBulk());
+                    case "retry" -> retry(op.id(), new Requests.Retry(op.expectedVersion(), null, null), actor.inBulk());
+                    default -> update(op.id(), withVersion(op.changes(), op.expectedVersion()), actor.inBulk());
                 };
                 succeeded.add(new BulkSucceeded(job.id(), job.version()));
             } catch (BatonException e) {

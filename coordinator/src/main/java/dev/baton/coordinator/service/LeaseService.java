@@ -199,6 +199,14 @@ public final class LeaseService {
      * succeeded is answered without its job, and the statement reads back only ids.
      */
     public List<CompletionResult> completeMany(Requests.Completions r, boolean minimal) {
+        return completeMany(r, minimal, Set.of());
+    }
+
+    /**
+     * As {@link #completeMany(Requests.Completions, boolean)}, with each item whose job is in
+     * {@code outOfScope} refused on its own (403 {@code forbidden}, nothing done to it).
+     */
+    public List<CompletionResult> completeMany(Requests.Completions r, boolean minimal, Set<Long> outOfScope) {
         if (r.items() == null) {
             throw BatonException.invalid("items", "is required");
         }
@@ -233,6 +241,11 @@ public final class LeaseService {
                 resultJson[i] = item.result() == null ? null : Json.write(item.result());
                 factory.checkPayloadSize("result", resultJson[i]);
                 jobIds[i] = Ids.job(item.id());
+                if (outOfScope.contains(jobIds[i])) {
+                    results[i] = new CompletionResult(item.id(), ErrorCode.FORBIDDEN.status(), ErrorCode.FORBIDDEN.code(),
+                            null);
+                    continue;
+                }
                 (seen.add(jobIds[i]) ? batched : repeats).add(i);
             } catch (BatonException e) {
                 results[i] = refusal(item, e);

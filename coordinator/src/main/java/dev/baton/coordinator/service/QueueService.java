@@ -3,6 +3,7 @@ package dev.baton.coordinator.service;
 import dev.baton.common.JobStatus;
 import dev.baton.common.Requests;
 import dev.baton.common.Responses.Queue;
+import dev.baton.coordinator.db.AuditTrail;
 import dev.baton.coordinator.db.Db;
 import dev.baton.coordinator.db.QueueSettings;
 import dev.baton.coordinator.error.BatonException;
@@ -19,8 +20,10 @@ public final class QueueService {
     private final Db db;
     private final QueueSettings queueSettings;
     private final Wakeups wakeups;
+    private final AuditTrail audit;
 
-    public QueueService(Db db, QueueSettings queueSettings, Wakeups wakeups) {
+    public QueueService(Db db, QueueSettings queueSettings, Wakeups wakeups, AuditTrail audit) {
+        this.audit = audit;
         this.db = db;
         this.queueSettings = queueSettings;
         this.wakeups = wakeups;
@@ -83,13 +86,21 @@ public final class QueueService {
         return fresh;
     }
 
-    public Queue update(String name, Requests.QueueUpdate r) {
+    public Queue update(String name, Requests.QueueUpdate r, Actor actor) {
         Checks checks = new Checks();
         checks.name("name", name);
         checks.range("maxRunning", r.maxRunning(), 0, 1_000_000);
         checks.range("ratePerSecond", r.ratePerSecond(), 0.001, 1_000_000.0);
         checks.throwIfAny();
-        db.run(c -> queueSettings.upsert(c, name, r.paused(), r.maxRunning(), r.ratePerSecond()));
+        Map<String, Object> detail = new LinkedHashMap<>();
+        detail.put("paused", r.paused());
+        detail.put("maxRunning", r.maxRunning());
+        detail.put("ratePerSecond", r.ratePerSecond());
+        db.tx(c -> {
+            queueSettings.upsert(c, name, r.paused(), r.maxRunning(), r.ratePerSecond());
+            audit.record(c, actor.name(), "queue.update", "queue:" + name, actor.details(detail));
+            return null;
+        });
         if (Boolean.FALSE.equals(r.paused())) {
             wakeups.jobsAvailable(name);
         }

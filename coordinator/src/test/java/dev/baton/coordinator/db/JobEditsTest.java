@@ -104,7 +104,7 @@ class JobEditsTest {
     @Test
     void insertEventWritesOneEvent() throws SQLException {
         long id = db.insert("edit", JobStatus.QUEUED);
-        edits.insertEvent(db.c, id, "updated", "queued", "queued", 0, null, "{\"changed\": [\"priority\"]}");
+        edits.insertEvent(db.c, id, "updated", "queued", "queued", 0, null, "{\"changed\": [\"priority\"]}", "env:admin#1");
         assertThat(db.events(id)).containsExactly("updated");
         assertThat(value(db.c, "select detail->'changed'->>0 from job_events where job_id = ?", id)).isEqualTo("priority");
     }

@@ -253,17 +253,17 @@ class ScheduleRepositoryTest {
         long come = tick(row.name(), "-1 second", JobStatus.QUEUED);
         long othersAhead = tick(other.name(), "1 hour", JobStatus.QUEUED);
         List<Object> untouched = everything(aheadRunning, come, othersAhead);
-        assertThat(repo.cancelTicksAhead(db.c, row.name(), "schedule replaced")).isEqualTo(1);
+        assertThat(repo.cancelTicksAhead(db.c, row.name(), "schedule replaced", "env:admin#1")).isEqualTo(1); // its actor too
         assertThat(rows(db.c, "select status, version, finished_at is not null as f from jobs where id = ?", ahead))
                 .containsExactly(Map.of("status", "cancelled", "version", "2", "f", "true"));
-        assertThat(rows(db.c, "select type, from_status, to_status, detail::text from job_events where job_id = ?", ahead))
-                .containsExactly(Map.of("type", "cancelled", "from_status", "queued", "to_status", "cancelled",
-                        "detail", "{\"reason\": \"schedule replaced\"}"));
+        assertThat(rows(db.c, "select type, from_status, to_status, detail::text, actor from job_events where job_id = ?",
+                ahead)).containsExactly(Map.of("type", "cancelled", "from_status", "queued", "to_status", "cancelled",
+                        "detail", "{\"reason\": \"schedule replaced\"}", "actor", "env:admin#1"));
         assertThat(queryLong(db.c, "select count(*) from schedule_ticks where job_id = ?", ahead))
                 .as("its tick is forgotten, to be enqueued again").isZero();
         assertThat(everything(aheadRunning, come, othersAhead)).isEqualTo(untouched);
-        assertThat(repo.cancelTicksAhead(db.c, row.name(), "again")).as("nothing left to cancel").isZero();
-        assertThat(repo.cancelTicksAhead(db.c, "no-such", "none")).isZero();
+        assertThat(repo.cancelTicksAhead(db.c, row.name(), "again", "env:admin#1")).as("nothing left to cancel").isZero();
+        assertThat(repo.cancelTicksAhead(db.c, "no-such", "none", "env:admin#1")).isZero();
     }
 
     /** A job of {@code status} enqueued for the schedule's tick at now() + {@code fromNow}. */

@@ -10,6 +10,16 @@ import dev.baton.coordinator.testing.TestCluster;
 import io.micronaut.core.annotation.AnnotationMetadata;
 import io.micronaut.management.endpoint.annotation.Read;
 import io.micronaut.web.router.Router;
+import io.micronaut.web.router.UriRouteInfo;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -30,74 +40,159 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Every endpoint × every kind of caller, against docs/protocol.md "Auth". */
+/**
+ * Every route × every kind of caller, against docs/protocol.md "Auth" and "Tokens, scopes and the
+ * audit trail", on two coordinators: the API tokens are made and revoked on coordinator 0 and used
+ * on coordinator 1. The route list is the router's, so a new route without a row here fails
+ * {@link #theTableNamesEveryRouteTheRouterHas}. Every refusal is checked to have changed nothing.
+ */
 class AuthMatrixTest {
     private static final String UNKNOWN = "not-a-known-token-3f9a";
-    private static final String ANY = "admin producer worker";
+    private static final String VIEWER_TOKEN = "test-viewer-token";
+    private static final String ALL = "admin producer worker viewer";
+    private static final String WRITERS = "admin producer worker";
     private static final String WORKERS = "admin worker";
+    private static final String READERS = "admin viewer";
     private static final String ADMIN = "admin";
     private static final String OPEN = "open";
+    /** The queues the in-scope tokens may use: the fixture's, the enqueue routes' and the claim's. */
+    private static final List<String> IN_SCOPE = List.of("auth", "auth-empty", "auth-fixture");
+    private static final Map<String, String> TOKENS = new ConcurrentHashMap<>();
 
-    /** Who calls: the token it sends (null: no Authorization header) and the role it has. */
+    /** Who calls: the token it sends (null: no Authorization header), the role it has, and its scope. */
     enum Caller {
-        NO_TOKEN(null, null), UNKNOWN_TOKEN(UNKNOWN, null),
-        ADMIN(Api.ADMIN, "admin"), PRODUCER(Api.PRODUCER, "producer"), WORKER(Api.WORKER, "worker");
+        NO_TOKEN(null, false), UNKNOWN_TOKEN(null, false),
+        ADMIN("admin", false), PRODUCER("producer", false), WORKER("worker", false), VIEWER("viewer", false),
+        API_ADMIN("admin", false), API_VIEWER("viewer", false),
+        WORKER_IN_SCOPE("worker", false), WORKER_OUT_OF_SCOPE("worker", true),
+        PRODUCER_IN_SCOPE("producer", false), PRODUCER_OUT_OF_SCOPE("producer", true),
+        EXPIRED(null, false), REVOKED(null, false);
 
-        final String token;
         final String role;
+        final boolean outOfScope;
 
-        Caller(String token, String role) {
-            this.token = token;
+        Caller(String role, boolean outOfScope) {
             this.role = role;
+            this.outOfScope = outOfScope;
+        }
+
+        String token() {
+            return switch (this) {
+                case NO_TOKEN -> null;
+                case UNKNOWN_TOKEN -> UNKNOWN;
+                case ADMIN -> Api.ADMIN;
+                case PRODUCER -> Api.PRODUCER;
+                case WORKER -> Api.WORKER;
+                case VIEWER -> VIEWER_TOKEN;
+                default -> TOKENS.get(name());
+            };
         }
     }
 
-    /** One endpoint, with a body that is valid for it, and the roles docs/protocol.md allows. */
-    record Endpoint(String method, String path, String body, String allowed) {
+    /** How a route meets queue scopes: not at all, by refusing the request, or by refusing each item. */
+    enum Scope { NONE, REQUEST, ITEM }
+
+    /**
+     * One route (as the router spells it), the path and a body valid for it, the roles
+     * docs/protocol.md allows, and how its queue scope is checked.
+     */
+    record Endpoint(String method, String route, String path, String body, String allowed, Scope scope) {
         @Override
         public String toString() {
-            return method + " " + path;
+            return method + " " + route;
         }
     }
 
-    // {job} is a queued job made in @BeforeAll. Bodies are valid, so an allowed caller gets a real answer.
+    // {job} is a queued job of queue auth-fixture, {done} a cancelled one, both made in @BeforeAll.
+    // Bodies are valid, so an allowed caller gets a real answer.
     private static final List<Endpoint> ENDPOINTS = List.of(
-            new Endpoint("POST", "/api/v1/jobs", "{\"type\":\"auth.t\",\"queue\":\"auth\"}", ANY),
-            new Endpoint("POST", "/api/v1/jobs/batch", "{\"jobs\":[{\"type\":\"auth.t\",\"queue\":\"auth\"}]}", ANY),
-            new Endpoint("GET", "/api/v1/jobs", null, ANY),
-            new Endpoint("GET", "/api/v1/jobs/{job}", null, ANY),
-            new Endpoint("GET", "/api/v1/jobs/{job}/events", null, ANY),
-            new Endpoint("POST", "/api/v1/jobs/{job}/cancel", "{\"reason\":\"auth test\"}", ADMIN),
-            new Endpoint("POST", "/api/v1/jobs/{job}/retry", "{}", ADMIN),
-            new Endpoint("PATCH", "/api/v1/jobs/{job}", "{\"expectedVersion\":1,\"priority\":3}", ADMIN),
-            new Endpoint("POST", "/api/v1/jobs/bulk", "{\"operations\":[{\"id\":\"{job}\",\"action\":\"retry\"}]}", ADMIN),
-            new Endpoint("POST", "/api/v1/claims", "{\"workerId\":\"auth-w\",\"queues\":[\"auth-empty\"]}", WORKERS),
-            new Endpoint("POST", "/api/v1/jobs/{job}/heartbeat", "{\"leaseToken\":\"nope\"}", WORKERS),
-            new Endpoint("POST", "/api/v1/jobs/{job}/complete", "{\"leaseToken\":\"nope\",\"result\":{}}", WORKERS),
-            new Endpoint("POST", "/api/v1/jobs/{job}/fail", "{\"leaseToken\":\"nope\",\"error\":{\"message\":\"x\"}}", WORKERS),
-            new Endpoint("POST", "/api/v1/completions", "{\"items\":[{\"id\":\"{job}\",\"leaseToken\":\"nope\"}]}", WORKERS),
-            new Endpoint("GET", "/api/v1/queues", null, ANY),
-            new Endpoint("PUT", "/api/v1/queues/auth", "{\"paused\":false}", ADMIN),
-            new Endpoint("PUT", "/api/v1/schedules/auth", "{\"cron\":\"0 0 0 1 1 *\",\"job\":{\"type\":\"auth.t\"}}", ADMIN),
-            new Endpoint("GET", "/api/v1/schedules", null, ADMIN),
-            new Endpoint("GET", "/api/v1/schedules/auth", null, ADMIN),
-            new Endpoint("DELETE", "/api/v1/schedules/auth-gone", null, ADMIN),
-            new Endpoint("GET", "/prometheus", null, ADMIN),
-            new Endpoint("GET", "/health", null, OPEN));
+            new Endpoint("POST", "/api/v1/jobs", "/api/v1/jobs", "{\"type\":\"auth.t\",\"queue\":\"auth\"}", WRITERS, Scope.REQUEST),
+            new Endpoint("POST", "/api/v1/jobs/batch", "/api/v1/jobs/batch",
+                    "{\"jobs\":[{\"type\":\"auth.t\",\"queue\":\"auth\"}]}", WRITERS, Scope.REQUEST),
+            new Endpoint("GET", "/api/v1/jobs", "/api/v1/jobs", null, ALL, Scope.NONE),
+            new Endpoint("GET", "/api/v1/jobs/{id}", "/api/v1/jobs/{job}", null, ALL, Scope.NONE),
+            new Endpoint("GET", "/api/v1/jobs/{id}/events", "/api/v1/jobs/{job}/events", null, ALL, Scope.NONE),
+            new Endpoint("GET", "/api/v1/jobs/{id}/logs", "/api/v1/jobs/{job}/logs", null, ALL, Scope.NONE),
+            new Endpoint("GET", "/api/v1/jobs/{id}/logs/stream", "/api/v1/jobs/{done}/logs/stream", null, ALL, Scope.NONE),
+            new Endpoint("POST", "/api/v1/jobs/{id}/cancel", "/api/v1/jobs/{job}/cancel", "{\"reason\":\"auth test\"}", ADMIN, Scope.NONE),
+            new Endpoint("POST", "/api/v1/jobs/{id}/retry", "/api/v1/jobs/{job}/retry", "{}", ADMIN, Scope.NONE),
+            new Endpoint("PATCH", "/api/v1/jobs/{id}", "/api/v1/jobs/{job}", "{\"expectedVersion\":1,\"priority\":3}", ADMIN, Scope.NONE),
+            new Endpoint("POST", "/api/v1/jobs/bulk", "/api/v1/jobs/bulk",
+                    "{\"operations\":[{\"id\":\"{job}\",\"action\":\"retry\"}]}", ADMIN, Scope.NONE),
+            new Endpoint("POST", "/api/v1/claims", "/api/v1/claims", "{\"workerId\":\"auth-w\",\"queues\":[\"auth-empty\"]}",
+                    WORKERS, Scope.REQUEST),
+            new Endpoint("POST", "/api/v1/jobs/{id}/heartbeat", "/api/v1/jobs/{job}/heartbeat", "{\"leaseToken\":\"nope\"}",
+                    WORKERS, Scope.REQUEST),
+            new Endpoint("POST", "/api/v1/jobs/{id}/progress", "/api/v1/jobs/{job}/progress",
+                    "{\"leaseToken\":\"nope\",\"expectedVersion\":1,\"current\":1}", WORKERS, Scope.REQUEST),
+            new Endpoint("POST", "/api/v1/jobs/{id}/logs", "/api/v1/jobs/{job}/logs",
+                    "{\"leaseToken\":\"nope\",\"entries\":[{\"seq\":1,\"level\":\"info\",\"message\":\"m\"}]}", WORKERS, Scope.REQUEST),
+            new Endpoint("POST", "/api/v1/jobs/{id}/complete", "/api/v1/jobs/{job}/complete", "{\"leaseToken\":\"nope\",\"result\":{}}",
+                    WORKERS, Scope.REQUEST),
+            new Endpoint("POST", "/api/v1/jobs/{id}/fail", "/api/v1/jobs/{job}/fail",
+                    "{\"leaseToken\":\"nope\",\"error\":{\"message\":\"x\"}}", WORKERS, Scope.REQUEST),
+            new Endpoint("POST", "/api/v1/completions", "/api/v1/completions",
+                    "{\"items\":[{\"id\":\"{job}\",\"leaseToken\":\"nope\"}]}", WORKERS, Scope.ITEM),
+            new Endpoint("GET", "/api/v1/queues", "/api/v1/queues", null, ALL, Scope.NONE),
+            new Endpoint("PUT", "/api/v1/queues/{name}", "/api/v1/queues/auth", "{\"paused\":false}", ADMIN, Scope.NONE),
+            new Endpoint("GET", "/api/v1/workers", "/api/v1/workers", null, ALL, Scope.NONE),
+            new Endpoint("PUT", "/api/v1/schedules/{name}", "/api/v1/schedules/auth",
+                    "{\"cron\":\"0 0 0 1 1 *\",\"job\":{\"type\":\"auth.t\"}}", ADMIN, Scope.NONE),
+            new Endpoint("GET", "/api/v1/schedules", "/api/v1/schedules", null, READERS, Scope.NONE),
+            new Endpoint("GET", "/api/v1/schedules/{name}", "/api/v1/schedules/auth", null, READERS, Scope.NONE),
+            new Endpoint("DELETE", "/api/v1/schedules/{name}", "/api/v1/schedules/auth-gone", null, ADMIN, Scope.NONE),
+            new Endpoint("POST", "/api/v1/tokens", "/api/v1/tokens", "{\"name\":\"matrix-made\",\"role\":\"viewer\"}", ADMIN,
+                    Scope.NONE),
+            new Endpoint("GET", "/api/v1/tokens", "/api/v1/tokens", null, ADMIN, Scope.NONE),
+            new Endpoint("DELETE", "/api/v1/tokens/{name}", "/api/v1/tokens/no-such-token", null, ADMIN, Scope.NONE),
+            new Endpoint("GET", "/api/v1/audit", "/api/v1/audit", null, READERS, Scope.NONE),
+            new Endpoint("GET", "/prometheus", "/prometheus", null, ADMIN, Scope.NONE),
+            new Endpoint("GET", "/openapi.yaml", "/openapi.yaml", null, OPEN, Scope.NONE),
+            new Endpoint("GET", "/health", "/health", null, OPEN, Scope.NONE));
 
     private static final HttpClient CLIENT = HttpClient.newBuilder()
             .connectTimeout(Duration.ofSeconds(5)).version(HttpClient.Version.HTTP_1_1).build();
     static TestCluster cluster;
     static Api api;
     static String jobId;
+    static String doneId;
 
     @BeforeAll
     static void start() {
-        cluster = TestCluster.start(AuthMatrixTest.class, 1);
-        api = cluster.api();
-        Api.Resp r = api.post("/api/v1/jobs", Api.ADMIN, Map.of("type", "auth.fixture", "queue", "auth-fixture"));
+        cluster = TestCluster.start(AuthMatrixTest.class, 2, Map.of("BATON_VIEWER_TOKENS", VIEWER_TOKEN));
+        Api maker = cluster.api(0);
+        api = cluster.api(1);
+        Api.Resp r = maker.post("/api/v1/jobs", Api.ADMIN, Map.of("type", "auth.fixture", "queue", "auth-fixture"));
         assertThat(r.status()).as(r.toString()).isEqualTo(201);
         jobId = r.body().path("id").asText();
+        r = maker.post("/api/v1/jobs", Api.ADMIN, Map.of("type", "auth.fixture", "queue", "auth-fixture"));
+        doneId = r.body().path("id").asText();
+        assertThat(maker.post("/api/v1/jobs/" + doneId + "/cancel", Api.ADMIN, Map.of()).status()).isEqualTo(200);
+        token(maker, Caller.API_ADMIN, Map.of("role", "admin"));
+        token(maker, Caller.API_VIEWER, Map.of("role", "viewer"));
+        token(maker, Caller.WORKER_IN_SCOPE, Map.of("role", "worker", "queues", IN_SCOPE));
+        token(maker, Caller.WORKER_OUT_OF_SCOPE, Map.of("role", "worker", "queues", List.of("elsewhere")));
+        token(maker, Caller.PRODUCER_IN_SCOPE, Map.of("role", "producer", "queues", IN_SCOPE));
+        token(maker, Caller.PRODUCER_OUT_OF_SCOPE, Map.of("role", "producer", "queues", List.of("elsewhere")));
+        token(maker, Caller.EXPIRED, Map.of("role", "admin", "expiresAt", Instant.now().plusSeconds(3600).toString()));
+        cluster.execute("update api_tokens set expires_at = now() - interval '1 millisecond' where name = ?",
+                tokenName(Caller.EXPIRED));
+        token(maker, Caller.REVOKED, Map.of("role", "admin"));
+        assertThat(api.get("/api/v1/jobs", Caller.REVOKED.token()).status()).as("works before its revoke").isEqualTo(200);
+        assertThat(maker.send("DELETE", "/api/v1/tokens/" + tokenName(Caller.REVOKED), Api.ADMIN, null, null).status())
+                .isEqualTo(204);
+    }
+
+    private static void token(Api maker, Caller caller, Map<String, Object> fields) {
+        Map<String, Object> body = new HashMap<>(fields);
+        body.put("name", tokenName(caller));
+        Api.Resp r = maker.post("/api/v1/tokens", Api.ADMIN, body);
+        assertThat(r.status()).as(r.toString()).isEqualTo(201);
+        TOKENS.put(caller.name(), r.body().path("token").asText());
+    }
+
+    private static String tokenName(Caller caller) {
+        return "matrix-" + caller.name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
     @AfterAll
@@ -118,27 +213,87 @@ class AuthMatrixTest {
     @ParameterizedTest(name = "{0} as {1}")
     @MethodSource("matrix")
     void eachEndpointAnswersEachCallerAsTheRoleTableSays(Endpoint e, Caller caller) {
-        String path = e.path().replace("{job}", jobId);
+        String path = e.path().replace("{job}", jobId).replace("{done}", doneId);
         String body = e.body() == null ? null : e.body().replace("{job}", jobId);
-        Api.Resp r = api.send(e.method(), path, caller.token, body, body == null ? null : "application/json");
+        String token = caller.token();
+        String before = stateOfTheDatabase();
+        Api.Resp r = api.send(e.method(), path, token, body, body == null ? null : "application/json");
 
+        boolean refused = true;
         if (e.allowed().equals(OPEN)) {
             assertThat(r.status()).as(r.toString()).isEqualTo(200);
+            refused = false;
         } else if (caller.role == null) {
             assertProblem(r, 401, "unauthenticated");
             assertThat(r.headers().firstValue("WWW-Authenticate")).as("WWW-Authenticate").isPresent();
         } else if (!Set.of(e.allowed().split(" ")).contains(caller.role)) {
             assertProblem(r, 403, "forbidden");
+        } else if (caller.outOfScope && e.scope() == Scope.REQUEST) {
+            assertProblem(r, 403, "forbidden");
+            assertThat(r.body().path("detail").asText()).as(r.toString()).contains("queue '");
+        } else if (caller.outOfScope && e.scope() == Scope.ITEM) {
+            assertThat(r.status()).as(r.toString()).isEqualTo(200);
+            assertThat(r.body().path("items").get(0).path("status").asInt()).as(r.toString()).isEqualTo(403);
+            assertThat(r.body().path("items").get(0).path("code").asText()).as(r.toString()).isEqualTo("forbidden");
         } else {
             assertThat(r.status()).as(r.toString()).isNotIn(401, 403, 405).isLessThan(500);
             assertThat(r.status() == 404 && r.body().path("detail").asText().startsWith("no such endpoint"))
                     .as("the route exists: " + r).isFalse();
+            if (e.scope() == Scope.ITEM) {
+                assertThat(r.body().path("items").get(0).path("status").asInt()).as(r.toString()).isNotEqualTo(403);
+            }
+            refused = false;
         }
-        if (caller.token != null) {
-            assertThat(r.raw()).as("the body never echoes the token").doesNotContain(caller.token);
+        if (refused) {
+            assertThat(stateOfTheDatabase()).as("a refusal changes nothing").isEqualTo(before);
+        }
+        if (token != null) {
+            assertThat(r.raw()).as("the body never echoes the token").doesNotContain(token);
             r.headers().map().forEach((name, values) -> assertThat(values)
                     .as("header " + name + " never echoes the token")
-                    .noneMatch(v -> v.contains(caller.token)));
+                    .noneMatch(v -> v.contains(token)));
+        }
+    }
+
+    /** The table above is the router's route list: a route added without a row here fails. */
+    @Test
+    void theTableNamesEveryRouteTheRouterHas() {
+        Set<String> served = new TreeSet<>();
+        Router router = cluster.coordinator(1).context().getBean(Router.class);
+        router.uriRoutes().map(route -> (UriRouteInfo<?, ?>) route)
+                .filter(route -> !route.getHttpMethodName().equals("HEAD")) // Micronaut mirrors every GET
+                .forEach(route -> served.add(route.getHttpMethodName() + " " + route.getUriMatchTemplate()));
+        served.add("GET /prometheus"); // Micronaut's management endpoint, not a controller route
+        Set<String> tabled = new TreeSet<>();
+        ENDPOINTS.forEach(e -> tabled.add(e.method() + " " + e.route()));
+        assertThat(tabled).isEqualTo(served);
+    }
+
+    /**
+     * What any request could change, leaving out what the coordinators change by themselves (the
+     * schedule ticker's jobs go to the default queue, its bookkeeping to the schedules table,
+     * whose every change by a request is in the audit trail).
+     */
+    private static String stateOfTheDatabase() {
+        try (Connection c = cluster.sql(); PreparedStatement ps = c.prepareStatement("""
+                select concat_ws('|',
+                    (select count(*) || ':' || coalesce(sum(version), 0) || ':' || coalesce(max(updated_at)::text, '')
+                       from jobs where queue like 'auth%' or queue = 'elsewhere'),
+                    (select count(*) from job_events e join jobs j on j.id = e.job_id
+                      where j.queue like 'auth%' or j.queue = 'elsewhere'),
+                    (select count(*) from job_logs),
+                    (select count(*) || ':' || coalesce(max(id), 0) from audit),
+                    (select count(*) || ':' || coalesce(string_agg(name || ':' || coalesce(expires_at::text, ''), ','
+                       order by name), '') from api_tokens),
+                    (select coalesce(string_agg(name || ':' || paused || ':' || coalesce(max_running, -1) || ':'
+                       || coalesce(rate_per_second, -1) || ':' || updated_at, ',' order by name), '') from queues),
+                    (select count(*) from schedules),
+                    (select count(*) from idempotency_keys))""");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getString(1);
+        } catch (SQLException ex) {
+            throw new IllegalStateException(ex);
         }
     }
 
@@ -185,13 +340,19 @@ class AuthMatrixTest {
         }
     }
 
+    @Test
+    void aViewerEnvironmentTokenReadsButChangesNothing() {
+        assertThat(api.get("/api/v1/schedules", VIEWER_TOKEN).status()).isEqualTo(200);
+        assertProblem(api.put("/api/v1/queues/auth", VIEWER_TOKEN, Map.of("paused", true)), 403, "forbidden");
+    }
+
     /**
      * Every route says on itself who may call it. Only Micronaut's management endpoint
      * (/prometheus) declares nothing, and a route that declares nothing is admin-only.
      */
     @Test
     void everyRouteDeclaresItsRoles() {
-        Router router = cluster.coordinator(0).context().getBean(Router.class);
+        Router router = cluster.coordinator(1).context().getBean(Router.class);
         List<String> undeclared = new ArrayList<>();
         List<String> management = new ArrayList<>();
         router.uriRoutes().forEach(route -> {

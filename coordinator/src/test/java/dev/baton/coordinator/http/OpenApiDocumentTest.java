@@ -102,7 +102,8 @@ class OpenApiDocumentTest {
         OpenAPI api = parse(cluster.api().get("/openapi.yaml", null).raw()).getOpenAPI();
         Set<String> tags = new HashSet<>();
         api.getTags().forEach(t -> tags.add(t.getName()));
-        assertThat(tags).containsExactlyInAnyOrder("jobs", "worker", "queues", "schedules", "workers", "system");
+        assertThat(tags).containsExactlyInAnyOrder("jobs", "worker", "queues", "schedules", "workers", "tokens", "audit",
+                "system");
         Set<String> ids = new HashSet<>();
         List<String> problems = new ArrayList<>();
         api.getPaths().forEach((path, item) -> item.readOperationsMap().forEach((method, op) -> {
@@ -155,7 +156,7 @@ class OpenApiDocumentTest {
         OpenAPI api = parse(cluster.api().get("/openapi.yaml", null).raw()).getOpenAPI();
         Set<String> requests = Set.of("Backoff", "Enqueue", "EnqueueBatch", "Patch", "Cancel", "Retry", "Bulk",
                 "BulkOperation", "Claim", "Heartbeat", "ProgressUpdate", "LogAppend", "LogLine", "Complete", "Fail",
-                "FailError", "Completions", "CompletionItem", "QueueUpdate", "PutSchedule", "Labels");
+                "FailError", "Completions", "CompletionItem", "QueueUpdate", "PutSchedule", "Labels", "CreateToken");
         List<String> missing = new ArrayList<>();
         for (Map.Entry<String, Schema> e : api.getComponents().getSchemas().entrySet()) {
             Schema s = e.getValue();
