@@ -118,6 +118,9 @@ public final class Api {
             if (checked) {
                 OpenApiCheck.check(method, path, r.statusCode(), r.headers(), r.body());
             }
+            if (r.statusCode() == 201 && path.startsWith("/api/v1/tokens")) {
+                Secrets.seen(json.path("token").asText(null));
+            }
             return new Resp(r.statusCode(), json, r.headers(), r.body());
         } catch (IOException e) {
             throw new UncheckedIOException(method + " " + path, e);

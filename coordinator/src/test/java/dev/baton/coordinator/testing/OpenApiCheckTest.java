@@ -39,7 +39,7 @@ class OpenApiCheckTest {
         assertThatCode(() -> OpenApiCheck.check("GET", "/api/v1/jobs/42", 200, json(), JOB)).doesNotThrowAnyException();
         String events = """
                 {"items":[{"id":"1","at":"2026-11-22T10:00:00Z","type":"enqueued","fromStatus":null,
-                  "toStatus":"queued","attempt":0,"workerId":null,"detail":null}]}""";
+                  "toStatus":"queued","attempt":0,"workerId":null,"actor":null,"detail":null}]}""";
         assertThatCode(() -> OpenApiCheck.check("GET", "/api/v1/jobs/42/events?limit=5", 200, json(), events))
                 .doesNotThrowAnyException();
     }

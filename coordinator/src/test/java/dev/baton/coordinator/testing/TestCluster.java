@@ -54,6 +54,11 @@ public final class TestCluster implements AutoCloseable {
         s.put("BATON_REDIS_PREFIX", "baton-test:" + database);
         s.putAll(overrides);
         s.putAll(extra);
+        s.forEach((name, value) -> {
+            if (name.endsWith("_TOKENS") || name.endsWith("_PASSWORD")) {
+                List.of(value.split(",")).forEach(t -> Secrets.seen(t.trim()));
+            }
+        });
         return s;
     }
 
