@@ -5,6 +5,7 @@ import dev.baton.coordinator.error.ErrorCode;
 import io.micronaut.http.HttpRequest;
 import java.util.Collection;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 
 /**
  * Who sent a request: the token's name (the actor the audit trail names; never the secret), its
@@ -13,6 +14,8 @@ import java.util.Set;
  */
 public record Caller(String name, Role role, Set<String> queues) {
     public static final String ATTRIBUTE = "baton.caller";
+    /** A {@link BooleanSupplier}: whether the request's token is still valid (Tokens#stillValid). */
+    public static final String VALIDITY_ATTRIBUTE = "baton.caller.validity";
 
     public Caller {
         queues = queues == null ? null : Set.copyOf(queues);
@@ -22,6 +25,14 @@ public record Caller(String name, Role role, Set<String> queues) {
     public static Caller of(HttpRequest<?> request) {
         return request.getAttribute(ATTRIBUTE, Caller.class)
                 .orElseThrow(() -> new IllegalStateException("no caller on " + request.getMethod() + " " + request.getPath()));
+    }
+
+    /** Whether the token of {@code request} still names a caller, asked again whenever called (set by the authentication filter). */
+    @SuppressWarnings("unchecked")
+    public static BooleanSupplier validity(HttpRequest<?> request) {
+        return request.getAttribute(VALIDITY_ATTRIBUTE, BooleanSupplier.class)
+                .orElseThrow(() -> new IllegalStateException("no token validity on " + request.getMethod() + " "
+                        + request.getPath()));
     }
 
     public boolean scoped() {

@@ -14,6 +14,7 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -81,7 +82,7 @@ public final class Tokens {
         }
         ApiTokens.Found stored = db.run(c -> tokens.findByHash(c, candidate));
         Role role = stored == null ? null : Role.fromWire(stored.role());
-        if (role == null || (ApiTokens.FIRST_START.equals(stored.createdBy()) && !firstStartHonoured)) {
+        if (role == null || (stored.name().startsWith(ApiTokens.FIRST_START + ":") && !firstStartHonoured)) {
             throw new BatonException(ErrorCode.UNAUTHENTICATED, "unknown token");
         }
         if (stored.expired()) {
@@ -92,6 +93,31 @@ public final class Tokens {
             return null;
         }));
         return new Caller(stored.name(), role, stored.queues() == null ? null : Set.copyOf(stored.queues()));
+    }
+
+    /**
+     * Whether {@code token} still names a caller: an environment token always does (it ends with
+     * the process); an API token only while it is stored and unexpired, read again at each call.
+     * For requests that outlive their authentication: a claim waiting for work, a log stream.
+     */
+    public BooleanSupplier stillValid(String token) {
+        byte[] candidate = hash(token);
+        for (EnvToken e : env) {
+            if (MessageDigest.isEqual(e.hash, candidate)) {
+                return () -> true;
+            }
+        }
+        return () -> {
+            try {
+                authenticate(token);
+                return true;
+            } catch (BatonException e) {
+                if (e.code() == ErrorCode.UNAUTHENTICATED) {
+                    return false;
+                }
+                throw e;
+            }
+        };
     }
 
     /**

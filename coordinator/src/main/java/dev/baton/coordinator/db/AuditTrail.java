@@ -16,7 +16,7 @@ import java.util.List;
 public final class AuditTrail {
 
     /** GET /audit: each filter null for any; {@code beforeId} null for the first page. */
-    public record Filter(String actor, String action, String target, Long beforeId, int limit) {
+    public record Filter(String actor, String action, String target, Long beforeId, int limit, boolean withTokens) {
     }
 
     private static final String INSERT = """
@@ -26,7 +26,7 @@ public final class AuditTrail {
     private static final String PAGE_BEFORE = """
             select * from audit
             where (?::text is null or actor = ?) and (?::text is null or action = ?) and (?::text is null or target = ?)
-              and (?::bigint is null or id < ?)
+              and (?::bigint is null or id < ?) and (? or action not like 'token.%')
             order by id desc limit ?""";
 
     /** Records an admin change in the caller's transaction. */
@@ -52,7 +52,8 @@ public final class AuditTrail {
             ps.setString(6, f.target());
             JobRows.setLong(ps, 7, f.beforeId());
             JobRows.setLong(ps, 8, f.beforeId());
-            ps.setInt(9, f.limit() + 1);
+            ps.setBoolean(9, f.withTokens());
+            ps.setInt(10, f.limit() + 1);
             return JobRows.list(ps, rs -> new AuditEntry(Long.toString(rs.getLong("id")), JobRows.instant(rs, "at"),
                     rs.getString("actor"), rs.getString("action"), rs.getString("target"),
                     JobRows.tree(rs.getString("details"))));

@@ -86,6 +86,7 @@ public final class AuthFilter implements Ordered {
         }
         LOG.debug("{} {} by {} ({})", request.getMethod(), request.getPath(), caller.name(), caller.role().wire());
         request.setAttribute(Caller.ATTRIBUTE, caller);
+        request.setAttribute(Caller.VALIDITY_ATTRIBUTE, tokens.stillValid(header.substring(7).trim()));
         return null;
     }
 

@@ -1,5 +1,6 @@
 package dev.baton.coordinator.http;
 
+import io.micronaut.http.HttpHeaders;
 import com.fasterxml.jackson.core.JacksonException;
 import dev.baton.coordinator.error.BatonException;
 import dev.baton.coordinator.error.ErrorCode;
@@ -72,7 +73,10 @@ public final class ProblemResponses {
     public static final class Refusals implements ExceptionHandler<BatonException, HttpResponse<?>> {
         @Override
         public HttpResponse<?> handle(HttpRequest request, BatonException exception) {
-            return Problems.of(exception);
+            // a token found revoked or expired while its request went on (a waiting claim): as the filter says it
+            return exception.code() == ErrorCode.UNAUTHENTICATED
+                    ? Problems.of(exception).header(HttpHeaders.WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"")
+                    : Problems.of(exception);
         }
     }
 

@@ -78,7 +78,7 @@ public final class ProgressLogController {
                 ? LogCursor.parse(lastEventId, "Last-Event-ID")
                 : LogCursor.parse(Params.text(request, "after"), "after");
         service.requireJob(jobId);
-        return tail.follow(jobId, after).map(item -> switch (item) {
+        return tail.follow(jobId, after, Caller.validity(request)).map(item -> switch (item) {
             case LogTail.Item.Line line -> Event.of(Json.write(line.entry())).id(line.cursor());
             // An empty data field: EventSource dispatches nothing for it; the comment says why it is there.
             case LogTail.Item.Idle idle -> Event.of("").comment("waiting for lines");

@@ -48,7 +48,7 @@ public final class WorkerController {
             throws InterruptedException {
         Requests.Claim claim = RequestBodyReader.orEmpty(body, Requests.Claim.class);
         Caller.of(request).requireQueues(claim.queues(), "claim from");
-        return new Responses.Jobs(leases.claim(claim));
+        return new Responses.Jobs(leases.claim(claim, Caller.validity(request)));
     }
 
     @Post("/jobs/{id}/heartbeat")

@@ -18,9 +18,10 @@ public final class AuditService {
         this.trail = trail;
     }
 
-    public AuditPage page(String actor, String action, String target, String cursor, int limit) {
+    /** {@code withTokens}: the rows of token changes too (admins only: they list every token's name, role and scopes). */
+    public AuditPage page(String actor, String action, String target, String cursor, int limit, boolean withTokens) {
         Long before = cursor == null ? null : Ids.parseCursor("a", cursor, "cursor");
-        List<AuditEntry> rows = db.run(c -> trail.page(c, new AuditTrail.Filter(actor, action, target, before, limit)));
+        List<AuditEntry> rows = db.run(c -> trail.page(c, new AuditTrail.Filter(actor, action, target, before, limit, withTokens)));
         if (rows.size() <= limit) {
             return new AuditPage(rows, null);
         }

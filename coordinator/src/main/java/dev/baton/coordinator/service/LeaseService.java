@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * The worker side of a job's life: claim, heartbeat, complete, fail. The database decides every
@@ -61,6 +62,15 @@ public final class LeaseService {
      * no connection: it sleeps on a {@link Wakeups.Waiter} between attempts.
      */
     public List<Job> claim(Requests.Claim r) throws InterruptedException {
+        return claim(r, () -> true);
+    }
+
+    /**
+     * As {@link #claim(Requests.Claim)}, asking {@code tokenStillValid} before every look but the
+     * first (the request was just authenticated): a claim whose token is revoked or expires while
+     * it waits is answered 401 and handed nothing.
+     */
+    public List<Job> claim(Requests.Claim r, BooleanSupplier tokenStillValid) throws InterruptedException {
         Checks checks = new Checks();
         checks.required("workerId", r.workerId());
         checks.length("workerId", r.workerId(), 1, 200);
@@ -85,7 +95,11 @@ public final class LeaseService {
         long leaseMs = Objects.requireNonNullElse(r.leaseMs(), 30_000L);
         List<String> queues = r.queues().stream().distinct().toList();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Objects.requireNonNullElse(r.waitMs(), 0L));
-        while (true) {
+        for (boolean first = true; ; first = false) {
+            if (!first && !tokenStillValid.getAsBoolean()) {
+                throw new BatonException(ErrorCode.UNAUTHENTICATED, "this token was revoked or expired while the claim "
+                        + "waited; nothing was claimed");
+            }
             // Each look refreshes the worker's entry (at most once a second is written), so a worker
             // waiting out a long poll stays listed, even if Redis connected only after it arrived.
             registry.seen(r.workerId(), queues);

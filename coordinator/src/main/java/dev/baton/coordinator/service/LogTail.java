@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +32,7 @@ public final class LogTail {
     // timeout between here and the client closes a stream that is only waiting.
     private static final long KEEP_ALIVE_NANOS = TimeUnit.SECONDS.toNanos(15);
     private static final int BATCH = 500;
+    private static final long TOKEN_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final Db db;
     private final ProgressLogRepository repo;
@@ -55,8 +57,17 @@ public final class LogTail {
     }
 
     public Flux<Item> follow(long jobId, LogCursor after) {
+        return follow(jobId, after, () -> true);
+    }
+
+    /**
+     * As {@link #follow(long, LogCursor)}, asking {@code tokenStillValid} about once a second: the
+     * stream of a token revoked or expired meanwhile ends there (a reconnecting client is then
+     * refused 401).
+     */
+    public Flux<Item> follow(long jobId, LogCursor after, BooleanSupplier tokenStillValid) {
         return Flux.create(sink -> {
-            Follower f = new Follower(jobId, after, sink);
+            Follower f = new Follower(jobId, after, sink, tokenStillValid);
             Thread thread = Thread.ofVirtual().name("log-tail-" + jobId).unstarted(f);
             f.thread = thread;
             followers.add(f);
@@ -79,14 +90,26 @@ public final class LogTail {
     private final class Follower implements Runnable {
         private final long jobId;
         private final FluxSink<Item> sink;
+        private final BooleanSupplier tokenStillValid;
         private LogCursor position;
+        private long tokenCheckedAt = System.nanoTime();
         private volatile boolean stopped;
         private volatile Thread thread;
 
-        Follower(long jobId, LogCursor position, FluxSink<Item> sink) {
+        Follower(long jobId, LogCursor position, FluxSink<Item> sink, BooleanSupplier tokenStillValid) {
             this.jobId = jobId;
             this.position = position;
             this.sink = sink;
+            this.tokenStillValid = tokenStillValid;
+        }
+
+        /** Asked at most once a second while nothing is sent (and before any line is): false once the token was revoked or expired. */
+        private boolean tokenValid() {
+            if (System.nanoTime() - tokenCheckedAt < TOKEN_CHECK_NANOS) {
+                return true;
+            }
+            tokenCheckedAt = System.nanoTime();
+            return tokenStillValid.getAsBoolean();
         }
 
         void stop() {
@@ -108,6 +131,10 @@ public final class LogTail {
                         LockSupport.parkNanos(POLL_NANOS);
                         continue;
                     }
+                    if (!tokenValid()) {
+                        sink.complete();
+                        return;
+                    }
                     int room = (int) Math.min(wanted, BATCH);
                     // Status first, lines second: an append holds a lock on the job's row until
                     // it commits, so by the time a finished status is visible every line of
@@ -116,6 +143,11 @@ public final class LogTail {
                         JobStatus status = repo.status(c, jobId);
                         return new Poll(status, repo.linesAfter(c, jobId, position.position(), room));
                     });
+                    if (!poll.lines().isEmpty() && !tokenStillValid.getAsBoolean()) {
+                        // no line goes out under a token revoked since the last look, however recent
+                        sink.complete();
+                        return;
+                    }
                     for (StoredLine line : poll.lines()) {
                         position = LogCursor.after(line);
                         sink.next(new Item.Line(line.entry(), position.wire()));

@@ -41,6 +41,9 @@ public final class TokenService {
         checks.required("name", r.name());
         if (r.name() != null && !NAME.matcher(r.name()).matches()) {
             checks.fail("name", "must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit");
+        } else if (ApiTokens.FIRST_START.equals(r.name())) {
+            // the actor of what the first start generated: a token of that name would pass for it in the audit trail
+            checks.fail("name", "'" + ApiTokens.FIRST_START + "' is reserved");
         }
         checks.required("role", r.role());
         Role role = r.role() == null ? null : Role.fromWire(r.role());

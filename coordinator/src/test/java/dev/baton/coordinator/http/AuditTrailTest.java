@@ -104,7 +104,10 @@ class AuditTrailTest {
                 "queues", List.of("q1")));
         String secret = made.body().path("token").asText();
         assertThat(api.send("DELETE", "/api/v1/tokens/audited", Api.ADMIN, null, null).status()).isEqualTo(204);
-        List<JsonNode> tokenRows = rowsOf("token:audited");
+        assertThat(rowsOf("token:audited")).as("viewers may not list tokens, so not through the trail either").isEmpty();
+        List<JsonNode> tokenRows = new ArrayList<>();
+        other.get("/api/v1/audit?target=token%3Aaudited&limit=500", Api.ADMIN).body().path("items").forEach(tokenRows::add);
+        tokenRows = tokenRows.reversed();
         assertThat(tokenRows).extracting(r -> r.path("action").asText() + " by " + r.path("actor").asText())
                 .containsExactly("token.create by auditor", "token.revoke by env:admin#1");
         assertThat(tokenRows.get(0).path("details").path("queues").toString()).isEqualTo("[\"q1\"]");
