@@ -75,6 +75,17 @@ public final class Responses {
     public record Health(String status, String database, String redis) {
     }
 
+    /** {@code GET /health/live}: the process answers. */
+    public record Live(String status) {
+    }
+
+    /**
+     * {@code GET /health/ready}: {@code status} ready or not_ready; each check says its own state
+     * (database up or down, migrations applied, lifecycle running or stopping).
+     */
+    public record Ready(String status, String database, String migrations, String lifecycle) {
+    }
+
     /** A schedule as stored; {@code nextRunAt} is its next tick after now. */
     public record Schedule(String name, String cron, String timezone, String catchUp, JsonNode job, Instant createdAt,
                            Instant updatedAt, Instant nextRunAt) {

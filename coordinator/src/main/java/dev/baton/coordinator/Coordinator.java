@@ -43,7 +43,7 @@ public final class Coordinator implements AutoCloseable {
         if (pg != null) {
             embedded.add(pg::stop);
         }
-        this.stop = new GracefulStop(context, embedded, settings.shutdownTimeoutMs());
+        this.stop = new GracefulStop(context, embedded, settings.shutdownTimeoutMs(), settings.shutdownUnreadyMs());
     }
 
     /**

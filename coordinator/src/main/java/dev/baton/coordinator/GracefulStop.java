@@ -7,6 +7,7 @@ import dev.baton.coordinator.maintenance.IdempotencyKeyPruner;
 import dev.baton.coordinator.schedule.ScheduleReconciler;
 import dev.baton.coordinator.schedule.ScheduleTicker;
 import dev.baton.coordinator.service.LogTail;
+import dev.baton.coordinator.service.Readiness;
 import dev.baton.coordinator.service.Wakeups;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.http.server.netty.NettyEmbeddedServer;
@@ -25,6 +26,9 @@ import org.slf4j.LoggerFactory;
 /**
  * How a coordinator stops, one step after the other, all within {@code BATON_SHUTDOWN_TIMEOUT_MS}:
  * <ol>
+ *   <li>{@code GET /health/ready} answers 503 ({@link Readiness}), and for BATON_SHUTDOWN_UNREADY_MS
+ *       (0 by default) everything else is served as before, so that a load balancer polling it
+ *       takes the coordinator out of rotation before it stops accepting;</li>
  *   <li>no job is handed out any more: waiting claims answer {@code {"jobs": []}} at once, and so
  *       does any claim still arriving;</li>
  *   <li>the HTTP server takes no new connection and the requests in flight finish (log streams
@@ -45,14 +49,16 @@ final class GracefulStop {
     private final ApplicationContext context;
     private final List<LongConsumer> embedded;
     private final long boundMs;
+    private final long unreadyMs;
     private volatile long startNanos;
     private volatile String step = "not started";
     /** False once a request had to be cut off or a step failed: the stop then ends in exit status 1. */
     private volatile boolean clean = true;
 
     /** {@code embedded}: each stops one embedded server within the milliseconds it is given, in this order. */
-    GracefulStop(ApplicationContext context, List<LongConsumer> embedded, long boundMs) {
+    GracefulStop(ApplicationContext context, List<LongConsumer> embedded, long boundMs, long unreadyMs) {
         this.context = context;
+        this.unreadyMs = unreadyMs;
         this.embedded = embedded;
         this.boundMs = boundMs;
     }
@@ -88,6 +94,13 @@ final class GracefulStop {
         long drainMs = boundMs - Math.min(RESERVE_MS, boundMs / 2);
         long drainUntil = startNanos + TimeUnit.MILLISECONDS.toNanos(drainMs);
         try {
+            step = "answering not ready";
+            context.findBean(Readiness.class).ifPresent(Readiness::stop);
+            if (unreadyMs > 0) {
+                LOG.info("stopping: /health/ready answers 503; still serving for {} ms (BATON_SHUTDOWN_UNREADY_MS)",
+                        unreadyMs);
+                Thread.sleep(unreadyMs);
+            }
             step = "handing out no more jobs";
             LOG.info("stopping: no more jobs handed out; requests in flight get up to {} ms", drainMs);
             context.findBean(Wakeups.class).ifPresent(Wakeups::stopHandingOut);
@@ -104,7 +117,10 @@ final class GracefulStop {
             if (context.isRunning()) {
                 context.close();
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | InterruptedException e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
             clean = false;
             LOG.warn("stopping: {} failed; going on", step, e);
             if (context.isRunning()) {

@@ -21,7 +21,7 @@ public record Settings(
         long payloadBytes, long requestBytes, int logLinesPerAttempt, int dbPoolSize, long dbStatementTimeoutMs,
         long pollIntervalMs,
         long reaperIntervalMs, String redisPrefix, long workerTtlMs, Retention retention, int jobrunrPollSeconds,
-        Dashboard dashboard, long shutdownTimeoutMs, Path redisTlsCa, TlsSettings tls) {
+        Dashboard dashboard, long shutdownTimeoutMs, long shutdownUnreadyMs, Path redisTlsCa, TlsSettings tls) {
 
     /**
      * JobRunr's dashboard: off unless BATON_DASHBOARD_ENABLED=true, and then only on 127.0.0.1
@@ -57,6 +57,8 @@ public record Settings(
         SettingsReader.atLeast("BATON_WORKER_TTL_MS", workerTtlMs, 1);
         SettingsReader.atLeast("BATON_JOBRUNR_POLL_SECONDS", jobrunrPollSeconds, 5); // JobRunr's minimum
         SettingsReader.atLeast("BATON_SHUTDOWN_TIMEOUT_MS", shutdownTimeoutMs, 1000);
+        // Taken from the stop's bound: at most half of it, so requests in flight keep time to finish.
+        SettingsReader.between("BATON_SHUTDOWN_UNREADY_MS", shutdownUnreadyMs, 0, shutdownTimeoutMs / 2);
         Objects.requireNonNull(retention, "retention");
         Objects.requireNonNull(dashboard, "dashboard");
         // The CA is for a Redis that speaks TLS; on any other it would be silently unused.
@@ -108,6 +110,7 @@ public record Settings(
                 new Dashboard(r.flag("BATON_DASHBOARD_ENABLED"), r.wholeInt("BATON_DASHBOARD_PORT", 8000),
                         r.text("BATON_DASHBOARD_USER"), r.raw("BATON_DASHBOARD_PASSWORD")),
                 r.whole("BATON_SHUTDOWN_TIMEOUT_MS", 30_000),
+                r.whole("BATON_SHUTDOWN_UNREADY_MS", 0),
                 r.text("BATON_REDIS_TLS_CA") == null ? null : Path.of(r.text("BATON_REDIS_TLS_CA")),
                 TlsSettings.read(r));
     }
@@ -117,7 +120,7 @@ public record Settings(
         return new Settings(db, user, password, redis, httpPort, dataDir, adminTokens, producerTokens, workerTokens,
                 viewerTokens, payloadBytes, requestBytes, logLinesPerAttempt, dbPoolSize, dbStatementTimeoutMs, pollIntervalMs,
                 reaperIntervalMs,
-                redisPrefix, workerTtlMs, retention, jobrunrPollSeconds, dashboard, shutdownTimeoutMs, redisTlsCa, tls);
+                redisPrefix, workerTtlMs, retention, jobrunrPollSeconds, dashboard, shutdownTimeoutMs, shutdownUnreadyMs, redisTlsCa, tls);
     }
 
     public boolean tokensConfigured() {
@@ -137,7 +140,8 @@ public record Settings(
                 + dbPoolSize + ", dbStatementTimeoutMs=" + dbStatementTimeoutMs + ", pollIntervalMs=" + pollIntervalMs
                 + ", reaperIntervalMs=" + reaperIntervalMs + ", redisPrefix=" + redisPrefix + ", workerTtlMs="
                 + workerTtlMs + ", retention=" + retention + ", jobrunrPollSeconds=" + jobrunrPollSeconds
-                + ", dashboard=" + dashboard + ", shutdownTimeoutMs=" + shutdownTimeoutMs + ", redisTlsCa=" + redisTlsCa
+                + ", dashboard=" + dashboard + ", shutdownTimeoutMs=" + shutdownTimeoutMs + ", shutdownUnreadyMs="
+                + shutdownUnreadyMs + ", redisTlsCa=" + redisTlsCa
                 + ", tls=" + tls + "]";
     }
 }

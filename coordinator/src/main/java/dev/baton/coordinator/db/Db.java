@@ -7,6 +7,8 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.sql.Savepoint;
+import java.util.ArrayList;
+import java.util.List;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,6 +22,8 @@ public final class Db {
     private static final Logger LOG = LoggerFactory.getLogger(Db.class);
     /** The connection of the {@link #enclosing} transaction this thread runs in, if any. */
     private final ThreadLocal<Connection> enclosingTx = new ThreadLocal<>();
+    /** What {@link #afterCommit} deferred to the end of this thread's outermost transaction, if one is open. */
+    private final ThreadLocal<List<Runnable>> onCommit = new ThreadLocal<>();
     private final DataSource dataSource;
 
     public Db(DataSource dataSource) {
@@ -40,6 +44,9 @@ public final class Db {
         if (outer != null) {
             return savepoint(outer, work);
         }
+        List<Runnable> outerPending = onCommit.get();
+        List<Runnable> pending = new ArrayList<>();
+        onCommit.set(pending);
         try (Connection c = connect()) {
             c.setAutoCommit(false);
             T result;
@@ -52,9 +59,45 @@ public final class Db {
                 throw e;
             }
             restoreAutoCommit(c, null);
+            onCommit.set(outerPending);
+            runAll(pending);
             return result;
         } catch (SQLException e) {
             throw translate(e);
+        } finally {
+            onCommit.set(outerPending);
+        }
+    }
+
+    /**
+     * Runs {@code action} once what this thread wrote so far is committed: at once outside any
+     * transaction (after a {@link #run} statement, which commits as it runs), else when this
+     * thread's outermost {@link #tx} or {@link #enclosing} transaction commits, and never if it
+     * rolls back (nor if the savepoint it was registered under does). This is how metrics count
+     * only what committed: a refused or rolled-back request, or a route whose Idempotency-Key
+     * answer failed to store, counts nothing. The action must be cheap (a counter); one that
+     * throws is logged and never turns a committed request into an error.
+     */
+    public void afterCommit(Runnable action) {
+        List<Runnable> pending = onCommit.get();
+        if (pending != null) {
+            pending.add(action);
+        } else {
+            runQuietly(action);
+        }
+    }
+
+    private static void runAll(List<Runnable> actions) {
+        for (Runnable action : actions) {
+            runQuietly(action);
+        }
+    }
+
+    private static void runQuietly(Runnable action) {
+        try {
+            action.run();
+        } catch (RuntimeException e) {
+            LOG.warn("an after-commit action failed; what committed stays committed", e);
         }
     }
 
@@ -92,11 +135,16 @@ public final class Db {
         if (outer != null) {
             return savepoint(outer, work);
         }
+        // each statement commits as it runs: what registers after-commit actions here runs them at once
+        List<Runnable> outerPending = onCommit.get();
+        onCommit.remove();
         try (Connection c = connect()) {
             return work.apply(c);
         } catch (SQLException e) {
             // each statement commits as it runs: one cut off may have been written or not
             throw isConnectionFailure(e) ? outcomeUnknown(e) : translate(e);
+        } finally {
+            onCommit.set(outerPending);
         }
     }
 
@@ -134,13 +182,18 @@ public final class Db {
     }
 
     /** A refusal inside it (a 409, a failed statement) undoes only its own writes, as its own transaction would. */
-    private static <T> T savepoint(Connection c, Work<T> work) {
+    private <T> T savepoint(Connection c, Work<T> work) {
+        List<Runnable> pending = onCommit.get();
+        int registeredBefore = pending == null ? 0 : pending.size();
         try {
             Savepoint savepoint = c.setSavepoint();
             T result;
             try {
                 result = work.apply(c);
             } catch (SQLException | RuntimeException | Error e) {
+                if (pending != null) {
+                    pending.subList(registeredBefore, pending.size()).clear();
+                }
                 try {
                     c.rollback(savepoint);
                 } catch (SQLException broken) {

@@ -3,6 +3,7 @@ package dev.baton.coordinator.db;
 import jakarta.inject.Singleton;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Collection;
 import java.util.List;
@@ -18,6 +19,14 @@ import java.util.List;
  */
 @Singleton
 public final class ExpiredLeases {
+
+    /** An attempt ended: its job's queue and type, whether its lease ran out (else it timed out), whether the job was queued again. */
+    public record Ended(String queue, String type, boolean leaseExpired, boolean requeued) {
+    }
+
+    private static Ended ended(ResultSet rs) throws SQLException {
+        return new Ended(rs.getString(1), rs.getString(2), rs.getBoolean(3), rs.getBoolean(4));
+    }
 
     // The batch: up to `limit` rows, oldest lease first, leaving out the ids given (rows set aside).
     private static final String REQUEUE_IF_EXPIRED_OR_TIMED_OUT = """
@@ -54,7 +63,7 @@ public final class ExpiredLeases {
                        'running', status, attempt, worker_id, last_error
                 from done
             )
-            select queue from done
+            select queue, type, lease_expired, status = 'queued' as requeued from done
             """;
 
     // The same for one row, handled alone (see BadRows).
@@ -90,7 +99,7 @@ public final class ExpiredLeases {
                        'running', status, attempt, worker_id, last_error
                 from done
             )
-            select queue from done
+            select queue, type, lease_expired, status = 'queued' as requeued from done
             """;
 
     // What REQUEUE_IF_EXPIRED_OR_TIMED_OUT would pick, unlocked.
@@ -104,22 +113,22 @@ public final class ExpiredLeases {
 
     /**
      * Ends up to {@code limit} attempts whose lease expired or that timed out, leaving out the
-     * {@code skipped} ids; returns the queue of each job it ended (one entry per job).
+     * {@code skipped} ids; returns each attempt it ended.
      */
-    public List<String> requeueExpiredLeases(Connection c, int limit, Collection<Long> skipped) throws SQLException {
+    public List<Ended> requeueExpiredLeases(Connection c, int limit, Collection<Long> skipped) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(REQUEUE_IF_EXPIRED_OR_TIMED_OUT)) {
             ps.setArray(1, c.createArrayOf("bigint", skipped.toArray()));
             ps.setInt(2, limit);
-            return JobRows.list(ps, rs -> rs.getString(1));
+            return JobRows.list(ps, ExpiredLeases::ended);
         }
     }
 
-    /** As {@link #requeueExpiredLeases} for one job: its queue if it ended the job's attempt, else null. */
-    public String requeueExpiredLease(Connection c, long id) throws SQLException {
+    /** As {@link #requeueExpiredLeases} for one job: the attempt it ended, or null. */
+    public Ended requeueExpiredLease(Connection c, long id) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(REQUEUE_ONE_IF_EXPIRED_OR_TIMED_OUT)) {
             ps.setLong(1, id);
-            List<String> queues = JobRows.list(ps, rs -> rs.getString(1));
-            return queues.isEmpty() ? null : queues.get(0);
+            List<Ended> ended = JobRows.list(ps, ExpiredLeases::ended);
+            return ended.isEmpty() ? null : ended.get(0);
         }
     }
 

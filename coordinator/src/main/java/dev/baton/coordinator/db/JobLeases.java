@@ -10,10 +10,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * What a worker does with a lease it holds: renew it, complete the job, fail the attempt. Each is
@@ -103,7 +101,7 @@ public final class JobLeases {
                 insert into job_events (job_id, type, from_status, to_status, attempt, worker_id)
                 select id, 'completed', 'running', 'succeeded', attempt, worker_id from done
             )
-            select id from done
+            select id, queue, type, started_at, finished_at from done
             """;
 
     // A retryable failure with attempts left goes back to queued, due at the worker's retryAt or
@@ -184,12 +182,17 @@ public final class JobLeases {
         return done;
     }
 
-    /** As {@link #completeEachIfLeaseHeld}, answering only the ids it completed. */
-    public Set<Long> completeEachIfLeaseHeldIds(Connection c, List<Long> ids, List<String> leaseTokens,
-                                                List<String> resultsJson) throws SQLException {
+    /** A job a batch completed, as little of it as its metrics need (queue, type, run time). */
+    public record Completed(long id, String queue, String type, Instant startedAt, Instant finishedAt) {
+    }
+
+    /** As {@link #completeEachIfLeaseHeld}, answering only what it completed: ids, and what metrics need. */
+    public List<Completed> completeEachIfLeaseHeldIds(Connection c, List<Long> ids, List<String> leaseTokens,
+                                                      List<String> resultsJson) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(COMPLETE_EACH_IF_LEASE_HELD_IDS)) {
             bindCompleteEach(c, ps, ids, leaseTokens, resultsJson);
-            return new HashSet<>(JobRows.list(ps, rs -> rs.getLong(1)));
+            return JobRows.list(ps, rs -> new Completed(rs.getLong(1), rs.getString(2), rs.getString(3),
+                    JobRows.instant(rs, "started_at"), JobRows.instant(rs, "finished_at")));
         }
     }
 

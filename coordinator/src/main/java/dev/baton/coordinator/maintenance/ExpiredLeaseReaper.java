@@ -3,6 +3,7 @@ package dev.baton.coordinator.maintenance;
 import dev.baton.coordinator.config.Settings;
 import dev.baton.coordinator.db.Db;
 import dev.baton.coordinator.db.ExpiredLeases;
+import dev.baton.coordinator.metrics.JobMetrics;
 import dev.baton.coordinator.service.Wakeups;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.context.annotation.Context;
@@ -31,9 +32,14 @@ public final class ExpiredLeaseReaper {
     private final Wakeups wakeups;
     private final BadRows bad;
     private final Every timer;
+    private final JobMetrics metrics;
+    private final DutyMetrics duty;
 
-    public ExpiredLeaseReaper(Db db, ExpiredLeases jobs, Wakeups wakeups, Settings settings, MeterRegistry registry) {
+    public ExpiredLeaseReaper(Db db, ExpiredLeases jobs, Wakeups wakeups, Settings settings, MeterRegistry registry,
+                              JobMetrics metrics) {
         this.db = db;
+        this.metrics = metrics;
+        this.duty = new DutyMetrics("lease-reaper", registry);
         this.bad = new BadRows("lease-reaper", registry);
         this.jobs = jobs;
         this.wakeups = wakeups;
@@ -43,24 +49,36 @@ public final class ExpiredLeaseReaper {
 
     /** One pass; returns how many attempts it ended. Tests call it directly. */
     public int step() {
+        return duty.pass(this::reap);
+    }
+
+    private int reap() {
         Set<String> queues = new HashSet<>();
         int total = db.run(c -> {
             BadRows.RowWork requeue = id -> {
-                String queue = jobs.requeueExpiredLease(c, id);
-                if (queue == null) {
+                ExpiredLeases.Ended ended = jobs.requeueExpiredLease(c, id);
+                if (ended == null) {
                     return false;
                 }
-                queues.add(queue);
+                counted(ended);
+                queues.add(ended.queue());
                 return true;
             };
             return bad.pass(BATCH, skipped -> {
-                List<String> batch = jobs.requeueExpiredLeases(c, BATCH, skipped);
-                queues.addAll(batch);
+                List<ExpiredLeases.Ended> batch = jobs.requeueExpiredLeases(c, BATCH, skipped);
+                batch.forEach(this::counted);
+                batch.forEach(e -> queues.add(e.queue()));
                 return batch.size();
             }, skipped -> jobs.expiredLeaseIds(c, BATCH, skipped), requeue);
         });
         queues.forEach(wakeups::jobsAvailable);
         return total;
+    }
+
+    /** Each statement here commits as it runs (autocommit): what it returned is written. */
+    private void counted(ExpiredLeases.Ended e) {
+        metrics.attemptEnded(e.queue(), e.type(), e.leaseExpired() ? JobMetrics.Ended.LEASE_EXPIRED
+                : JobMetrics.Ended.TIMED_OUT, e.requeued());
     }
 
     private void stepAndLog() {

@@ -33,17 +33,19 @@ public final class FinishedJobPruner {
     private final Retention retention;
     // One per status: a bad row is tried alone again with its own status's statement.
     private final Map<JobStatus, BadRows> badRows = new EnumMap<>(JobStatus.class);
+    private final DutyMetrics duty;
 
     public FinishedJobPruner(Db db, FinishedJobs jobs, Settings settings, MeterRegistry registry) {
         this.db = db;
         this.jobs = jobs;
         this.retention = settings.retention();
         FINISHED.forEach(s -> badRows.put(s, new BadRows("finished-job-pruner", registry)));
+        this.duty = new DutyMetrics("finished-job-pruner", registry);
     }
 
     /** One pass with the configured retention, by the database clock. */
     public int step() {
-        int n = prune(retention, null);
+        int n = duty.pass(() -> prune(retention, null));
         if (n > 0) {
             LOG.info("pruned {} finished job(s) past their retention", n);
         }

@@ -30,7 +30,7 @@ public final class RedisWakeups {
 
     private void subscribe(RedissonClient client, Wakeups wakeups) {
         RTopic t = client.getTopic(topicName, StringCodec.INSTANCE);
-        t.addListener(String.class, (channel, queue) -> wakeups.wakeLocal(queue));
+        t.addListener(String.class, (channel, queue) -> wakeups.wakeFromPeer(queue));
         topic = t;
         LOG.info("wake-ups subscribed on Redis topic {}", topicName);
     }

@@ -14,6 +14,8 @@ import dev.baton.coordinator.maintenance.Every;
 import dev.baton.coordinator.service.JobFactory;
 import dev.baton.coordinator.service.JobService;
 import dev.baton.coordinator.service.Wakeups;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Requires;
 import jakarta.annotation.PreDestroy;
@@ -56,9 +58,19 @@ public final class ScheduleTicker {
     private final JobFactory factory;
     private final Wakeups wakeups;
     private final Every timer;
+    private final Counter ticksEnqueued;
+    private final Counter ticksLate;
 
-    public ScheduleTicker(Db db, ScheduleRepository schedules, JobService jobs, JobFactory factory, Wakeups wakeups) {
+    public ScheduleTicker(Db db, ScheduleRepository schedules, JobService jobs, JobFactory factory, Wakeups wakeups,
+                          MeterRegistry registry) {
         this.db = db;
+        this.ticksEnqueued = Counter.builder("baton.schedule.ticks.enqueued")
+                .description("Schedule ticks whose job this coordinator enqueued").register(registry);
+        // Normally a tick's job is enqueued up to LOOKAHEAD before its fire time; one enqueued after
+        // it means the ticker fell behind (coordinators down, the database slow, too many schedules).
+        this.ticksLate = Counter.builder("baton.schedule.ticks.late")
+                .description("Schedule ticks whose job was enqueued only after its fire time had passed")
+                .register(registry);
         this.schedules = schedules;
         this.jobs = jobs;
         this.factory = factory;
@@ -135,7 +147,12 @@ public final class ScheduleTicker {
             schedules.advance(c, name, plan.dueAfter(), cron.next(plan.dueAfter()));
             return out;
         });
+        // db.tx returned: what it created is committed
+        ticksEnqueued.increment(created.size());
         for (Job j : created) {
+            if (dbNow[0].isAfter(j.runAt())) {
+                ticksLate.increment();
+            }
             wakeAt(j, dbNow[0]);
         }
         return created;

@@ -17,6 +17,8 @@ import dev.baton.coordinator.db.JobQueries;
 import dev.baton.coordinator.db.NewJob;
 import dev.baton.coordinator.error.BatonException;
 import dev.baton.coordinator.error.ErrorCode;
+import dev.baton.coordinator.metrics.JobMetrics;
+import dev.baton.coordinator.metrics.JobMetrics.Refusal;
 import jakarta.inject.Singleton;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -46,9 +48,11 @@ public final class JobService {
     private final JobFactory factory;
     private final Wakeups wakeups;
     private final AuditTrail audit;
+    private final JobMetrics metrics;
 
     public JobService(Db db, JobInserts inserts, JobEdits edits, JobQueries queries, JobFactory factory,
-                      Wakeups wakeups, AuditTrail audit) {
+                      Wakeups wakeups, AuditTrail audit, JobMetrics metrics) {
+        this.metrics = metrics;
         this.audit = audit;
         this.db = db;
         this.inserts = inserts;
@@ -78,7 +82,9 @@ public final class JobService {
         boolean anyUnique = all.stream().anyMatch(n -> n.uniqueKey() != null);
         List<Enqueued> done = db.tx(c -> {
             if (!anyUnique) {
-                return inserts.insertEach(c, all).stream().map(j -> new Enqueued(j, true)).toList();
+                List<Job> inserted = inserts.insertEach(c, all);
+                db.afterCommit(() -> inserted.forEach(metrics::enqueued));
+                return inserted.stream().map(j -> new Enqueued(j, true)).toList();
             }
             List<Enqueued> out = new ArrayList<>(all.size());
             for (NewJob n : all) {
@@ -99,6 +105,7 @@ public final class JobService {
         for (int attempt = 0; attempt < 10; attempt++) {
             Job inserted = inserts.insertUnlessActiveDuplicate(c, n);
             if (inserted != null) {
+                db.afterCommit(() -> metrics.enqueued(inserted));
                 return new Enqueued(inserted, true);
             }
             Job existing = inserts.findActiveByUniqueKey(c, n.queue(), n.uniqueKey());
@@ -155,6 +162,7 @@ public final class JobService {
                         "a " + current.status().wire() + " job cannot be cancelled", current);
             }
             Job cancelled = edits.cancelLocked(c, jobId);
+            db.afterCommit(() -> metrics.cancelled(cancelled));
             Map<String, Object> detail = new LinkedHashMap<>();
             detail.put("reason", r.reason());
             edits.insertEvent(c, jobId, "cancelled", current.status().wire(), "cancelled", current.attempt(),
@@ -343,6 +351,7 @@ public final class JobService {
             throw BatonException.noJob(id);
         }
         if (expectedVersion != null && expectedVersion != current.version()) {
+            metrics.refused(Refusal.VERSION_CONFLICT);
             throw BatonException.conflict(ErrorCode.VERSION_CONFLICT, "expectedVersion " + expectedVersion
                     + " is not the job's current version " + current.version(), current);
         }

@@ -15,6 +15,8 @@ import dev.baton.coordinator.db.QueueLimits;
 import dev.baton.coordinator.db.Settlement;
 import dev.baton.coordinator.error.BatonException;
 import dev.baton.coordinator.error.ErrorCode;
+import dev.baton.coordinator.metrics.JobMetrics;
+import dev.baton.coordinator.metrics.JobMetrics.Refusal;
 import jakarta.inject.Singleton;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -27,6 +29,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
 
 /**
  * The worker side of a job's life: claim, heartbeat, complete, fail. The database decides every
@@ -43,10 +46,13 @@ public final class LeaseService {
     private final QueueLimits limits;
     private final WorkerSightings registry;
     private final long pollNanos;
+    private final JobMetrics metrics;
 
     public LeaseService(Db db, JobClaims claims, JobLeases leases, JobQueries queries, Wakeups wakeups,
-                        JobFactory factory, QueueLimits limits, WorkerSightings registry, Settings settings) {
+                        JobFactory factory, QueueLimits limits, WorkerSightings registry, Settings settings,
+                        JobMetrics metrics) {
         this.db = db;
+        this.metrics = metrics;
         this.claims = claims;
         this.leases = leases;
         this.queries = queries;
@@ -113,7 +119,8 @@ public final class LeaseService {
                 if (!claimed.isEmpty() || remaining <= 0) {
                     return claimed;
                 }
-                waiter.await(Math.min(remaining, pollNanos));
+                boolean signalled = waiter.await(Math.min(remaining, pollNanos));
+                metrics.claimWokeUp(signalled && waiter.wokenBy() != null ? waiter.wokenBy().tag() : "poll");
             } finally {
                 wakeups.unregister(waiter);
             }
@@ -132,7 +139,7 @@ public final class LeaseService {
     private List<Job> claimOnce(String workerId, List<String> queues, List<String> types, int limit, long leaseMs) {
         List<String> limited = limits.limited(db, queues);
         if (limited.isEmpty()) {
-            return db.run(c -> claims.claimAvailable(c, workerId, queues, types, limit, leaseMs));
+            return db.run(c -> counted(claims.claimAvailable(c, workerId, queues, types, limit, leaseMs)));
         }
         return db.tx(c -> {
             List<Job> claimed = new ArrayList<>();
@@ -147,8 +154,16 @@ public final class LeaseService {
                 claimed.addAll(limits.claimWithinLimits(c, queue, wanted,
                         room -> claims.claimFromQueue(c, workerId, queue, types, room, leaseMs)));
             }
-            return claimed;
+            return counted(claimed);
         });
+    }
+
+    /** Counts the claims once they commit (at once when the statement ran on its own). */
+    private List<Job> counted(List<Job> claimed) {
+        if (!claimed.isEmpty()) {
+            db.afterCommit(() -> claimed.forEach(metrics::claimed));
+        }
+        return claimed;
     }
 
     public HeartbeatAnswer heartbeat(String id, Requests.Heartbeat r) {
@@ -163,7 +178,9 @@ public final class LeaseService {
                 registry.seen(renewal.workerId(), List.of(renewal.queue()));
                 return renewal.answer();
             }
-            throw leaseLost(current(c, jobId));
+            Job current = current(c, jobId);
+            metrics.refused(Refusal.LEASE_LOST);
+            throw leaseLost(current);
         });
     }
 
@@ -180,7 +197,11 @@ public final class LeaseService {
 
     private Job completeOne(Connection c, long jobId, String leaseToken, String resultJson) throws SQLException {
         Job done = leases.completeIfLeaseHeld(c, jobId, leaseToken, resultJson);
-        return done != null ? done : answerResend(c, jobId, leaseToken, "completed");
+        if (done == null) {
+            return answerResend(c, jobId, leaseToken, "completed");
+        }
+        db.afterCommit(() -> metrics.succeeded(done));
+        return done;
     }
 
     public Job fail(String id, Requests.Fail r) {
@@ -199,7 +220,11 @@ public final class LeaseService {
         Job done = db.run(c -> {
             Job failed = leases.failIfLeaseHeld(c, jobId, r.leaseToken(), r.error().message(),
                     Objects.requireNonNullElse(r.error().type(), "error"), retryable, r.retryAt());
-            return failed != null ? failed : answerResend(c, jobId, r.leaseToken(), "failed");
+            if (failed == null) {
+                return answerResend(c, jobId, r.leaseToken(), "failed");
+            }
+            db.afterCommit(() -> metrics.attemptFailed(failed));
+            return failed;
         });
         if (done.status() == JobStatus.QUEUED && !done.runAt().isAfter(Instant.now())) {
             wakeups.jobsAvailable(done.queue());
@@ -269,8 +294,17 @@ public final class LeaseService {
             List<Long> ids = batched.stream().map(i -> jobIds[i]).toList();
             List<String> tokens = batched.stream().map(i -> r.items().get(i).leaseToken()).toList();
             List<String> json = batched.stream().map(i -> resultJson[i]).toList();
-            Map<Long, Job> done = minimal ? null : db.run(c -> leases.completeEachIfLeaseHeld(c, ids, tokens, json));
-            Set<Long> doneIds = minimal ? db.run(c -> leases.completeEachIfLeaseHeldIds(c, ids, tokens, json)) : done.keySet();
+            Map<Long, Job> done = minimal ? null : db.run(c -> {
+                Map<Long, Job> completed = leases.completeEachIfLeaseHeld(c, ids, tokens, json);
+                db.afterCommit(() -> completed.values().forEach(metrics::succeeded));
+                return completed;
+            });
+            Set<Long> doneIds = minimal ? db.run(c -> {
+                List<JobLeases.Completed> completed = leases.completeEachIfLeaseHeldIds(c, ids, tokens, json);
+                db.afterCommit(() -> completed.forEach(j -> metrics.succeeded(j.queue(), j.type(), j.startedAt(),
+                        j.finishedAt())));
+                return completed.stream().map(JobLeases.Completed::id).collect(Collectors.toSet());
+            }) : done.keySet();
             for (int i : batched) {
                 Requests.CompletionItem item = r.items().get(i);
                 results[i] = doneIds.contains(jobIds[i])
@@ -319,8 +353,10 @@ public final class LeaseService {
             throw BatonException.noJob(jobId);
         }
         if (leaseToken.equals(s.settledLeaseToken()) && outcome.equals(s.settledOutcome())) {
+            metrics.refused(Refusal.DEDUPLICATED);
             return s.job();
         }
+        metrics.refused(Refusal.LEASE_LOST);
         throw leaseLost(s.job());
     }
 

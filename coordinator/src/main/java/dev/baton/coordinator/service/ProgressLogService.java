@@ -14,6 +14,8 @@ import dev.baton.coordinator.db.ProgressLogRepository.StoredLine;
 import dev.baton.coordinator.db.ProgressLogRepository;
 import dev.baton.coordinator.error.BatonException;
 import dev.baton.coordinator.error.ErrorCode;
+import dev.baton.coordinator.metrics.JobMetrics;
+import dev.baton.coordinator.metrics.JobMetrics.Refusal;
 import jakarta.inject.Singleton;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -35,10 +37,13 @@ public final class ProgressLogService {
     private final ProgressLogRepository repo;
     private final ProgressCommits commits;
     private final int linesPerAttempt;
+    private final JobMetrics metrics;
 
     /** One attempt's log lines are capped at {@link Settings#logLinesPerAttempt}. */
-    public ProgressLogService(Db db, ProgressLogRepository repo, ProgressCommits commits, Settings settings) {
+    public ProgressLogService(Db db, ProgressLogRepository repo, ProgressCommits commits, Settings settings,
+                              JobMetrics metrics) {
         this.db = db;
+        this.metrics = metrics;
         this.repo = repo;
         this.commits = commits;
         this.linesPerAttempt = settings.logLinesPerAttempt();
@@ -80,9 +85,11 @@ public final class ProgressLogService {
             }
             Job job = now.job();
             if (!now.leaseHeld()) {
+                metrics.refused(Refusal.LEASE_LOST);
                 throw LeaseService.leaseLost(job);
             }
             if (job.version() != item.expectedVersion()) {
+                metrics.refused(Refusal.VERSION_CONFLICT);
                 throw BatonException.conflict(ErrorCode.VERSION_CONFLICT, "expectedVersion is "
                         + item.expectedVersion() + " but the job is at version " + job.version(), job);
             }
@@ -122,9 +129,14 @@ public final class ProgressLogService {
         }
         if (!done.leaseHeld()) {
             LeaseCheck now = db.run(c -> repo.lockWithLeaseCheck(c, jobId, r.leaseToken()));
-            throw now == null ? BatonException.noJob(jobId) : LeaseService.leaseLost(now.job());
+            if (now == null) {
+                throw BatonException.noJob(jobId);
+            }
+            metrics.refused(Refusal.LEASE_LOST);
+            throw LeaseService.leaseLost(now.job());
         }
         if (!done.conflicts().isEmpty()) {
+            metrics.refused(Refusal.LOG_CONFLICT);
             throw BatonException.logConflict("seq " + done.conflicts().stream().map(String::valueOf)
                     .collect(Collectors.joining(", ")) + " of attempt " + done.attempt()
                     + (done.conflicts().size() == 1 ? " is" : " are") + " already stored with another level or "
@@ -176,6 +188,7 @@ public final class ProgressLogService {
         // A seq given twice with other content is the same conflict as a resend with other content:
         // which of the two is the line is not for the coordinator to guess.
         if (!repeatedOtherwise.isEmpty()) {
+            metrics.refused(Refusal.LOG_CONFLICT);
             throw BatonException.logConflict("seq " + repeatedOtherwise.stream().map(String::valueOf)
                     .collect(Collectors.joining(", ")) + " " + (repeatedOtherwise.size() == 1 ? "is" : "are")
                     + " given twice in this request with another level or message; nothing of it was stored",

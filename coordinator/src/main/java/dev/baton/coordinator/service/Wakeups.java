@@ -20,9 +20,38 @@ public final class Wakeups {
     private final List<Consumer<String>> publishers = new CopyOnWriteArrayList<>();
     private volatile boolean handingOut = true;
 
+    /** What woke a waiting claim, for {@code baton.claim.wakeups}: this coordinator, another through Redis, or a stop. */
+    public enum Source {
+        LOCAL("local"), REDIS("redis"), STOP("stop");
+
+        private final String tag;
+
+        Source(String tag) {
+            this.tag = tag;
+        }
+
+        public String tag() {
+            return tag;
+        }
+    }
+
     public static final class Waiter {
         private final Semaphore signal = new Semaphore(0);
         private final List<String> queues;
+        /** The first signal's source; null while none came. */
+        private volatile Source wokenBy;
+
+        private void signal(Source source) {
+            if (wokenBy == null) {
+                wokenBy = source;
+            }
+            signal.release();
+        }
+
+        /** What signalled this waiter first, or null when nothing did (it woke by its poll interval). */
+        public Source wokenBy() {
+            return wokenBy;
+        }
 
         private Waiter(List<String> queues) {
             this.queues = queues;
@@ -62,10 +91,19 @@ public final class Wakeups {
 
     /** Wakes this coordinator's waiters on {@code queue} only. */
     public void wakeLocal(String queue) {
+        wake(queue, Source.LOCAL);
+    }
+
+    /** Another coordinator said (through Redis) that {@code queue} may have work: wakes this one's waiters on it. */
+    public void wakeFromPeer(String queue) {
+        wake(queue, Source.REDIS);
+    }
+
+    private void wake(String queue, Source source) {
         Set<Waiter> set = waiters.get(queue);
         if (set != null) {
             for (Waiter w : set) {
-                w.signal.release();
+                w.signal(source);
             }
         }
     }
@@ -76,7 +114,7 @@ public final class Wakeups {
      */
     public void stopHandingOut() {
         handingOut = false;
-        waiters.values().forEach(set -> set.forEach(w -> w.signal.release()));
+        waiters.values().forEach(set -> set.forEach(w -> w.signal(Source.STOP)));
     }
 
     /** False once {@link #stopHandingOut} was called; checked after {@link #register}, so no waiter misses it. */

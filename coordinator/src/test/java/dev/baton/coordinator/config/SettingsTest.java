@@ -20,11 +20,20 @@ class SettingsTest {
                 "redis://:redis-secret@cache:6379/0", 8080, Path.of("/tmp/baton"), List.of("admin-secret"),
                 List.of("producer-secret"), List.of("worker-secret", "worker-secret-2"), List.of("viewer-secret"), 1024 * 1024, 64L * 1024 * 1024,
                 100_000, 10, 3000, 1000, 1000, "baton", 30_000, Retention.DEFAULT, 5,
-                new Settings.Dashboard(true, 8000, "ops", "dash-secret"), 30_000, null, TlsSettings.OFF);
+                new Settings.Dashboard(true, 8000, "ops", "dash-secret"), 30_000, 0, null, TlsSettings.OFF);
         String text = s.toString();
         assertThat(text).doesNotContain("secret").contains("dbPassword=***").contains("redis://***@cache:6379/0")
                 .contains("jdbc:postgresql://db/baton?user=baton&password=***")
                 .contains("workerTokens=2 token(s)").contains("viewerTokens=1 token(s)").contains("dbUser=baton");
+    }
+
+    @Test
+    void shutdownUnreadyDefaultsToZeroAndIsAtMostHalfTheShutdownTimeout() {
+        assertThat(Settings.load(Map.of(), Map.of()).shutdownUnreadyMs()).isZero();
+        assertThat(Settings.load(Map.of("BATON_SHUTDOWN_UNREADY_MS", "15000"), Map.of()).shutdownUnreadyMs())
+                .isEqualTo(15_000);
+        assertThatThrownBy(() -> Settings.load(Map.of("BATON_SHUTDOWN_UNREADY_MS", "15001"), Map.of()))
+                .hasMessageContaining("BATON_SHUTDOWN_UNREADY_MS");
     }
 
     @Test

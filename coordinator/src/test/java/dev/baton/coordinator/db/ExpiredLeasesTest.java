@@ -58,8 +58,10 @@ class ExpiredLeasesTest {
         exec(db.c, "update jobs set attempt = 5 where id = ?", last);
         Map<Long, Map<String, String>> untouched = notExpired("reap-a");
         db.inOneTransaction(() -> {
-            assertThat(expired.requeueExpiredLeases(db.c, 100, List.of()))
-                    .containsExactlyInAnyOrder("reap-a", "reap-b", "reap-a");
+            // what metrics count: queue, type, lease ran out (else timed out), queued again (else failed)
+            assertThat(expired.requeueExpiredLeases(db.c, 100, List.of())).extracting(
+                            e -> e.queue() + "/" + e.leaseExpired() + "/" + e.requeued())
+                    .containsExactlyInAnyOrder("reap-a/true/true", "reap-b/false/true", "reap-a/true/false");
             // backoff_initial_ms 1000, jitter 0: due again a second later by the database's clock
             assertThat(check(db.c, "select status = 'queued' and run_at = now() + interval '1 s' and lease_token is null"
                     + " and version = 2 and last_error->>'type' = 'lease_expired' from jobs where id = ?", lease))
@@ -106,8 +108,9 @@ class ExpiredLeasesTest {
         long timeout = timedOut("one");
         long alsoExpired = db.insertExpired("one");
         Map<Long, Map<String, String>> untouched = notExpired("one");
-        assertThat(expired.requeueExpiredLease(db.c, lease)).isEqualTo("one");
-        assertThat(expired.requeueExpiredLease(db.c, timeout)).isEqualTo("one");
+        assertThat(expired.requeueExpiredLease(db.c, lease).queue()).isEqualTo("one");
+        assertThat(expired.requeueExpiredLease(db.c, timeout)).extracting(e -> e.queue() + "/" + e.leaseExpired())
+                .isEqualTo("one/false");
         assertThat(db.status(alsoExpired)).as("only the row asked for").isEqualTo("running");
         for (long id : untouched.keySet()) {
             assertThat(expired.requeueExpiredLease(db.c, id)).isNull();

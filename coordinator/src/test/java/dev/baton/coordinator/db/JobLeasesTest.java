@@ -112,7 +112,8 @@ class JobLeasesTest {
             List<String> results = List.of("{\"n\":1}", "{}", "{}", "{\"n\":2}", "{}");
             Set<Long> done;
             if (idsOnly) {
-                done = leases.completeEachIfLeaseHeldIds(db.c, ids, tokens, results);
+                done = leases.completeEachIfLeaseHeldIds(db.c, ids, tokens, results).stream()
+                        .map(JobLeases.Completed::id).collect(java.util.stream.Collectors.toSet());
             } else {
                 Map<Long, Job> jobs = leases.completeEachIfLeaseHeld(db.c, ids, tokens, results);
                 assertThat(jobs.get(held2).result().get("n").asInt()).isEqualTo(2);

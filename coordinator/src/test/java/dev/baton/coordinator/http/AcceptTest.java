@@ -60,6 +60,8 @@ class AcceptTest {
             new Route("DELETE", "/api/v1/schedules/accept-gone", null),
             new Route("GET", "/prometheus", null),
             new Route("GET", "/health", null),
+            new Route("GET", "/health/live", null),
+            new Route("GET", "/health/ready", null),
             new Route("GET", "/openapi.yaml", null));
 
     static TestCluster cluster;

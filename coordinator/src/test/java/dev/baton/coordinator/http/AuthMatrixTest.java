@@ -148,7 +148,9 @@ class AuthMatrixTest {
             new Endpoint("GET", "/api/v1/audit", "/api/v1/audit", null, READERS, Scope.NONE),
             new Endpoint("GET", "/prometheus", "/prometheus", null, ADMIN, Scope.NONE),
             new Endpoint("GET", "/openapi.yaml", "/openapi.yaml", null, OPEN, Scope.NONE),
-            new Endpoint("GET", "/health", "/health", null, OPEN, Scope.NONE));
+            new Endpoint("GET", "/health", "/health", null, OPEN, Scope.NONE),
+            new Endpoint("GET", "/health/live", "/health/live", null, OPEN, Scope.NONE),
+            new Endpoint("GET", "/health/ready", "/health/ready", null, OPEN, Scope.NONE));
 
     private static final HttpClient CLIENT = HttpClient.newBuilder()
             .connectTimeout(Duration.ofSeconds(5)).version(HttpClient.Version.HTTP_1_1).build();
