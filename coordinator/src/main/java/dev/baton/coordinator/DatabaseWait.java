@@ -93,7 +93,8 @@ final class DatabaseWait {
 
     /**
      * A connection that could not be made or was lost: SQL state class 08 or 57P (or 25P03, a
-     * transaction the server ended for idling on starved cores), a SQLException
+     * transaction the server ended for idling on starved cores; or 42P07, a table JobRunr's start
+     * found already created: see below), a SQLException
      * with no state (a connection closed under the pool), or a socket error underneath (but not a
      * port of our own already in use). A migration that fails has a state of its own and is not waited for.
      */
@@ -104,9 +105,13 @@ final class DatabaseWait {
                 return true;
             }
             // no state: the driver's or the pool's own word for a connection that broke ("Connection is closed")
-            // 25P03: the server ended a start-up transaction left idle (JdbcBounds): nothing was written
+            // 25P03: the server ended a start-up transaction left idle (JdbcBounds): nothing was written.
+            // 42P07: JobRunr creating a table that is there (it took a connection reset while reading
+            // which of its migrations ran for "none ran", or another coordinator created it at the
+            // same moment); the next try reads its migrations again and finds them applied.
             if (t instanceof SQLException s && (s.getSQLState() == null || s.getSQLState().startsWith("08")
-                    || s.getSQLState().startsWith("57P") || s.getSQLState().equals("25P03"))) {
+                    || s.getSQLState().startsWith("57P") || s.getSQLState().equals("25P03")
+                    || s.getSQLState().equals("42P07"))) {
                 return true;
             }
         }
