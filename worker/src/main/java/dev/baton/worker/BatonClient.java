@@ -22,6 +22,7 @@ public final class BatonClient {
     private final String token;
     private final List<Http1> http;
     private final AtomicInteger current = new AtomicInteger();
+    private final WorkerMetrics metrics;
 
     public BatonClient(List<URI> bases, String token) {
         this(bases, token, null);
@@ -29,6 +30,11 @@ public final class BatonClient {
 
     /** {@code tls} is how {@code https://} URLs are spoken (null: the JDK's defaults). */
     public BatonClient(List<URI> bases, String token, ClientTls tls) {
+        this(bases, token, tls, WorkerMetrics.NONE);
+    }
+
+    BatonClient(List<URI> bases, String token, ClientTls tls, WorkerMetrics metrics) {
+        this.metrics = metrics;
         if (bases.isEmpty()) {
             throw new IllegalArgumentException("at least one coordinator URL is needed");
         }
@@ -179,6 +185,8 @@ public final class BatonClient {
 
     /** Moves to the next URL unless another request already did. */
     private void failOver(int failedRaw) {
-        current.compareAndSet(failedRaw, failedRaw + 1);
+        if (current.compareAndSet(failedRaw, failedRaw + 1) && bases.size() > 1) {
+            metrics.failover();
+        }
     }
 }

@@ -32,6 +32,7 @@ final class Completions implements AutoCloseable {
     }
 
     private final BatonClient client;
+    private final WorkerMetrics metrics;
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong items = new AtomicLong();
@@ -39,7 +40,12 @@ final class Completions implements AutoCloseable {
     private volatile boolean closed;
 
     Completions(BatonClient client) {
+        this(client, WorkerMetrics.NONE);
+    }
+
+    Completions(BatonClient client, WorkerMetrics metrics) {
         this.client = client;
+        this.metrics = metrics;
         this.sender = Thread.ofVirtual().name("baton-completions").start(this::sendLoop);
     }
 
@@ -107,6 +113,7 @@ final class Completions implements AutoCloseable {
                 List<Responses.CompletionResult> answers = client.completions(new Requests.Completions(body));
                 requests.incrementAndGet();
                 items.addAndGet(batch.size());
+                metrics.completionBatch(batch.size());
                 settle(batch, answers);
                 return;
             } catch (BatonClient.Unavailable u) {
@@ -114,6 +121,7 @@ final class Completions implements AutoCloseable {
                 if (Thread.currentThread().isInterrupted()) {
                     throw new InterruptedException();
                 }
+                metrics.requestRetried();
                 Thread.sleep(Retry.delayMs(attempt, 100, 5000));
             } catch (BatonClient.Rejected | BatonClient.Conflict r) {
                 LOG.warn("completions of {} item(s) refused whole ({}); sending them one by one",

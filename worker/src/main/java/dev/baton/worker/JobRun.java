@@ -3,9 +3,11 @@ package dev.baton.worker;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.common.Job;
+import dev.baton.common.JobStatus;
 import dev.baton.common.Json;
 import dev.baton.common.LogLevel;
 import dev.baton.common.Requests;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,6 +38,7 @@ final class JobRun implements JobContext {
     private final long leaseMs;
     private final Timers timers;
     private final Completions completions;
+    private final WorkerMetrics metrics;
     private final AtomicReference<PendingProgress> pendingProgress = new AtomicReference<>();
     private final ConcurrentLinkedQueue<Requests.LogLine> logBuffer = new ConcurrentLinkedQueue<>();
     private final AtomicInteger nextSeq = new AtomicInteger(1);
@@ -45,11 +48,20 @@ final class JobRun implements JobContext {
     private final ArrayDeque<List<Requests.LogLine>> inflightLogs = new ArrayDeque<>();
     private long knownVersion;
     private volatile boolean lost;
+    // Why the lease was lost, when a 409 said so: the job was cancelled (else expired or taken over).
+    private volatile boolean cancelled;
+    // How the attempt ended, for baton_worker_handler_seconds; settle() may change it.
+    private WorkerMetrics.Outcome outcome;
     private volatile Thread handlerThread;
     private ScheduledFuture<?> flushes;
     private boolean handlerDone;
 
     JobRun(Job job, BatonClient client, Completions completions, long leaseMs, Timers timers) {
+        this(job, client, completions, leaseMs, timers, WorkerMetrics.NONE);
+    }
+
+    JobRun(Job job, BatonClient client, Completions completions, long leaseMs, Timers timers, WorkerMetrics metrics) {
+        this.metrics = metrics;
         this.job = job;
         this.token = job.leaseToken();
         this.client = client;
@@ -64,6 +76,7 @@ final class JobRun implements JobContext {
         ScheduledFuture<?> heartbeats = timers.every(leaseMs / 3, this::heartbeat);
         Object result = null;
         Throwable failure = null;
+        long started = System.nanoTime();
         try {
             result = handler.handle(this);
         } catch (Throwable t) {
@@ -71,6 +84,8 @@ final class JobRun implements JobContext {
         } finally {
             stopFlushing();
         }
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        outcome = failure == null ? WorkerMetrics.Outcome.SUCCEEDED : WorkerMetrics.Outcome.FAILED;
         try {
             if (lost) {
                 LOG.info("job {} attempt {}: lease lost; its outcome belongs to someone else", job.id(), job.attempt());
@@ -89,6 +104,10 @@ final class JobRun implements JobContext {
             }
         } finally {
             heartbeats.cancel(false);
+            if (lost) {
+                outcome = cancelled ? WorkerMetrics.Outcome.CANCELLED : WorkerMetrics.Outcome.LEASE_LOST;
+            }
+            metrics.handled(job.type(), outcome, took);
         }
     }
 
@@ -125,10 +144,13 @@ final class JobRun implements JobContext {
                 return;
             } catch (BatonClient.Conflict c) {
                 LOG.warn("job {}: {}; another lease owns the outcome", job.id(), c.getMessage());
+                noteConflict(c);
+                lost = true;
                 return;
             } catch (BatonClient.Rejected r) {
                 LOG.error("job {}: the coordinator refused the outcome: {}", job.id(), r.getMessage());
                 if (r.code.equals("payload_too_large")) {
+                    outcome = WorkerMetrics.Outcome.FAILED;
                     request = () -> client.fail(job.id(), new Requests.Fail(token, new Requests.FailError(
                             "result rejected: " + r.getMessage(), "result_too_large", false), null));
                     continue;
@@ -138,6 +160,7 @@ final class JobRun implements JobContext {
                 if (!Retry.sleep(Retry.delayMs(attempt, 100, 5000))) {
                     return;
                 }
+                metrics.requestRetried();
             }
         }
     }
@@ -148,10 +171,21 @@ final class JobRun implements JobContext {
         }
         try {
             client.heartbeat(job.id(), new Requests.Heartbeat(token, leaseMs));
+            metrics.heartbeat(true);
         } catch (BatonClient.Conflict c) {
+            metrics.heartbeat(false);
+            noteConflict(c);
             loseLease();
         } catch (RuntimeException e) {
+            metrics.heartbeat(false);
             LOG.debug("job {}: heartbeat not answered ({}); the next one tries again", job.id(), e.getMessage());
+        }
+    }
+
+    /** Notes why a 409 ends the lease (for the handler's outcome tag), before {@link #loseLease}. */
+    private void noteConflict(BatonClient.Conflict c) {
+        if (!lost && c.job != null && c.job.status() == JobStatus.CANCELLED) {
+            cancelled = true;
         }
     }
 
@@ -190,6 +224,7 @@ final class JobRun implements JobContext {
                 flush();
             } catch (BatonClient.Unavailable u) {
                 Retry.sleep(Retry.delayMs(attempt, 100, 2000));
+                metrics.requestRetried();
             }
         }
     }
@@ -230,6 +265,7 @@ final class JobRun implements JobContext {
                 if (c.code.equals("log_conflict")) {
                     refused(batch, c.getMessage());
                 } else {
+                    noteConflict(c);
                     loseLease();
                 }
             } catch (BatonClient.Rejected r) {
@@ -259,6 +295,7 @@ final class JobRun implements JobContext {
             } catch (BatonClient.Conflict c) {
                 if (c.leaseLost() || c.job == null || ++conflicts > 3) {
                     if (c.leaseLost()) {
+                        noteConflict(c);
                         loseLease();
                     }
                     return;

@@ -50,12 +50,16 @@ public final class Worker implements AutoCloseable {
     private final Timers timers = new Timers();
     private final Completions completions;
     private final AtomicInteger running = new AtomicInteger();
+    private final WorkerMetrics metrics;
     private volatile boolean stopping;
     private Thread poller;
 
     private Worker(Builder b) {
+        // Micrometer's classes load only when a registry was passed: the library runs without them.
+        this.metrics = b.meterRegistry == null ? WorkerMetrics.NONE : new MicrometerWorkerMetrics(b.meterRegistry);
+        this.metrics.runningJobs(running::get);
         this.client = new BatonClient(b.coordinators, Objects.requireNonNull(b.token, "token"),
-                ClientTls.of(b.tlsCa, b.tlsClientCert, b.tlsClientKey));
+                ClientTls.of(b.tlsCa, b.tlsClientCert, b.tlsClientKey), metrics);
         this.handlers = Map.copyOf(b.handlers);
         this.queues = List.copyOf(b.queues);
         this.workerId = b.workerId;
@@ -63,7 +67,7 @@ public final class Worker implements AutoCloseable {
         this.shutdownGrace = b.shutdownGrace;
         this.concurrency = b.concurrency;
         this.slots = new Semaphore(b.concurrency);
-        this.completions = new Completions(client);
+        this.completions = new Completions(client, metrics);
     }
 
     public static Builder builder() {
@@ -120,12 +124,14 @@ public final class Worker implements AutoCloseable {
                 if (!Retry.sleep(Retry.delayMs(failures++, 200, 5000))) {
                     return;
                 }
+                metrics.requestRetried();
                 continue;
             } catch (BatonClient.Unavailable e) {
                 LOG.warn("claim failed: {}", e.getMessage());
                 if (!Retry.sleep(Retry.delayMs(failures++, 200, 5000))) {
                     return;
                 }
+                metrics.requestRetried();
                 continue;
             } catch (BatonClient.Rejected e) {
                 LOG.error("claim refused: {}", e.getMessage());
@@ -139,6 +145,7 @@ public final class Worker implements AutoCloseable {
                 if (!Retry.sleep(Retry.delayMs(failures++, 200, 5000))) {
                     return;
                 }
+                metrics.requestRetried();
                 continue;
             }
             // Claimed jobs are ours even if we are stopping: run them rather than let their leases lapse.
@@ -147,7 +154,7 @@ public final class Worker implements AutoCloseable {
                 running.incrementAndGet();
                 jobThreads.execute(() -> {
                     try {
-                        new JobRun(job, client, completions, leaseMs, timers).run(handlers.get(job.type()));
+                        new JobRun(job, client, completions, leaseMs, timers, metrics).run(handlers.get(job.type()));
                     } catch (RuntimeException e) {
                         LOG.error("job {} crashed the worker's run loop", job.id(), e);
                     } finally {
@@ -183,6 +190,7 @@ public final class Worker implements AutoCloseable {
             completions.close();
             timers.close();
             client.close();
+            metrics.close();
             LOG.info("worker {} stopped: {} job(s) completed in {} POST /completions request(s)", workerId,
                     completions.items(), completions.requests());
         }
@@ -200,6 +208,8 @@ public final class Worker implements AutoCloseable {
         private Path tlsCa;
         private Path tlsClientCert;
         private Path tlsClientKey;
+        // a MeterRegistry, typed Object so that a worker without Micrometer never loads its classes
+        private Object meterRegistry;
 
         public Builder coordinators(String... urls) {
             for (String url : urls) {
@@ -260,6 +270,16 @@ public final class Worker implements AutoCloseable {
         public Builder tlsClientCertificate(Path certPem, Path keyPem) {
             this.tlsClientCert = certPem;
             this.tlsClientKey = keyPem;
+            return this;
+        }
+
+        /**
+         * Records this worker's meters ({@code baton_worker_*}, docs/protocol.md "Worker metrics") in
+         * {@code registry}; needs io.micrometer:micrometer-core on the class path (an optional
+         * dependency of this library). Without it (the default) the worker records nothing.
+         */
+        public Builder meterRegistry(io.micrometer.core.instrument.MeterRegistry registry) {
+            this.meterRegistry = registry;
             return this;
         }
 

@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * and drains it when the application stops. Configured by {@code baton.worker.*} (or the
  * environment variables Micronaut maps onto them), read and checked as
  * {@link WorkerSettings}: a bad value stops the start with the same one line as
- * {@code java -jar baton-worker.jar} gives, naming the property.
+ * {@code java -jar baton-worker.jar} gives, naming the property. With Micrometer on the class
+ * path and a {@code MeterRegistry} bean, the worker records its {@code baton_worker_*} meters there.
  */
 @Context
 @Requires(property = "baton.worker.coordinators")
@@ -44,6 +45,9 @@ public final class BatonWorkerLifecycle {
             String type = definition.stringValue(JobType.class).orElseThrow();
             builder.handler(type, beans.getBean(definition));
             LOG.info("job type {} handled by {}", type, definition.getBeanType().getSimpleName());
+        }
+        if (MicrometerBeans.present()) {
+            MicrometerBeans.apply(beans, builder); // the worker's meters go to the application's registry
         }
         this.worker = builder.build().start();
     }

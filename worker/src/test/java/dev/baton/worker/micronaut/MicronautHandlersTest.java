@@ -8,6 +8,7 @@ import dev.baton.coordinator.testing.Jobs;
 import dev.baton.coordinator.testing.TestCluster;
 import dev.baton.worker.JobContext;
 import dev.baton.worker.JobHandler;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micronaut.context.ApplicationContext;
 import java.util.HashMap;
 import java.util.List;
@@ -29,17 +30,21 @@ class MicronautHandlersTest {
     @Test
     void beanHandlersRun() throws Exception {
         try (TestCluster cluster = TestCluster.start(MicronautHandlersTest.class, 1)) {
+            SimpleMeterRegistry registry = new SimpleMeterRegistry();
             String id = Jobs.enqueue(cluster.api(), "beans", Map.of("type", "greet", "payload", Map.of("name", "ada")))
                     .path("id").asText();
             try (ApplicationContext ctx = ApplicationContext.builder().properties(Map.of(
                     "baton.worker.coordinators", "http://127.0.0.1:" + cluster.coordinator(0).port(),
                     "baton.worker.token", Api.WORKER,
                     // a list, as application.yml gives one
-                    "baton.worker.queues", List.of("other", "beans"))).start()) {
+                    "baton.worker.queues", List.of("other", "beans"))).singletons(registry).start()) {
                 assertThat(ctx.getBean(BatonWorkerLifecycle.class).worker()).isNotNull();
                 assertThat(Jobs.eventually(20_000, () ->
                         "succeeded".equals(Jobs.get(cluster.api(), id).path("status").asText()))).isTrue();
             }
+            // the application's MeterRegistry bean got the worker's meters
+            assertThat(registry.get("baton.worker.handler").tag("type", "greet").tag("outcome", "succeeded")
+                    .timer().count()).isEqualTo(1);
             assertThat(Jobs.get(cluster.api(), id).path("result").path("greeting").asText()).isEqualTo("hello ada");
         }
     }
