@@ -301,10 +301,13 @@ public final class JobService {
         if (db.isEnclosing()) {
             // Under an Idempotency-Key every operation's lock is held to the end: take them all
             // at once, in id order, or two bulks (or a bulk and a completions batch) deadlock.
-            long[] ids = r.operations().stream().mapToLong(op -> parsedOrZero(op.id())).filter(id -> id > 0)
-                    .distinct().toArray();
+            // Only the rows at the version their operation expects: the others are refused without
+            // a lock (lockedForChange), and no worker waits on a row this bulk will not change.
+            List<Requests.BulkOperation> ours = r.operations().stream().filter(op -> parsedOrZero(op.id()) > 0).toList();
+            long[] ids = ours.stream().mapToLong(op -> parsedOrZero(op.id())).toArray();
+            Long[] expected = ours.stream().map(JobService::expectedVersion).toArray(Long[]::new);
             db.tx(c -> {
-                edits.lockInIdOrder(c, ids);
+                edits.lockInIdOrderIfVersionExpected(c, ids, expected);
                 return null;
             });
         }
@@ -332,6 +335,10 @@ public final class JobService {
         return new BulkResult(succeeded, failed);
     }
 
+    private static Long expectedVersion(Requests.BulkOperation op) {
+        return op.expectedVersion() != null || op.changes() == null ? op.expectedVersion() : op.changes().expectedVersion();
+    }
+
     private static long parsedOrZero(String id) {
         try {
             return Ids.job(id);
@@ -345,16 +352,23 @@ public final class JobService {
         return new Requests.Patch(version, p.priority(), p.runAt(), p.payload(), p.maxAttempts(), p.labels());
     }
 
+    /**
+     * The job, locked for a change at {@code expectedVersion} (any, when null). A job at another
+     * version is refused without taking its lock: versions only grow, so it can never match, and
+     * the refusal need not wait for whoever holds the row.
+     */
     private Job lockedForChange(Connection c, long jobId, String id, Long expectedVersion) throws SQLException {
-        Job current = edits.findForUpdate(c, jobId);
-        if (current == null) {
+        Job current = expectedVersion == null ? edits.findForUpdate(c, jobId)
+                : edits.findForUpdateIfVersion(c, jobId, expectedVersion);
+        if (current != null) {
+            return current;
+        }
+        Job now = expectedVersion == null ? null : edits.find(c, jobId);
+        if (now == null) {
             throw BatonException.noJob(id);
         }
-        if (expectedVersion != null && expectedVersion != current.version()) {
-            metrics.refused(Refusal.VERSION_CONFLICT);
-            throw BatonException.conflict(ErrorCode.VERSION_CONFLICT, "expectedVersion " + expectedVersion
-                    + " is not the job's current version " + current.version(), current);
-        }
-        return current;
+        metrics.refused(Refusal.VERSION_CONFLICT);
+        throw BatonException.conflict(ErrorCode.VERSION_CONFLICT, "expectedVersion " + expectedVersion
+                + " is not the job's current version " + now.version(), now);
     }
 }
