@@ -154,14 +154,14 @@ public final class BatonClient {
         int status = response.status();
         try {
             if (status == 200 || status == 201) {
-                return Json.mapper().readValue(response.body(), answer);
+                return Json.answers().forType(answer).readValue(response.body());
             }
             JsonNode problem = response.body().isEmpty() ? Json.mapper().createObjectNode()
                     : Json.mapper().readTree(response.body());
             String code = problem.path("code").asText("http_" + status);
             String detail = problem.path("detail").asText("");
             if (status == 409) {
-                Job job = problem.hasNonNull("job") ? Json.mapper().treeToValue(problem.get("job"), Job.class) : null;
+                Job job = problem.hasNonNull("job") ? Json.answers().forType(Job.class).readValue(problem.get("job")) : null;
                 throw new Conflict(code, detail, job);
             }
             if (status == 404 && path.startsWith("/api/v1/jobs/")) {
