@@ -15,6 +15,7 @@ import dev.baton.coordinator.service.Ids;
 import dev.baton.coordinator.service.JobFactory;
 import dev.baton.coordinator.service.JobService;
 import dev.baton.coordinator.service.Wakeups;
+import dev.baton.coordinator.tracing.TraceHeaders;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
@@ -47,15 +48,19 @@ public final class JobsController {
         this.wakeups = wakeups;
     }
 
-    /** 201 with the new {@link Job}, or 200 with the one its uniqueKey names; under a resent key, the first answer. */
+    /**
+     * 201 with the new {@link Job}, or 200 with the one its uniqueKey names; under a resent key, the
+     * first answer. A valid {@code traceparent} header is stored with the job.
+     */
     @Post("/jobs")
     @Allowed({Role.ADMIN, Role.PRODUCER, Role.WORKER})
     public HttpResponse<?> enqueue(HttpRequest<?> request, @Nullable @Body Requests.Enqueue body) {
         Requests.Enqueue enqueue = RequestBodyReader.orEmpty(body, Requests.Enqueue.class);
         Caller.of(request).requireQueues(List.of(queueOf(enqueue)), ENQUEUE_INTO);
+        TraceHeaders trace = traceOf(request);
         List<Job> created = new ArrayList<>(1);
         HttpResponse<?> answer = idempotency.answer(request, "POST /jobs", enqueue, () -> {
-            JobService.Enqueued e = jobs.enqueue(enqueue);
+            JobService.Enqueued e = jobs.enqueue(enqueue, trace);
             if (e.created()) {
                 created.add(e.job());
                 return HttpResponse.created(e.job());
@@ -66,7 +71,7 @@ public final class JobsController {
         return answer;
     }
 
-    /** 201 with {@link Responses.Jobs}; under a resent key, the first answer. */
+    /** 201 with {@link Responses.Jobs}; under a resent key, the first answer. The trace context goes with every job. */
     @Post("/jobs/batch")
     @Allowed({Role.ADMIN, Role.PRODUCER, Role.WORKER})
     public HttpResponse<?> enqueueBatch(HttpRequest<?> request, @Nullable @Body Requests.EnqueueBatch body) {
@@ -75,13 +80,20 @@ public final class JobsController {
             Caller.of(request).requireQueues(batch.jobs().stream().filter(Objects::nonNull)
                     .map(JobsController::queueOf).distinct().toList(), ENQUEUE_INTO);
         }
+        TraceHeaders trace = traceOf(request);
         List<Job> created = new ArrayList<>();
         HttpResponse<?> answer = idempotency.answer(request, "POST /jobs/batch", batch, () -> {
-            created.addAll(jobs.enqueueBatch(batch));
+            created.addAll(jobs.enqueueBatch(batch, trace));
             return HttpResponse.created(new Responses.Jobs(created));
         });
         wakeAfterCommit(request, created);
         return answer;
+    }
+
+    /** The request's W3C trace context; null when it has none or an invalid one (ignored, as W3C asks). */
+    private static TraceHeaders traceOf(HttpRequest<?> request) {
+        return TraceHeaders.fromRequest(request.getHeaders().getAll(TraceHeaders.TRACEPARENT),
+                request.getHeaders().getAll(TraceHeaders.TRACESTATE));
     }
 
     /** The queue a job is enqueued into: the one it names, or the default queue. */
