@@ -142,6 +142,44 @@ class WorkerTracingTest {
         assertThat(alone.getLinks()).isEmpty();
     }
 
+    /** A coordinator that traces too: one trace runs producer, enqueue, the handler's process, the complete. */
+    @Test
+    void withTheCoordinatorTracingTheTraceRunsFromProducerThroughEnqueueToProcessAndComplete() throws Exception {
+        String traced = "http://127.0.0.1:" + cluster.addCoordinator(Map.of(), sdk).port() + "/";
+        Span produce = sdk.getTracer("test").spanBuilder("produce chain").startSpan();
+        Job job;
+        try (Scope ignored = produce.makeCurrent()) {
+            job = new BatonClient(List.of(URI.create(traced)), Api.PRODUCER).enqueue(
+                    new Requests.Enqueue("chain", "once", null, null, null, null, null, null, null, null, null));
+        } finally {
+            produce.end();
+        }
+        try (Worker w = Worker.builder().coordinators(traced).token(Api.WORKER).queues("chain")
+                .shutdownGrace(Duration.ofSeconds(10)).openTelemetry(sdk).handler("once", ctx -> null)
+                .build().start()) {
+            assertThat(Jobs.eventually(30_000, () -> cluster.queryLong(
+                    "select count(*) from jobs where queue = 'chain' and status = 'succeeded'") == 1)).isTrue();
+        }
+        String trace = produce.getSpanContext().getTraceId();
+        Map<String, SpanData> byName = new java.util.HashMap<>();
+        assertThat(Jobs.eventually(5_000, () -> {
+            spans.getFinishedSpanItems().stream().filter(s -> s.getTraceId().equals(trace))
+                    .forEach(s -> byName.put(s.getName(), s));
+            return byName.containsKey("complete chain");
+        })).isTrue();
+        assertThat(byName.keySet()).containsExactlyInAnyOrder("produce chain", "enqueue chain", "process chain",
+                "complete chain");
+        SpanData enqueue = byName.get("enqueue chain");
+        assertThat(enqueue.getParentSpanId()).isEqualTo(produce.getSpanContext().getSpanId());
+        assertThat(job.traceparent()).contains(enqueue.getSpanId());
+        assertThat(byName.get("process chain").getParentSpanId()).isEqualTo(enqueue.getSpanId());
+        assertThat(byName.get("complete chain").getParentSpanId()).isEqualTo(enqueue.getSpanId());
+        // the claim is a trace of its own, linked to the job
+        assertThat(spans.getFinishedSpanItems()).filteredOn(s -> s.getName().equals("claim chain"))
+                .anySatisfy(claim -> assertThat(claim.getLinks()).anySatisfy(link ->
+                        assertThat(link.getSpanContext().getSpanId()).isEqualTo(enqueue.getSpanId())));
+    }
+
     @Test
     void theRunnableWorkerMakesAnSdkOnlyWithAnEndpoint() {
         assertThat(WorkerMain.tracing(Map.of())).isNull();
