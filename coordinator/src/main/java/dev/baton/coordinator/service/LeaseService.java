@@ -203,9 +203,12 @@ public final class LeaseService {
         return traced("complete", id, () -> db.run(c -> completeOne(c, jobId, r.leaseToken(), result)));
     }
 
-    /** Runs one job's complete or fail ({@code operation}) and records its span, answered or refused. */
+    /** Runs one job's complete or fail ({@code operation}) and records its span, answered or refused (tracing on). */
     private Job traced(String operation, String id, Supplier<Job> settle) {
         Instant started = tracing.now();
+        if (started == null) {
+            return settle.get();
+        }
         try {
             Job job = settle.get();
             tracing.settled(operation, Settled.of(job), Tracing.outcome(job), false, started);
