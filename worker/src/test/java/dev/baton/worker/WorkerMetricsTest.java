@@ -150,33 +150,7 @@ class WorkerMetricsTest {
     /** Micrometer is an optional dependency: a worker built without a registry never loads it. */
     @Test
     void aWorkerRunsWithoutMicrometerOnTheClassPath() throws Exception {
-        ClassLoader parent = WorkerMetricsTest.class.getClassLoader();
-        ClassLoader withoutMicrometer = new ClassLoader(parent) {
-            @Override
-            protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
-                synchronized (getClassLoadingLock(name)) {
-                    if (name.startsWith("io.micrometer.")) {
-                        throw new ClassNotFoundException(name);
-                    }
-                    if (!name.startsWith("dev.baton.worker.")) {
-                        return super.loadClass(name, resolve);
-                    }
-                    Class<?> c = findLoadedClass(name);
-                    if (c == null) {
-                        try (var in = parent.getResourceAsStream(name.replace('.', '/') + ".class")) {
-                            if (in == null) {
-                                throw new ClassNotFoundException(name);
-                            }
-                            byte[] bytes = in.readAllBytes();
-                            c = defineClass(name, bytes, 0, bytes.length);
-                        } catch (java.io.IOException e) {
-                            throw new ClassNotFoundException(name, e);
-                        }
-                    }
-                    return c;
-                }
-            }
-        };
+        ClassLoader withoutMicrometer = new Hiding(WorkerMetricsTest.class.getClassLoader(), "io.micrometer.");
         @SuppressWarnings("unchecked")
         var probe = (java.util.concurrent.Callable<String>) withoutMicrometer
                 .loadClass("dev.baton.worker.NoMicrometerProbe").getConstructor().newInstance();

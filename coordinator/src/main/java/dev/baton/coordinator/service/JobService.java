@@ -19,6 +19,7 @@ import dev.baton.coordinator.error.BatonException;
 import dev.baton.coordinator.error.ErrorCode;
 import dev.baton.coordinator.metrics.JobMetrics;
 import dev.baton.coordinator.metrics.JobMetrics.Refusal;
+import dev.baton.coordinator.tracing.TraceHeaders;
 import jakarta.inject.Singleton;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -65,8 +66,9 @@ public final class JobService {
     public record Enqueued(Job job, boolean created) {
     }
 
-    public Enqueued enqueue(Requests.Enqueue r) {
-        NewJob n = factory.newJob(r, "");
+    /** {@code trace}: the W3C trace context to store with the job, or null. */
+    public Enqueued enqueue(Requests.Enqueue r, TraceHeaders trace) {
+        NewJob n = traced(factory.newJob(r, ""), trace);
         Enqueued e = db.run(c -> insertOrFindDuplicate(c, n));
         if (e.created()) {
             announce(e.job());
@@ -74,9 +76,9 @@ public final class JobService {
         return e;
     }
 
-    /** All or nothing: one transaction for the whole batch. */
-    public List<Job> enqueueBatch(Requests.EnqueueBatch batch) {
-        List<NewJob> all = factory.newJobs(batch);
+    /** All or nothing: one transaction for the whole batch. {@code trace}: stored with every job, or null. */
+    public List<Job> enqueueBatch(Requests.EnqueueBatch batch, TraceHeaders trace) {
+        List<NewJob> all = factory.newJobs(batch).stream().map(n -> traced(n, trace)).toList();
         // Without unique keys nothing can collide: one statement inserts them all. With any, each
         // job goes alone in order, so a later job can find an earlier one as its duplicate.
         boolean anyUnique = all.stream().anyMatch(n -> n.uniqueKey() != null);
@@ -95,6 +97,10 @@ public final class JobService {
         done.stream().filter(Enqueued::created).map(Enqueued::job).map(Job::queue).distinct()
                 .forEach(wakeups::jobsAvailable);
         return done.stream().map(Enqueued::job).toList();
+    }
+
+    private static NewJob traced(NewJob n, TraceHeaders trace) {
+        return trace == null ? n : n.withTrace(trace.traceparent(), trace.tracestate());
     }
 
     /**
