@@ -1,5 +1,7 @@
 package dev.baton.coordinator;
 
+import dev.baton.common.BatonVersion;
+import dev.baton.common.config.Redaction;
 import dev.baton.common.tls.TlsStores;
 import dev.baton.coordinator.config.Settings;
 import dev.baton.coordinator.db.JdbcBounds;
@@ -11,6 +13,8 @@ import dev.baton.coordinator.tls.ServerCertificates;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.Micronaut;
 import io.micronaut.runtime.server.EmbeddedServer;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -52,6 +56,10 @@ public final class Coordinator implements AutoCloseable {
      * coordinator's single stop ({@link #close}) must decide the order alone.
      */
     public static Coordinator start(Settings settings) throws Exception {
+        String node = node();
+        LOG.info("Baton coordinator {} starting (node {}): {} port {}, database {}, Redis {}", BatonVersion.get(), node,
+                settings.tls().enabled() ? "HTTPS" : "HTTP", settings.httpPort(), where(settings.dbUrl(), settings.dbUser()),
+                where(settings.redisUrl(), null));
         EmbeddedPostgresServer pg = null;
         EmbeddedRedisServer redis = null;
         DataDirLock lock = null;
@@ -89,8 +97,26 @@ public final class Coordinator implements AutoCloseable {
             throw e;
         }
         int port = context.getBean(EmbeddedServer.class).getPort();
-        LOG.info("Baton coordinator listening on {}://127.0.0.1:{}", settings.tls().enabled() ? "https" : "http", port);
+        LOG.info("Baton coordinator {} ready (node {}): listening on {}://127.0.0.1:{}, database {}, Redis {}",
+                BatonVersion.get(), node, settings.tls().enabled() ? "https" : "http", port,
+                where(effective.dbUrl(), effective.dbUser()), where(effective.redisUrl(), null));
         return new Coordinator(context, effective, lock, pg, redis);
+    }
+
+    /** Which database or Redis, never with a password: {@code jdbc:postgresql://db:5432/baton as baton}. */
+    private static String where(String url, String user) {
+        return url == null ? "embedded" : Redaction.address(url) + (user == null ? "" : " as " + user);
+    }
+
+    /** This coordinator among others in the logs: host and process id, as a worker names itself by default. */
+    private static String node() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            host = "unknown-host";
+        }
+        return host + "/" + ProcessHandle.current().pid();
     }
 
     /** The Micronaut context and its HTTP server; nothing left running when it fails. */

@@ -1,5 +1,7 @@
 package dev.baton.worker;
 
+import dev.baton.common.BatonVersion;
+import dev.baton.common.config.Redaction;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,6 +28,9 @@ public final class WorkerMain {
         }
         WorkerSettings.unknownNames(System.getenv())
                 .forEach(name -> LOG.warn("{} is not a Baton setting and is ignored", name));
+        LOG.info("Baton worker {} starting: coordinators {}, queues {}, concurrency {}", BatonVersion.get(),
+                settings.coordinators().stream().map(u -> Redaction.url(u.toString())).toList(), settings.queues(),
+                settings.concurrency());
         Worker worker = BuiltInHandlers.register(settings.builder()).build().start();
         Thread main = Thread.currentThread();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
