@@ -1,5 +1,7 @@
 package dev.baton.coordinator;
 
+import dev.baton.common.config.LogFormat;
+import dev.baton.common.config.SettingsReader;
 import dev.baton.coordinator.config.Settings;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -23,6 +25,8 @@ public final class CoordinatorMain {
         Settings settings;
         try {
             settings = Settings.load(System.getenv(), Map.of());
+            // read by the logging configuration, which cannot refuse it (LogFormatEncoder)
+            LogFormat.read(SettingsReader.fromEnvironment(System.getenv(), Map.of()));
         } catch (IllegalArgumentException e) {
             System.err.println("Baton did not start: " + e.getMessage());
             System.exit(2);

@@ -1,7 +1,9 @@
 package dev.baton.worker;
 
 import dev.baton.common.BatonVersion;
+import dev.baton.common.config.LogFormat;
 import dev.baton.common.config.Redaction;
+import dev.baton.common.config.SettingsReader;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,6 +23,8 @@ public final class WorkerMain {
         WorkerSettings settings;
         try {
             settings = WorkerSettings.load(System.getenv(), Map.of());
+            // read by the logging configuration, which cannot refuse it (LogFormatEncoder)
+            LogFormat.read(SettingsReader.fromEnvironment(System.getenv(), Map.of()));
         } catch (IllegalArgumentException e) {
             System.err.println("Baton worker did not start: " + e.getMessage());
             System.exit(2);

@@ -23,8 +23,14 @@ class UnknownNamesTest {
             Set<String> others = SettingNames.otherThan(own);
             assertTrue(others.containsAll(SettingNames.TESTS));
             assertTrue(others.stream().noneMatch(own::contains));
-            assertEquals(SettingNames.COORDINATOR.size() + SettingNames.WORKER.size() + SettingNames.TESTS.size(),
-                    own.size() + others.size());
+            assertEquals(SettingNames.COORDINATOR.size() + SettingNames.WORKER.size() + SettingNames.TESTS.size()
+                    + SettingNames.PROCESS.size(), own.size() + others.size());
+            // as a process of its own, each program reads BATON_LOG_FORMAT too, and calls no typo of it unknown
+            Set<String> process = SettingNames.withProcess(own);
+            assertTrue(process.containsAll(SettingNames.PROCESS));
+            assertTrue(SettingNames.otherThan(process).stream().noneMatch(process::contains));
+            assertEquals(List.of("BATON_LOG_FROMAT (did you mean BATON_LOG_FORMAT?)"), UnknownNames.of(
+                    List.of("BATON_LOG_FROMAT", "BATON_LOG_FORMAT"), "BATON_", process, SettingNames.otherThan(process)));
         }
     }
 }
