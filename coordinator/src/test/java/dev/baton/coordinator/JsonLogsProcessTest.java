@@ -61,8 +61,8 @@ class JsonLogsProcessTest {
                 "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx384m",
                 "-Dlogback.configurationFile=" + Path.of("target", "classes", "logback.xml").toAbsolutePath(),
                 "-cp", System.getProperty("java.class.path"), CoordinatorMain.class.getName())
-                .redirectOutput(logs.resolve(name + ".out").toFile())
-                .redirectError(logs.resolve(name + ".err").toFile());
+                .redirectOutput(logs.resolve(name + ".out.log").toFile())
+                .redirectError(logs.resolve(name + ".err.log").toFile());
         pb.environment().keySet().removeIf(k -> k.startsWith("BATON_"));
         pb.environment().putAll(env);
         Process p = pb.start();
@@ -80,7 +80,7 @@ class JsonLogsProcessTest {
 
     @Test
     void everyLineIsOneJsonObjectAndTheEventsThatMatterAreThere() throws Exception {
-        Path out = logs.resolve("json.out");
+        Path out = logs.resolve("json.out.log");
         Process p = coordinator("json", cluster.settingsFor(Map.of("BATON_LOG_FORMAT", "json",
                 "BATON_SHUTDOWN_TIMEOUT_MS", "20000")));
         // generous: the JVM, Flyway and JobRunr start on two busy cores
@@ -126,7 +126,7 @@ class JsonLogsProcessTest {
         assertThat(events).as("the lost lease, with its job").anyMatch(e -> e.path("code").asText().equals("lease_lost")
                 && e.path("job").asText().equals(id));
         assertThat(BatonVersion.get()).isNotEqualTo("unknown");
-        assertThat(read(logs.resolve("json.err")).lines().filter(l -> !l.startsWith("WARNING: ")))
+        assertThat(read(logs.resolve("json.err.log")).lines().filter(l -> !l.startsWith("WARNING: ")))
                 .as("nothing logged to stderr").isEmpty();
     }
 
@@ -135,8 +135,8 @@ class JsonLogsProcessTest {
         Process p = coordinator("json-mistyped", Map.of("BATON_LOG_FORMAT", "jsn"));
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).isEqualTo(2);
-        assertThat(read(logs.resolve("json-mistyped.out"))).isEmpty();
-        assertThat(read(logs.resolve("json-mistyped.err")).lines())
+        assertThat(read(logs.resolve("json-mistyped.out.log"))).isEmpty();
+        assertThat(read(logs.resolve("json-mistyped.err.log")).lines())
                 .containsExactly("Baton did not start: BATON_LOG_FORMAT must be text or json, was 'jsn'");
     }
 }

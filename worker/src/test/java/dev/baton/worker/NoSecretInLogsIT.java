@@ -111,7 +111,7 @@ class NoSecretInLogsIT {
                     "BATON_REDIS_PREFIX", "baton-test:" + database, "BATON_DB_POOL_SIZE", "4",
                     "BATON_SHUTDOWN_TIMEOUT_MS", "20000"));
             Process coordinator = start("coordinator", coordinatorJar(), env);
-            Path coordinatorOut = logs.resolve("coordinator.out");
+            Path coordinatorOut = logs.resolve("coordinator.out.log");
             assertThat(Jobs.eventually(150_000, () -> LISTENING.matcher(read(coordinatorOut)).find()
                     || !coordinator.isAlive())).isTrue();
             Matcher listening = LISTENING.matcher(read(coordinatorOut));
@@ -133,7 +133,7 @@ class NoSecretInLogsIT {
             dropRole(role); // after its database, which close() dropped
         }
 
-        String coordinatorLog = read(logs.resolve("coordinator.out"));
+        String coordinatorLog = read(logs.resolve("coordinator.out.log"));
         assertThat(coordinatorLog).as("the coordinator logged at DEBUG, and what matters")
                 .contains("\"level\":\"DEBUG\"")
                 .contains("database " + Redaction.address(cluster.jdbcUrl()) + " as " + role)
@@ -141,7 +141,7 @@ class NoSecretInLogsIT {
                 .contains("refused GET /api/v1/jobs from 127.0.0.1: 401 unauthenticated")
                 .contains("409 lease_lost")
                 .contains("coordinator stopped in");
-        String workerLog = read(logs.resolve("worker.out"));
+        String workerLog = read(logs.resolve("worker.out.log"));
         // the worker says little at DEBUG unless something goes wrong: its lines' full logger names show the debug configuration
         assertThat(workerLog).as("the worker logged with logback-debug.xml, its fail-over and its stop")
                 .contains(" dev.baton.worker.Worker - ").contains("switching to http://127.0.0.1:").contains("stopped: ");
@@ -215,7 +215,7 @@ class NoSecretInLogsIT {
                 "BATON_WORKER_TOKEN", worker, "BATON_QUEUES", "session", "BATON_CONCURRENCY", "4",
                 "BATON_WORKER_ID", "session-worker", "BATON_LEASE_MS", "3000", "BATON_SHUTDOWN_GRACE_MS", "10000"));
         assertThat(Jobs.eventually(120_000, () -> api.get("/api/v1/jobs?queue=session&status=succeeded&limit=100", admin)
-                .body().path("items").size() == 20)).as("the worker ran them all; see worker.out").isTrue();
+                .body().path("items").size() == 20)).as("the worker ran them all; see worker.out.log").isTrue();
 
         // a stale worker's requests: refused with the job's id
         String id = api.post("/api/v1/jobs", producer, Map.of("type", "t", "queue", "session-stale")).body().path("id")
@@ -241,8 +241,8 @@ class NoSecretInLogsIT {
         assertThat(c.waitFor(60, TimeUnit.SECONDS) && w.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(c.exitValue()).isEqualTo(2);
         assertThat(w.exitValue()).isEqualTo(2);
-        assertThat(read(logs.resolve("coordinator-refused.err"))).startsWith("Baton did not start: BATON_DB_URL must start with");
-        assertThat(read(logs.resolve("worker-refused.err"))).startsWith("Baton worker did not start: BATON_COORDINATOR_URLS");
+        assertThat(read(logs.resolve("coordinator-refused.err.log"))).startsWith("Baton did not start: BATON_DB_URL must start with");
+        assertThat(read(logs.resolve("worker-refused.err.log"))).startsWith("Baton worker did not start: BATON_COORDINATOR_URLS");
     }
 
     private static List<String> coordinatorJar() {
@@ -256,8 +256,8 @@ class NoSecretInLogsIT {
                 "-Dlogback.configurationFile=" + Path.of("target", "test-classes", "logback-debug.xml").toAbsolutePath()));
         command.addAll(jar);
         ProcessBuilder pb = new ProcessBuilder(command)
-                .redirectOutput(logs.resolve(name + ".out").toFile())
-                .redirectError(logs.resolve(name + ".err").toFile());
+                .redirectOutput(logs.resolve(name + ".out.log").toFile())
+                .redirectError(logs.resolve(name + ".err.log").toFile());
         pb.environment().keySet().removeIf(k -> k.startsWith("BATON_"));
         pb.environment().putAll(env);
         Process p = pb.start();
