@@ -31,8 +31,9 @@ def main(url, producer_token, worker_token, queue):
     producer = JobsApi(client(url, producer_token))
     worker = WorkerApi(client(url, worker_token))
 
+    traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
     enqueued = producer.enqueue_job(Enqueue(queue=queue, type="py.lifecycle", payload={"n": 1},
-                                            labels={"client": "python"}))
+                                            labels={"client": "python"}), traceparent=traceparent)
     check(enqueued.status == Status.QUEUED and enqueued.version == 1, "enqueued: %s" % enqueued)
 
     claimed = worker.claim_jobs(Claim(worker_id="python-worker", queues=[queue], limit=1, wait_ms=5000))
@@ -40,6 +41,7 @@ def main(url, producer_token, worker_token, queue):
     job = claimed.jobs[0]
     check(job.id == enqueued.id and job.status == Status.RUNNING and job.lease_token, "claimed: %s" % job)
     check(job.lease.worker_id == "python-worker", "lease: %s" % job.lease)
+    check(job.traceparent == traceparent and job.attempt == 1, "trace context: %s" % job)
 
     beat = worker.heartbeat(job.id, Heartbeat(lease_token=job.lease_token))
     check(beat.version == job.version, "a heartbeat changes no version: %s" % beat)

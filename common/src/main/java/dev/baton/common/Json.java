@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
@@ -21,12 +22,22 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
  */
 public final class Json {
     private static final ObjectMapper MAPPER = build();
+    private static final ObjectReader ANSWERS = MAPPER.reader().without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     private Json() {
     }
 
     public static ObjectMapper mapper() {
         return MAPPER;
+    }
+
+    /**
+     * For a client reading the coordinator's answers: as strict as {@link #mapper()}, except that a
+     * field it does not know is skipped. A coordinator may add fields to its answers (docs/protocol.md,
+     * Conventions), and a worker of an older version must go on reading them.
+     */
+    public static ObjectReader answers() {
+        return ANSWERS;
     }
 
     public static String write(Object value) {

@@ -2,6 +2,7 @@ package dev.baton.coordinator;
 
 import dev.baton.common.BatonVersion;
 import dev.baton.common.config.Redaction;
+import dev.baton.common.telemetry.OtlpTracing;
 import dev.baton.common.tls.TlsStores;
 import dev.baton.coordinator.config.Settings;
 import dev.baton.coordinator.db.JdbcBounds;
@@ -10,6 +11,9 @@ import dev.baton.coordinator.embedded.DataDirLock;
 import dev.baton.coordinator.embedded.EmbeddedPostgresServer;
 import dev.baton.coordinator.embedded.EmbeddedRedisServer;
 import dev.baton.coordinator.tls.ServerCertificates;
+import dev.baton.coordinator.tracing.Tracing;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.Micronaut;
 import io.micronaut.runtime.server.EmbeddedServer;
@@ -37,7 +41,7 @@ public final class Coordinator implements AutoCloseable {
     private boolean stoppedInTime;
 
     private Coordinator(ApplicationContext context, Settings settings, DataDirLock lock, EmbeddedPostgresServer pg,
-                             EmbeddedRedisServer redis) {
+                             EmbeddedRedisServer redis, OpenTelemetrySdk tracingSdk) {
         this.context = context;
         this.lock = lock;
         List<LongConsumer> embedded = new ArrayList<>();
@@ -47,7 +51,9 @@ public final class Coordinator implements AutoCloseable {
         if (pg != null) {
             embedded.add(pg::stop);
         }
-        this.stop = new GracefulStop(context, embedded, settings.shutdownTimeoutMs(), settings.shutdownUnreadyMs());
+        LongConsumer flushSpans = tracingSdk == null ? ms -> { } : ms -> OtlpTracing.stop(tracingSdk, ms);
+        this.stop = new GracefulStop(context, flushSpans, embedded, settings.shutdownTimeoutMs(),
+                settings.shutdownUnreadyMs());
     }
 
     /**
@@ -56,6 +62,30 @@ public final class Coordinator implements AutoCloseable {
      * coordinator's single stop ({@link #close}) must decide the order alone.
      */
     public static Coordinator start(Settings settings) throws Exception {
+        return start(settings, null);
+    }
+
+    /**
+     * As {@link #start(Settings)}, making its spans with {@code openTelemetry} (a test's SDK that
+     * keeps them in memory; the caller stops it). Null: the settings decide, an SDK exporting to
+     * BATON_OTLP_ENDPOINT (flushed and stopped with the coordinator) or, unset, no tracing at all.
+     */
+    public static Coordinator start(Settings settings, OpenTelemetry openTelemetry) throws Exception {
+        OpenTelemetrySdk ownSdk = openTelemetry == null && settings.otlpEndpoint() != null
+                ? OtlpTracing.start(settings.otlpEndpoint(), "baton-coordinator") : null;
+        Tracing tracing = new Tracing(openTelemetry != null ? openTelemetry
+                : ownSdk != null ? ownSdk : OpenTelemetry.noop());
+        try {
+            return start(settings, tracing, ownSdk);
+        } catch (Exception | Error e) {
+            if (ownSdk != null) {
+                ownSdk.shutdown();
+            }
+            throw e;
+        }
+    }
+
+    private static Coordinator start(Settings settings, Tracing tracing, OpenTelemetrySdk ownSdk) throws Exception {
         String node = node();
         LOG.info("Baton coordinator {} starting (node {}): {} port {}, database {}, Redis {}", BatonVersion.get(), node,
                 settings.tls().enabled() ? "HTTPS" : "HTTP", settings.httpPort(), where(settings.dbUrl(), settings.dbUser()),
@@ -90,7 +120,7 @@ public final class Coordinator implements AutoCloseable {
         try {
             context = DatabaseWait.untilStarted(effective, s -> {
                 Migrations.apply(s.dbUrl(), s.dbUser(), s.dbPassword(), s.dbStatementTimeoutMs());
-                return startContext(s);
+                return startContext(s, tracing);
             });
         } catch (Exception | Error e) {
             stopEmbedded(pg, redis, lock);
@@ -100,7 +130,11 @@ public final class Coordinator implements AutoCloseable {
         LOG.info("Baton coordinator {} ready (node {}): listening on {}://127.0.0.1:{}, database {}, Redis {}",
                 BatonVersion.get(), node, settings.tls().enabled() ? "https" : "http", port,
                 where(effective.dbUrl(), effective.dbUser()), where(effective.redisUrl(), null));
-        return new Coordinator(context, effective, lock, pg, redis);
+        if (ownSdk != null) {
+            LOG.info("Tracing: spans go over OTLP/HTTP to {} (BATON_OTLP_ENDPOINT)",
+                    Redaction.url(settings.otlpEndpoint().toString()));
+        }
+        return new Coordinator(context, effective, lock, pg, redis, ownSdk);
     }
 
     /** Which database or Redis, never with a password: {@code jdbc:postgresql://db:5432/baton as baton}. */
@@ -120,7 +154,7 @@ public final class Coordinator implements AutoCloseable {
     }
 
     /** The Micronaut context and its HTTP server; nothing left running when it fails. */
-    private static ApplicationContext startContext(Settings effective) {
+    private static ApplicationContext startContext(Settings effective, Tracing tracing) {
         ApplicationContext context = null;
         try {
             context = Micronaut.build(new String[0])
@@ -128,7 +162,7 @@ public final class Coordinator implements AutoCloseable {
                     .banner(false)
                     .deduceEnvironment(false)
                     .properties(micronautProperties(effective))
-                    .singletons(effective)
+                    .singletons(effective, tracing)
                     .build()
                     .start();
             context.getBean(EmbeddedServer.class).start();

@@ -36,6 +36,7 @@ import org.slf4j.LoggerFactory;
  *   <li>the timers (lease reaper, schedule reconciler and ticker, idempotency-key pruner, JobRunr's
  *       watchdog) stop, each after its pass in flight, then JobRunr ({@link JobRunrStop}: its steward before its workers);</li>
  *   <li>the rest of the context closes: the HTTP server, the connection pool, the Redis client;</li>
+ *   <li>the spans still buffered are sent (tracing on: BATON_OTLP_ENDPOINT), for at most 5 s;</li>
  *   <li>embedded Redis and PostgreSQL stop, last, when nothing uses them.</li>
  * </ol>
  * Requests in flight get the bound less {@link #RESERVE_MS} (at most half of it), the rest being
@@ -46,7 +47,9 @@ final class GracefulStop {
     private static final Logger LOG = LoggerFactory.getLogger(GracefulStop.class);
     static final long RESERVE_MS = 5000;
 
+    private static final long SPAN_FLUSH_MS = 5000;
     private final ApplicationContext context;
+    private final LongConsumer flushSpans;
     private final List<LongConsumer> embedded;
     private final long boundMs;
     private final long unreadyMs;
@@ -55,9 +58,14 @@ final class GracefulStop {
     /** False once a request had to be cut off or a step failed: the stop then ends in exit status 1. */
     private volatile boolean clean = true;
 
-    /** {@code embedded}: each stops one embedded server within the milliseconds it is given, in this order. */
-    GracefulStop(ApplicationContext context, List<LongConsumer> embedded, long boundMs, long unreadyMs) {
+    /**
+     * {@code flushSpans} sends the spans still buffered within the milliseconds it is given;
+     * {@code embedded}: each stops one embedded server within the milliseconds it is given, in this order.
+     */
+    GracefulStop(ApplicationContext context, LongConsumer flushSpans, List<LongConsumer> embedded, long boundMs,
+                 long unreadyMs) {
         this.context = context;
+        this.flushSpans = flushSpans;
         this.unreadyMs = unreadyMs;
         this.embedded = embedded;
         this.boundMs = boundMs;
@@ -128,6 +136,12 @@ final class GracefulStop {
                 context.close();
             }
         } finally {
+            step = "sending the last spans";
+            try {
+                flushSpans.accept(Math.max(100, Math.min(SPAN_FLUSH_MS, boundMs - elapsedMs() - 1000)));
+            } catch (RuntimeException e) {
+                LOG.warn("stopping: sending the last spans failed; going on", e);
+            }
             // Whatever happened above, the embedded servers must not outlive the coordinator.
             step = "stopping embedded Redis and PostgreSQL";
             embedded.forEach(stop -> stop.accept(Math.max(1000, boundMs - elapsedMs())));

@@ -9,6 +9,7 @@ import dev.baton.common.config.Redaction;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -17,13 +18,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * docs/protocol.md's worker endpoints over HTTP, with fail-over between coordinators: a network error
- * or a 5xx moves this client to the next URL and surfaces as {@link Unavailable}, which callers
- * retry; a 409 surfaces as {@link Conflict} carrying the job's current state.
+ * docs/protocol.md's worker endpoints (and enqueue) over HTTP, with fail-over between coordinators:
+ * a network error or a 5xx moves this client to the next URL and surfaces as {@link Unavailable},
+ * which callers retry; a 409 surfaces as {@link Conflict} carrying the job's current state.
  */
 public final class BatonClient {
     private static final Logger LOG = LoggerFactory.getLogger(BatonClient.class);
     private static final Duration FAILOVER_LOG_EVERY = Duration.ofSeconds(10);
+    // Whether OpenTelemetry's API is on the class path: then an enqueue carries the current span.
+    private static final boolean OPENTELEMETRY = present("io.opentelemetry.context.Context");
     private final List<URI> bases;
     private final String token;
     private final List<Http1> http;
@@ -98,6 +101,17 @@ public final class BatonClient {
         }
     }
 
+    /**
+     * {@code POST /jobs}: the new job, or the queued or running one its uniqueKey names. Inside a
+     * valid OpenTelemetry span (its API on the class path, {@code Context.current()}), the job is
+     * enqueued under that span's W3C trace context. Sent once: after {@link Unavailable} the job
+     * may or may not have been enqueued (give it a uniqueKey to resend safely).
+     */
+    public Job enqueue(Requests.Enqueue job) {
+        return post("/api/v1/jobs", job, Job.class, Duration.ofSeconds(10),
+                OPENTELEMETRY ? OpenTelemetryJobTracing.currentContext() : Map.of());
+    }
+
     public List<Job> claim(Requests.Claim request) {
         Duration timeout = Duration.ofMillis(request.waitMs() == null ? 0 : request.waitMs()).plusSeconds(15);
         return post("/api/v1/claims", request, Responses.Jobs.class, timeout).jobs();
@@ -126,7 +140,7 @@ public final class BatonClient {
     public List<Responses.CompletionResult> completions(Requests.Completions request) {
         List<Responses.CompletionResult> items = post("/api/v1/completions", request,
                 Responses.CompletionResults.class, Duration.ofSeconds(10 + request.items().size() / 50),
-                "return=minimal").items();
+                Map.of("Prefer", "return=minimal")).items();
         if (items == null) {
             throw new Unavailable("a completions answer without items", null);
         }
@@ -138,14 +152,14 @@ public final class BatonClient {
     }
 
     private <T> T post(String path, Object body, Class<T> answer, Duration timeout) {
-        return post(path, body, answer, timeout, null);
+        return post(path, body, answer, timeout, Map.of());
     }
 
-    private <T> T post(String path, Object body, Class<T> answer, Duration timeout, String prefer) {
+    private <T> T post(String path, Object body, Class<T> answer, Duration timeout, Map<String, String> extraHeaders) {
         int raw = current.get();
         int index = Math.floorMod(raw, bases.size());
-        Map<String, String> headers = prefer == null ? Map.of("Authorization", "Bearer " + token)
-                : Map.of("Authorization", "Bearer " + token, "Prefer", prefer);
+        Map<String, String> headers = new HashMap<>(extraHeaders);
+        headers.put("Authorization", "Bearer " + token);
         String target = bases.get(index).getRawPath().replaceAll("/+$", "") + path;
         Http1.Response response;
         try {
@@ -163,14 +177,14 @@ public final class BatonClient {
         int status = response.status();
         try {
             if (status == 200 || status == 201) {
-                return Json.mapper().readValue(response.body(), answer);
+                return Json.answers().forType(answer).readValue(response.body());
             }
             JsonNode problem = response.body().isEmpty() ? Json.mapper().createObjectNode()
                     : Json.mapper().readTree(response.body());
             String code = problem.path("code").asText("http_" + status);
             String detail = problem.path("detail").asText("");
             if (status == 409) {
-                Job job = problem.hasNonNull("job") ? Json.mapper().treeToValue(problem.get("job"), Job.class) : null;
+                Job job = problem.hasNonNull("job") ? Json.answers().forType(Job.class).readValue(problem.get("job")) : null;
                 throw new Conflict(code, detail, job);
             }
             if (status == 404 && path.startsWith("/api/v1/jobs/")) {
@@ -190,6 +204,15 @@ public final class BatonClient {
     /** Closes idle connections; requests still under way finish on theirs. */
     public void close() {
         http.forEach(Http1::close);
+    }
+
+    private static boolean present(String className) {
+        try {
+            Class.forName(className, false, BatonClient.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
     }
 
     /**

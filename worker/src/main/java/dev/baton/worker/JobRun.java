@@ -39,6 +39,7 @@ final class JobRun implements JobContext {
     private final Timers timers;
     private final Completions completions;
     private final WorkerMetrics metrics;
+    private final JobTracing tracing;
     private final AtomicReference<PendingProgress> pendingProgress = new AtomicReference<>();
     private final ConcurrentLinkedQueue<Requests.LogLine> logBuffer = new ConcurrentLinkedQueue<>();
     private final AtomicInteger nextSeq = new AtomicInteger(1);
@@ -57,11 +58,13 @@ final class JobRun implements JobContext {
     private boolean handlerDone;
 
     JobRun(Job job, BatonClient client, Completions completions, long leaseMs, Timers timers) {
-        this(job, client, completions, leaseMs, timers, WorkerMetrics.NONE);
+        this(job, client, completions, leaseMs, timers, WorkerMetrics.NONE, JobTracing.NONE);
     }
 
-    JobRun(Job job, BatonClient client, Completions completions, long leaseMs, Timers timers, WorkerMetrics metrics) {
+    JobRun(Job job, BatonClient client, Completions completions, long leaseMs, Timers timers, WorkerMetrics metrics,
+           JobTracing tracing) {
         this.metrics = metrics;
+        this.tracing = tracing;
         this.job = job;
         this.token = job.leaseToken();
         this.client = client;
@@ -78,7 +81,7 @@ final class JobRun implements JobContext {
         Throwable failure = null;
         long started = System.nanoTime();
         try {
-            result = handler.handle(this);
+            result = tracing.handle(job, () -> handler.handle(this));
         } catch (Throwable t) {
             failure = t;
         } finally {

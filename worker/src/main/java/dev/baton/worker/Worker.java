@@ -51,6 +51,7 @@ public final class Worker implements AutoCloseable {
     private final Completions completions;
     private final AtomicInteger running = new AtomicInteger();
     private final WorkerMetrics metrics;
+    private final JobTracing tracing;
     private volatile boolean stopping;
     private Thread poller;
 
@@ -58,6 +59,8 @@ public final class Worker implements AutoCloseable {
         // Micrometer's classes load only when a registry was passed: the library runs without them.
         this.metrics = b.meterRegistry == null ? WorkerMetrics.NONE : new MicrometerWorkerMetrics(b.meterRegistry);
         this.metrics.runningJobs(running::get);
+        // Likewise OpenTelemetry's, only when one was passed.
+        this.tracing = b.openTelemetry == null ? JobTracing.NONE : new OpenTelemetryJobTracing(b.openTelemetry);
         this.client = new BatonClient(b.coordinators, Objects.requireNonNull(b.token, "token"),
                 ClientTls.of(b.tlsCa, b.tlsClientCert, b.tlsClientKey), metrics);
         this.handlers = Map.copyOf(b.handlers);
@@ -154,7 +157,8 @@ public final class Worker implements AutoCloseable {
                 running.incrementAndGet();
                 jobThreads.execute(() -> {
                     try {
-                        new JobRun(job, client, completions, leaseMs, timers, metrics).run(handlers.get(job.type()));
+                        new JobRun(job, client, completions, leaseMs, timers, metrics, tracing)
+                                .run(handlers.get(job.type()));
                     } catch (RuntimeException e) {
                         LOG.error("job {} crashed the worker's run loop", job.id(), e);
                     } finally {
@@ -212,6 +216,8 @@ public final class Worker implements AutoCloseable {
         private Path tlsClientKey;
         // a MeterRegistry, typed Object so that a worker without Micrometer never loads its classes
         private Object meterRegistry;
+        // an OpenTelemetry, typed Object for the same reason
+        private Object openTelemetry;
 
         public Builder coordinators(String... urls) {
             for (String url : urls) {
@@ -282,6 +288,18 @@ public final class Worker implements AutoCloseable {
          */
         public Builder meterRegistry(io.micrometer.core.instrument.MeterRegistry registry) {
             this.meterRegistry = registry;
+            return this;
+        }
+
+        /**
+         * Runs each handler in a span made with {@code openTelemetry} (docs/protocol.md "Tracing"): a
+         * CONSUMER span {@code process <queue>}, current while the handler runs, a child of the
+         * context the job was enqueued under on its first attempt and linked to it on later ones.
+         * Needs io.opentelemetry:opentelemetry-api on the class path (an optional dependency of this
+         * library). Without it (the default) the worker makes no span.
+         */
+        public Builder openTelemetry(io.opentelemetry.api.OpenTelemetry openTelemetry) {
+            this.openTelemetry = openTelemetry;
             return this;
         }
 

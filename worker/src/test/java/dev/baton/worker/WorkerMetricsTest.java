@@ -8,8 +8,15 @@ import dev.baton.coordinator.testing.Jobs;
 import dev.baton.coordinator.testing.TestCluster;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
@@ -48,7 +55,7 @@ class WorkerMetricsTest {
         String forever = Jobs.enqueue(api, "metrics", Map.of("type", "forever")).path("id").asText();
         CountDownLatch started = new CountDownLatch(1);
         AtomicBoolean stopped = new AtomicBoolean();
-        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         // The first URL is dead: the first request fails over to the live one and is sent again.
         try (Worker w = Worker.builder()
                 .coordinators("http://127.0.0.1:1", "http://127.0.0.1:" + cluster.coordinator(0).port())
@@ -111,6 +118,19 @@ class WorkerMetricsTest {
             assertThat(m.getId().getName()).startsWith("baton.worker.");
             assertThat(m.getId().getTags()).extracting(Tag::getKey).allMatch(Set.of("type", "outcome")::contains);
         }
+
+        // the worker panels of docs/grafana-dashboard.json query only series a worker serves
+        Set<String> scraped = seriesIn(registry.scrape());
+        Set<String> queried = seriesIn(Files.readString(Path.of("..", "docs", "grafana-dashboard.json")));
+        queried.removeIf(name -> !name.startsWith("baton_worker_"));
+        assertThat(queried).isNotEmpty().allSatisfy(name ->
+                assertThat(scraped).as("docs/grafana-dashboard.json names " + name).contains(name));
+    }
+
+    private static Set<String> seriesIn(String text) {
+        Set<String> names = new TreeSet<>();
+        Pattern.compile("\\bbaton_[a-z0-9_]+\\b").matcher(text).results().forEach(r -> names.add(r.group()));
+        return names;
     }
 
     @Test
@@ -130,33 +150,7 @@ class WorkerMetricsTest {
     /** Micrometer is an optional dependency: a worker built without a registry never loads it. */
     @Test
     void aWorkerRunsWithoutMicrometerOnTheClassPath() throws Exception {
-        ClassLoader parent = WorkerMetricsTest.class.getClassLoader();
-        ClassLoader withoutMicrometer = new ClassLoader(parent) {
-            @Override
-            protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
-                synchronized (getClassLoadingLock(name)) {
-                    if (name.startsWith("io.micrometer.")) {
-                        throw new ClassNotFoundException(name);
-                    }
-                    if (!name.startsWith("dev.baton.worker.")) {
-                        return super.loadClass(name, resolve);
-                    }
-                    Class<?> c = findLoadedClass(name);
-                    if (c == null) {
-                        try (var in = parent.getResourceAsStream(name.replace('.', '/') + ".class")) {
-                            if (in == null) {
-                                throw new ClassNotFoundException(name);
-                            }
-                            byte[] bytes = in.readAllBytes();
-                            c = defineClass(name, bytes, 0, bytes.length);
-                        } catch (java.io.IOException e) {
-                            throw new ClassNotFoundException(name, e);
-                        }
-                    }
-                    return c;
-                }
-            }
-        };
+        ClassLoader withoutMicrometer = new Hiding(WorkerMetricsTest.class.getClassLoader(), "io.micrometer.");
         @SuppressWarnings("unchecked")
         var probe = (java.util.concurrent.Callable<String>) withoutMicrometer
                 .loadClass("dev.baton.worker.NoMicrometerProbe").getConstructor().newInstance();
@@ -165,11 +159,11 @@ class WorkerMetricsTest {
                 .isInstanceOf(ClassNotFoundException.class);
     }
 
-    private static long handled(SimpleMeterRegistry registry, String type, String outcome) {
+    private static long handled(MeterRegistry registry, String type, String outcome) {
         return registry.get("baton.worker.handler").tag("type", type).tag("outcome", outcome).timer().count();
     }
 
-    private static double heartbeats(SimpleMeterRegistry registry, String outcome) {
+    private static double heartbeats(MeterRegistry registry, String outcome) {
         var c = registry.find("baton.worker.heartbeats").tag("outcome", outcome).counter();
         return c == null ? 0 : c.count();
     }

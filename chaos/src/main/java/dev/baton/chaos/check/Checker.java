@@ -287,12 +287,27 @@ public final class Checker {
         return t.verdict();
     }
 
-    /** A write with a stale version or an expired lease must be refused. */
+    /**
+     * A write with a stale version or an expired lease must be refused. An attempt with a heartbeat
+     * whose answer never came is left out of the lease half: that heartbeat may have renewed the
+     * lease after the client gave up on it (a reset link, a paused coordinator), so its "late"
+     * writes may still hold the lease.
+     */
     Verdict staleWritesRefused() {
         Tally t = new Tally("stale versions and lapsed leases refused");
+        Set<String> renewedUnseen = new HashSet<>();
         for (Op op : ops) {
+            String attempt = op.jobId() + "/" + op.data().path("attempt").asInt();
             boolean stale = switch (op.kind()) {
-                case "progress_stale", "complete_late", "progress_late", "logs_late", "heartbeat_late", "fail_late" -> true;
+                case "heartbeat" -> {
+                    if (op.outcome() == Op.Outcome.UNKNOWN) {
+                        renewedUnseen.add(attempt);
+                    }
+                    yield false;
+                }
+                case "complete_late", "progress_late", "logs_late", "heartbeat_late", "fail_late" ->
+                        !renewedUnseen.contains(attempt);
+                case "progress_stale" -> true;
                 case "cancel", "retry", "patch" -> op.data().path("stale").asBoolean();
                 default -> false;
             };

@@ -79,6 +79,25 @@ class CheckerTest {
     }
 
     @Test
+    void aLateWriteAcceptedAfterAHeartbeatOfUnknownOutcomeIsNoViolationButOtherwiseIs() {
+        adversaryJobCompleted(1);
+        ops.add(op("heartbeat_late", "1", 200, data().put("attempt", 1)));
+        assertThat(failed()).as("a late heartbeat accepted with the lease known").containsExactly(
+                "stale versions and lapsed leases refused");
+        // A heartbeat whose answer was lost may have renewed the lease after the client gave up
+        // (seed 2 of soak 6: a reset link); the "late" writes then still hold it.
+        windows.add(new Window("reset-client", 0, 9_990, 10_020));
+        ops.add(ops.size() - 1, op("heartbeat", "1", 0, data().put("attempt", 1)));
+        ops.add(op("fail_late", "1", 200, data().put("attempt", 1)));
+        assertThat(failed()).isEmpty();
+        // ... but only for that attempt, and never for a stale version
+        ops.add(op("complete_late", "1", 200, data().put("attempt", 2)));
+        ops.add(op("progress_stale", "1", 200, data().put("attempt", 1)));
+        assertThat(verdicts()).filteredOn(v -> !v.passed()).singleElement()
+                .satisfies(v -> assertThat(v.violations()).isEqualTo(2));
+    }
+
+    @Test
     void a503OutsideAFaultAndAny500AreFound() {
         adversaryJobCompleted(1);
         ops.add(op("claim", null, 503, data()));

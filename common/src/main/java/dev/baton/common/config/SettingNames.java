@@ -17,11 +17,11 @@ public final class SettingNames {
             "BATON_RETENTION", "BATON_JOBRUNR_POLL_SECONDS", "BATON_DASHBOARD_ENABLED", "BATON_DASHBOARD_PORT",
             "BATON_DASHBOARD_USER", "BATON_DASHBOARD_PASSWORD", "BATON_SHUTDOWN_TIMEOUT_MS", "BATON_SHUTDOWN_UNREADY_MS",
             "BATON_LIMITS_LOG_LINES_PER_ATTEMPT", "BATON_REDIS_TLS_CA",
-            "BATON_TLS_CERT", "BATON_TLS_KEY", "BATON_TLS_CLIENT_CA", "BATON_TLS_RELOAD_MS");
-    /** What {@code java -jar baton-worker.jar} reads (WorkerSettings.load). */
+            "BATON_TLS_CERT", "BATON_TLS_KEY", "BATON_TLS_CLIENT_CA", "BATON_TLS_RELOAD_MS", "BATON_OTLP_ENDPOINT");
+    /** What {@code java -jar baton-worker.jar} reads (WorkerSettings.load, and WorkerMain's BATON_OTLP_ENDPOINT). */
     public static final Set<String> WORKER = Set.of("BATON_COORDINATOR_URLS", "BATON_WORKER_TOKEN", "BATON_QUEUES",
             "BATON_CONCURRENCY", "BATON_WORKER_ID", "BATON_LEASE_MS", "BATON_SHUTDOWN_GRACE_MS",
-            "BATON_TLS_CA", "BATON_TLS_CLIENT_CERT", "BATON_TLS_CLIENT_KEY");
+            "BATON_TLS_CA", "BATON_TLS_CLIENT_CERT", "BATON_TLS_CLIENT_KEY", "BATON_OTLP_ENDPOINT");
     /**
      * What both programs, the coordinator and {@code java -jar baton-worker.jar}, read for the process
      * itself rather than for their work: how they log ({@link LogFormat}). A worker inside an

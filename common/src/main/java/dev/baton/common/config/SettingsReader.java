@@ -122,17 +122,39 @@ public final class SettingsReader {
             throw new IllegalArgumentException(name + " must list at least one http:// or https:// URL");
         }
         return items.stream().map(item -> {
-            try {
-                URI uri = new URI(item);
-                if (uri.getHost() != null
-                        && ("http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme()))) {
-                    return uri;
-                }
-            } catch (URISyntaxException e) {
-                // refused below, like any other URL that is not http(s)://host
+            URI uri = httpUri(item);
+            if (uri == null) {
+                throw refused(name, "must list http:// or https:// URLs with a host", Redaction.url(item));
             }
-            throw refused(name, "must list http:// or https:// URLs with a host", Redaction.url(item));
+            return uri;
         }).toList();
+    }
+
+    /** One http:// or https:// URL with a host; null when unset. */
+    public URI httpUrl(String name) {
+        String v = text(name);
+        if (v == null) {
+            return null;
+        }
+        URI uri = httpUri(v);
+        if (uri == null) {
+            throw refused(name, "must be an http:// or https:// URL with a host", Redaction.url(v));
+        }
+        return uri;
+    }
+
+    /** {@code text} as an http(s)://host URL, or null when it is none. */
+    private static URI httpUri(String text) {
+        try {
+            URI uri = new URI(text);
+            if (uri.getHost() != null
+                    && ("http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme()))) {
+                return uri;
+            }
+        } catch (URISyntaxException e) {
+            // not one, like any other text that is not http(s)://host
+        }
+        return null;
     }
 
     /** The trimmed value when it starts with one of {@code prefixes} (any case), null when unset. */

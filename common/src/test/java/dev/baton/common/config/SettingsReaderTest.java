@@ -50,6 +50,12 @@ class SettingsReaderTest {
         assertEquals(List.of(URI.create("http://a:1"), URI.create("https://b/x")), r.httpUrls("U", null));
         assertEquals("BAD must list http:// or https:// URLs with a host, was 'http://***@/x'",
                 refusal(() -> r.httpUrls("BAD", null)));
+        assertEquals(URI.create("https://b/x"), new SettingsReader(Map.of("O", " https://b/x ")).httpUrl("O"));
+        assertNull(r.httpUrl("UNSET"));
+        assertEquals("U must be an http:// or https:// URL with a host, was 'http://a:1, https://b/x'",
+                refusal(() -> r.httpUrl("U")));
+        assertEquals("J must be an http:// or https:// URL with a host, was 'postgres://***@db/x'",
+                refusal(() -> r.httpUrl("J")));
         assertEquals("redis://:pw@c:1/0", r.url("R", "redis://", "rediss://"));
         assertNull(r.url("UNSET", "redis://"));
         assertEquals("J must start with jdbc:postgresql:, was 'postgres://***@db/x'",

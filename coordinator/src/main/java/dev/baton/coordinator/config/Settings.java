@@ -4,6 +4,7 @@ import dev.baton.common.config.Redaction;
 import dev.baton.common.config.SettingNames;
 import dev.baton.common.config.SettingsReader;
 import dev.baton.common.config.UnknownNames;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +23,8 @@ public record Settings(
         long payloadBytes, long requestBytes, int logLinesPerAttempt, int dbPoolSize, long dbStatementTimeoutMs,
         long pollIntervalMs,
         long reaperIntervalMs, String redisPrefix, long workerTtlMs, Retention retention, int jobrunrPollSeconds,
-        Dashboard dashboard, long shutdownTimeoutMs, long shutdownUnreadyMs, Path redisTlsCa, TlsSettings tls) {
+        Dashboard dashboard, long shutdownTimeoutMs, long shutdownUnreadyMs, Path redisTlsCa, TlsSettings tls,
+        URI otlpEndpoint) {
 
     /**
      * JobRunr's dashboard: off unless BATON_DASHBOARD_ENABLED=true, and then only on 127.0.0.1
@@ -113,7 +115,8 @@ public record Settings(
                 r.whole("BATON_SHUTDOWN_TIMEOUT_MS", 30_000),
                 r.whole("BATON_SHUTDOWN_UNREADY_MS", 0),
                 r.text("BATON_REDIS_TLS_CA") == null ? null : Path.of(r.text("BATON_REDIS_TLS_CA")),
-                TlsSettings.read(r));
+                TlsSettings.read(r),
+                r.httpUrl("BATON_OTLP_ENDPOINT"));
     }
 
     /** The same settings with the database and Redis the coordinator really uses (embedded ones filled in). */
@@ -121,7 +124,8 @@ public record Settings(
         return new Settings(db, user, password, redis, httpPort, dataDir, adminTokens, producerTokens, workerTokens,
                 viewerTokens, payloadBytes, requestBytes, logLinesPerAttempt, dbPoolSize, dbStatementTimeoutMs, pollIntervalMs,
                 reaperIntervalMs,
-                redisPrefix, workerTtlMs, retention, jobrunrPollSeconds, dashboard, shutdownTimeoutMs, shutdownUnreadyMs, redisTlsCa, tls);
+                redisPrefix, workerTtlMs, retention, jobrunrPollSeconds, dashboard, shutdownTimeoutMs, shutdownUnreadyMs, redisTlsCa, tls,
+                otlpEndpoint);
     }
 
     public boolean tokensConfigured() {
@@ -143,6 +147,7 @@ public record Settings(
                 + workerTtlMs + ", retention=" + retention + ", jobrunrPollSeconds=" + jobrunrPollSeconds
                 + ", dashboard=" + dashboard + ", shutdownTimeoutMs=" + shutdownTimeoutMs + ", shutdownUnreadyMs="
                 + shutdownUnreadyMs + ", redisTlsCa=" + redisTlsCa
-                + ", tls=" + tls + "]";
+                + ", tls=" + tls + ", otlpEndpoint=" + (otlpEndpoint == null ? null : Redaction.url(otlpEndpoint.toString()))
+                + "]";
     }
 }

@@ -18,9 +18,20 @@ public final class JobEdits {
 
     private static final String FIND_FOR_UPDATE = "select * from jobs where id = ? for update";
 
+    // A row at another version is neither answered nor locked: versions only grow, so an edit that
+    // expected this one is refused without waiting for whoever holds the row (a worker's batch).
+    private static final String FIND_FOR_UPDATE_IF_VERSION = "select * from jobs where id = ? and version = ? for update";
+
+    private static final String FIND = "select * from jobs where id = ?";
+
     // In id order, as every statement that locks several jobs does (the completions batch, the
-    // reaper): two such transactions can wait for each other but never deadlock.
-    private static final String LOCK_IN_ID_ORDER = "select id from jobs where id = any(?) order by id for update";
+    // reaper): two such transactions can wait for each other but never deadlock. A row whose
+    // version is not the one its edit expects is left unlocked: that edit will be refused anyway,
+    // and holding the row until the whole bulk commits would hold back its worker's writes.
+    private static final String LOCK_IN_ID_ORDER_IF_VERSION_EXPECTED = """
+            select j.id from jobs j join unnest(?::bigint[], ?::bigint[]) as w(id, expected_version) on j.id = w.id
+            where w.expected_version is null or j.version = w.expected_version
+            order by j.id for update of j""";
 
     // A running job's lease is revoked with it: its worker's next heartbeat, complete or fail is refused.
     private static final String CANCEL_IF_QUEUED_OR_RUNNING = """
@@ -60,17 +71,37 @@ public final class JobEdits {
         }
     }
 
+    /** The job at {@code version}, locked until the transaction ends; null (and nothing locked) at any other version. */
+    public Job findForUpdateIfVersion(Connection c, long id, long version) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(FIND_FOR_UPDATE_IF_VERSION)) {
+            ps.setLong(1, id);
+            ps.setLong(2, version);
+            return JobRows.singleJob(ps);
+        }
+    }
+
+    /** The job as it is now, without locking it; null if there is none. */
+    public Job find(Connection c, long id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(FIND)) {
+            ps.setLong(1, id);
+            return JobRows.singleJob(ps);
+        }
+    }
+
     /**
-     * Locks the rows of {@code ids} in id order until the transaction ends: a transaction that
-     * will change several jobs one by one (a bulk under an Idempotency-Key) takes them all first.
+     * Locks, in id order and until the transaction ends, the rows of {@code ids} whose version is
+     * the one in {@code expectedVersions} at the same index (any version where that is null): a
+     * transaction that will change several jobs one by one (a bulk under an Idempotency-Key) takes
+     * them all first. Rows at another version are not locked; their edits are refused.
      */
-    public void lockInIdOrder(Connection c, long[] ids) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(LOCK_IN_ID_ORDER)) {
+    public void lockInIdOrderIfVersionExpected(Connection c, long[] ids, Long[] expectedVersions) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(LOCK_IN_ID_ORDER_IF_VERSION_EXPECTED)) {
             Long[] boxed = new Long[ids.length];
             for (int i = 0; i < ids.length; i++) {
                 boxed[i] = ids[i];
             }
             ps.setArray(1, c.createArrayOf("bigint", boxed));
+            ps.setArray(2, c.createArrayOf("bigint", expectedVersions));
             ps.executeQuery().close();
         }
     }

@@ -18,10 +18,11 @@ public final class JobInserts {
     static final String INSERT_UNLESS_ACTIVE_DUPLICATE = """
             with inserted as (
                 insert into jobs (queue, type, payload, priority, status, max_attempts, run_at, unique_key, labels,
-                                  timeout_seconds, backoff_initial_ms, backoff_factor, backoff_max_ms, backoff_jitter)
+                                  timeout_seconds, backoff_initial_ms, backoff_factor, backoff_max_ms, backoff_jitter,
+                                  traceparent, tracestate)
                 values (?, ?, ?::jsonb, ?, 'queued', ?,
                         coalesce(?::timestamptz, now() + make_interval(secs => ?::double precision / 1000)),
-                        ?, ?::jsonb, ?, ?, ?, ?, ?)
+                        ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?)
                 on conflict (queue, unique_key) where unique_key is not null and status in ('queued', 'running')
                 do nothing
                 returning *
@@ -39,17 +40,19 @@ public final class JobInserts {
     static final String INSERT_EACH_WITHOUT_UNIQUE_KEY = """
             with item as (
                 select * from unnest(?::text[], ?::text[], ?::text[], ?::int[], ?::int[], ?::text[], ?::bigint[],
-                                     ?::text[], ?::int[], ?::bigint[], ?::float8[], ?::bigint[], ?::float8[])
+                                     ?::text[], ?::int[], ?::bigint[], ?::float8[], ?::bigint[], ?::float8[],
+                                     ?::text[], ?::text[])
                     with ordinality as i(queue, type, payload, priority, max_attempts, run_at, delay_ms, labels,
                                          timeout_seconds, backoff_initial_ms, backoff_factor, backoff_max_ms,
-                                         backoff_jitter, ord)
+                                         backoff_jitter, traceparent, tracestate, ord)
             ), inserted as (
                 insert into jobs (queue, type, payload, priority, status, max_attempts, run_at, unique_key, labels,
-                                  timeout_seconds, backoff_initial_ms, backoff_factor, backoff_max_ms, backoff_jitter)
+                                  timeout_seconds, backoff_initial_ms, backoff_factor, backoff_max_ms, backoff_jitter,
+                                  traceparent, tracestate)
                 select queue, type, payload::jsonb, priority, 'queued', max_attempts,
                        coalesce(run_at::timestamptz, now() + make_interval(secs => delay_ms::double precision / 1000)),
                        null, labels::jsonb, timeout_seconds, backoff_initial_ms, backoff_factor, backoff_max_ms,
-                       backoff_jitter
+                       backoff_jitter, traceparent, tracestate
                 from item
                 order by ord
                 returning *
@@ -86,6 +89,8 @@ public final class JobInserts {
         ps.setDouble(12, n.backoff().factor());
         ps.setLong(13, n.backoff().maxMs());
         ps.setDouble(14, n.backoff().jitter());
+        ps.setString(15, n.traceparent());
+        ps.setString(16, n.tracestate());
     }
 
     /** Inserts every job (none may carry a unique key) in one statement; returns them in the given order. */
@@ -103,7 +108,7 @@ public final class JobInserts {
     /** Binds {@link #INSERT_EACH_WITHOUT_UNIQUE_KEY} to the jobs, one array per column. */
     static void bindInsertEach(Connection c, PreparedStatement ps, List<NewJob> all) throws SQLException {
         int n = all.size();
-        Object[][] columns = new Object[13][n];
+        Object[][] columns = new Object[15][n];
         for (int i = 0; i < n; i++) {
             NewJob j = all.get(i);
             if (j.uniqueKey() != null) {
@@ -122,9 +127,11 @@ public final class JobInserts {
             columns[10][i] = j.backoff().factor();
             columns[11][i] = j.backoff().maxMs();
             columns[12][i] = j.backoff().jitter();
+            columns[13][i] = j.traceparent();
+            columns[14][i] = j.tracestate();
         }
         String[] types = {"text", "text", "text", "int4", "int4", "text", "int8", "text", "int4", "int8", "float8",
-                "int8", "float8"};
+                "int8", "float8", "text", "text"};
         for (int k = 0; k < columns.length; k++) {
             ps.setArray(k + 1, c.createArrayOf(types[k], columns[k]));
         }

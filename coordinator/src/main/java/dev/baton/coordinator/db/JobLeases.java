@@ -101,7 +101,7 @@ public final class JobLeases {
                 insert into job_events (job_id, type, from_status, to_status, attempt, worker_id)
                 select id, 'completed', 'running', 'succeeded', attempt, worker_id from done
             )
-            select id, queue, type, started_at, finished_at from done
+            select id, queue, type, started_at, finished_at, attempt, traceparent, tracestate from done
             """;
 
     // A retryable failure with attempts left goes back to queued, due at the worker's retryAt or
@@ -182,8 +182,9 @@ public final class JobLeases {
         return done;
     }
 
-    /** A job a batch completed, as little of it as its metrics need (queue, type, run time). */
-    public record Completed(long id, String queue, String type, Instant startedAt, Instant finishedAt) {
+    /** A job a batch completed, as little of it as its metrics and span need (queue, type, run time, trace context). */
+    public record Completed(long id, String queue, String type, Instant startedAt, Instant finishedAt, int attempt,
+                            String traceparent, String tracestate) {
     }
 
     /** As {@link #completeEachIfLeaseHeld}, answering only what it completed: ids, and what metrics need. */
@@ -192,7 +193,8 @@ public final class JobLeases {
         try (PreparedStatement ps = c.prepareStatement(COMPLETE_EACH_IF_LEASE_HELD_IDS)) {
             bindCompleteEach(c, ps, ids, leaseTokens, resultsJson);
             return JobRows.list(ps, rs -> new Completed(rs.getLong(1), rs.getString(2), rs.getString(3),
-                    JobRows.instant(rs, "started_at"), JobRows.instant(rs, "finished_at")));
+                    JobRows.instant(rs, "started_at"), JobRows.instant(rs, "finished_at"), rs.getInt("attempt"),
+                    rs.getString("traceparent"), rs.getString("tracestate")));
         }
     }
 

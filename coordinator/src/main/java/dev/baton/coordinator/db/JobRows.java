@@ -42,7 +42,7 @@ public final class JobRows {
                 rs.getString("unique_key"), labels(rs.getString("labels")), rs.getInt("timeout_seconds"),
                 new Job.Backoff(rs.getLong("backoff_initial_ms"), rs.getDouble("backoff_factor"),
                         rs.getLong("backoff_max_ms"), rs.getDouble("backoff_jitter")),
-                null);
+                rs.getString("traceparent"), rs.getString("tracestate"), null);
     }
 
     /** Reads one row into a value. */

@@ -15,6 +15,8 @@ import dev.baton.coordinator.service.Ids;
 import dev.baton.coordinator.service.JobFactory;
 import dev.baton.coordinator.service.JobService;
 import dev.baton.coordinator.service.Wakeups;
+import dev.baton.coordinator.tracing.TraceHeaders;
+import dev.baton.coordinator.tracing.Tracing;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
@@ -40,33 +42,40 @@ public final class JobsController {
     private final JobService jobs;
     private final Idempotency idempotency;
     private final Wakeups wakeups;
+    private final Tracing tracing;
 
-    public JobsController(JobService jobs, Idempotency idempotency, Wakeups wakeups) {
+    public JobsController(JobService jobs, Idempotency idempotency, Wakeups wakeups, Tracing tracing) {
         this.jobs = jobs;
+        this.tracing = tracing;
         this.idempotency = idempotency;
         this.wakeups = wakeups;
     }
 
-    /** 201 with the new {@link Job}, or 200 with the one its uniqueKey names; under a resent key, the first answer. */
+    /**
+     * 201 with the new {@link Job}, or 200 with the one its uniqueKey names; under a resent key, the
+     * first answer. The job stores the request's W3C trace context (or, tracing, its enqueue span's).
+     */
     @Post("/jobs")
     @Allowed({Role.ADMIN, Role.PRODUCER, Role.WORKER})
     public HttpResponse<?> enqueue(HttpRequest<?> request, @Nullable @Body Requests.Enqueue body) {
         Requests.Enqueue enqueue = RequestBodyReader.orEmpty(body, Requests.Enqueue.class);
         Caller.of(request).requireQueues(List.of(queueOf(enqueue)), ENQUEUE_INTO);
         List<Job> created = new ArrayList<>(1);
-        HttpResponse<?> answer = idempotency.answer(request, "POST /jobs", enqueue, () -> {
-            JobService.Enqueued e = jobs.enqueue(enqueue);
-            if (e.created()) {
-                created.add(e.job());
-                return HttpResponse.created(e.job());
-            }
-            return HttpResponse.ok(e.job()).header("Baton-Deduplicated", "true");
-        });
+        HttpResponse<?> answer = tracing.enqueue(traceOf(request), List.of(queueOf(enqueue)), span ->
+                idempotency.answer(request, "POST /jobs", enqueue, () -> {
+                    JobService.Enqueued e = jobs.enqueue(enqueue, span.stored());
+                    span.answered(List.of(e.job()), !e.created());
+                    if (e.created()) {
+                        created.add(e.job());
+                        return HttpResponse.created(e.job());
+                    }
+                    return HttpResponse.ok(e.job()).header("Baton-Deduplicated", "true");
+                }));
         wakeAfterCommit(request, created);
         return answer;
     }
 
-    /** 201 with {@link Responses.Jobs}; under a resent key, the first answer. */
+    /** 201 with {@link Responses.Jobs}; under a resent key, the first answer. The trace context goes with every job. */
     @Post("/jobs/batch")
     @Allowed({Role.ADMIN, Role.PRODUCER, Role.WORKER})
     public HttpResponse<?> enqueueBatch(HttpRequest<?> request, @Nullable @Body Requests.EnqueueBatch body) {
@@ -75,13 +84,23 @@ public final class JobsController {
             Caller.of(request).requireQueues(batch.jobs().stream().filter(Objects::nonNull)
                     .map(JobsController::queueOf).distinct().toList(), ENQUEUE_INTO);
         }
+        List<String> queues = batch.jobs() == null ? List.of()
+                : batch.jobs().stream().filter(Objects::nonNull).map(JobsController::queueOf).toList();
         List<Job> created = new ArrayList<>();
-        HttpResponse<?> answer = idempotency.answer(request, "POST /jobs/batch", batch, () -> {
-            created.addAll(jobs.enqueueBatch(batch));
-            return HttpResponse.created(new Responses.Jobs(created));
-        });
+        HttpResponse<?> answer = tracing.enqueue(traceOf(request), queues, span ->
+                idempotency.answer(request, "POST /jobs/batch", batch, () -> {
+                    created.addAll(jobs.enqueueBatch(batch, span.stored()));
+                    span.answered(created, false);
+                    return HttpResponse.created(new Responses.Jobs(created));
+                }));
         wakeAfterCommit(request, created);
         return answer;
+    }
+
+    /** The request's W3C trace context; null when it has none or an invalid one (ignored, as W3C asks). */
+    private static TraceHeaders traceOf(HttpRequest<?> request) {
+        return TraceHeaders.fromRequest(request.getHeaders().getAll(TraceHeaders.TRACEPARENT),
+                request.getHeaders().getAll(TraceHeaders.TRACESTATE));
     }
 
     /** The queue a job is enqueued into: the one it names, or the default queue. */

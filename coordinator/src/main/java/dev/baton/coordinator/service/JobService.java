@@ -19,6 +19,7 @@ import dev.baton.coordinator.error.BatonException;
 import dev.baton.coordinator.error.ErrorCode;
 import dev.baton.coordinator.metrics.JobMetrics;
 import dev.baton.coordinator.metrics.JobMetrics.Refusal;
+import dev.baton.coordinator.tracing.TraceHeaders;
 import jakarta.inject.Singleton;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -65,8 +66,9 @@ public final class JobService {
     public record Enqueued(Job job, boolean created) {
     }
 
-    public Enqueued enqueue(Requests.Enqueue r) {
-        NewJob n = factory.newJob(r, "");
+    /** {@code trace}: the W3C trace context to store with the job, or null. */
+    public Enqueued enqueue(Requests.Enqueue r, TraceHeaders trace) {
+        NewJob n = traced(factory.newJob(r, ""), trace);
         Enqueued e = db.run(c -> insertOrFindDuplicate(c, n));
         if (e.created()) {
             announce(e.job());
@@ -74,9 +76,9 @@ public final class JobService {
         return e;
     }
 
-    /** All or nothing: one transaction for the whole batch. */
-    public List<Job> enqueueBatch(Requests.EnqueueBatch batch) {
-        List<NewJob> all = factory.newJobs(batch);
+    /** All or nothing: one transaction for the whole batch. {@code trace}: stored with every job, or null. */
+    public List<Job> enqueueBatch(Requests.EnqueueBatch batch, TraceHeaders trace) {
+        List<NewJob> all = factory.newJobs(batch).stream().map(n -> traced(n, trace)).toList();
         // Without unique keys nothing can collide: one statement inserts them all. With any, each
         // job goes alone in order, so a later job can find an earlier one as its duplicate.
         boolean anyUnique = all.stream().anyMatch(n -> n.uniqueKey() != null);
@@ -95,6 +97,10 @@ public final class JobService {
         done.stream().filter(Enqueued::created).map(Enqueued::job).map(Job::queue).distinct()
                 .forEach(wakeups::jobsAvailable);
         return done.stream().map(Enqueued::job).toList();
+    }
+
+    private static NewJob traced(NewJob n, TraceHeaders trace) {
+        return trace == null ? n : n.withTrace(trace.traceparent(), trace.tracestate());
     }
 
     /**
@@ -301,10 +307,13 @@ public final class JobService {
         if (db.isEnclosing()) {
             // Under an Idempotency-Key every operation's lock is held to the end: take them all
             // at once, in id order, or two bulks (or a bulk and a completions batch) deadlock.
-            long[] ids = r.operations().stream().mapToLong(op -> parsedOrZero(op.id())).filter(id -> id > 0)
-                    .distinct().toArray();
+            // Only the rows at the version their operation expects: the others are refused without
+            // a lock (lockedForChange), and no worker waits on a row this bulk will not change.
+            List<Requests.BulkOperation> ours = r.operations().stream().filter(op -> parsedOrZero(op.id()) > 0).toList();
+            long[] ids = ours.stream().mapToLong(op -> parsedOrZero(op.id())).toArray();
+            Long[] expected = ours.stream().map(JobService::expectedVersion).toArray(Long[]::new);
             db.tx(c -> {
-                edits.lockInIdOrder(c, ids);
+                edits.lockInIdOrderIfVersionExpected(c, ids, expected);
                 return null;
             });
         }
@@ -332,6 +341,10 @@ public final class JobService {
         return new BulkResult(succeeded, failed);
     }
 
+    private static Long expectedVersion(Requests.BulkOperation op) {
+        return op.expectedVersion() != null || op.changes() == null ? op.expectedVersion() : op.changes().expectedVersion();
+    }
+
     private static long parsedOrZero(String id) {
         try {
             return Ids.job(id);
@@ -345,16 +358,23 @@ public final class JobService {
         return new Requests.Patch(version, p.priority(), p.runAt(), p.payload(), p.maxAttempts(), p.labels());
     }
 
+    /**
+     * The job, locked for a change at {@code expectedVersion} (any, when null). A job at another
+     * version is refused without taking its lock: versions only grow, so it can never match, and
+     * the refusal need not wait for whoever holds the row.
+     */
     private Job lockedForChange(Connection c, long jobId, String id, Long expectedVersion) throws SQLException {
-        Job current = edits.findForUpdate(c, jobId);
-        if (current == null) {
+        Job current = expectedVersion == null ? edits.findForUpdate(c, jobId)
+                : edits.findForUpdateIfVersion(c, jobId, expectedVersion);
+        if (current != null) {
+            return current;
+        }
+        Job now = expectedVersion == null ? null : edits.find(c, jobId);
+        if (now == null) {
             throw BatonException.noJob(id);
         }
-        if (expectedVersion != null && expectedVersion != current.version()) {
-            metrics.refused(Refusal.VERSION_CONFLICT);
-            throw BatonException.conflict(ErrorCode.VERSION_CONFLICT, "expectedVersion " + expectedVersion
-                    + " is not the job's current version " + current.version(), current);
-        }
-        return current;
+        metrics.refused(Refusal.VERSION_CONFLICT);
+        throw BatonException.conflict(ErrorCode.VERSION_CONFLICT, "expectedVersion " + expectedVersion
+                + " is not the job's current version " + now.version(), now);
     }
 }

@@ -17,6 +17,9 @@ import dev.baton.coordinator.error.BatonException;
 import dev.baton.coordinator.error.ErrorCode;
 import dev.baton.coordinator.metrics.JobMetrics;
 import dev.baton.coordinator.metrics.JobMetrics.Refusal;
+import dev.baton.coordinator.tracing.TraceHeaders;
+import dev.baton.coordinator.tracing.Tracing;
+import dev.baton.coordinator.tracing.Tracing.Settled;
 import jakarta.inject.Singleton;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -29,6 +32,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,11 +54,13 @@ public final class LeaseService {
     private final WorkerSightings registry;
     private final long pollNanos;
     private final JobMetrics metrics;
+    private final Tracing tracing;
 
     public LeaseService(Db db, JobClaims claims, JobLeases leases, JobQueries queries, Wakeups wakeups,
                         JobFactory factory, QueueLimits limits, WorkerSightings registry, Settings settings,
-                        JobMetrics metrics) {
+                        JobMetrics metrics, Tracing tracing) {
         this.db = db;
+        this.tracing = tracing;
         this.metrics = metrics;
         this.claims = claims;
         this.leases = leases;
@@ -117,9 +123,11 @@ public final class LeaseService {
                 if (!wakeups.handingOut()) {
                     return List.of();
                 }
+                Instant looked = tracing.now();
                 List<Job> claimed = claimOnce(r.workerId(), queues, r.types(), limit, leaseMs);
                 long remaining = deadline - System.nanoTime();
                 if (!claimed.isEmpty() || remaining <= 0) {
+                    tracing.claimed(r.workerId(), queues, claimed, looked);
                     return claimed;
                 }
                 boolean signalled = waiter.await(Math.min(remaining, pollNanos));
@@ -195,7 +203,24 @@ public final class LeaseService {
         factory.checkStorable("result", r.result());
         String result = r.result() == null ? null : Json.write(r.result());
         factory.checkPayloadSize("result", result);
-        return db.run(c -> completeOne(c, jobId, r.leaseToken(), result));
+        return traced("complete", id, () -> db.run(c -> completeOne(c, jobId, r.leaseToken(), result)));
+    }
+
+    /** Runs one job's complete or fail ({@code operation}) and records its span, answered or refused (tracing on). */
+    private Job traced(String operation, String id, Supplier<Job> settle) {
+        Instant started = tracing.now();
+        if (started == null) {
+            return settle.get();
+        }
+        try {
+            Job job = settle.get();
+            tracing.settled(operation, Settled.of(job), Tracing.outcome(job), false, started);
+            return job;
+        } catch (BatonException e) {
+            tracing.settled(operation, e.job() == null ? Settled.unknown(id) : Settled.of(e.job()), e.code().code(),
+                    true, started);
+            throw e;
+        }
     }
 
     private Job completeOne(Connection c, long jobId, String leaseToken, String resultJson) throws SQLException {
@@ -220,7 +245,7 @@ public final class LeaseService {
         checks.time("retryAt", r.retryAt());
         checks.throwIfAny();
         boolean retryable = !Boolean.FALSE.equals(r.error().retryable());
-        Job done = db.run(c -> {
+        Job done = traced("fail", id, () -> db.run(c -> {
             Job failed = leases.failIfLeaseHeld(c, jobId, r.leaseToken(), r.error().message(),
                     Objects.requireNonNullElse(r.error().type(), "error"), retryable, r.retryAt());
             if (failed == null) {
@@ -228,7 +253,7 @@ public final class LeaseService {
             }
             db.afterCommit(() -> metrics.attemptFailed(failed));
             return failed;
-        });
+        }));
         if (done.status() == JobStatus.QUEUED && !done.runAt().isAfter(Instant.now())) {
             wakeups.jobsAvailable(done.queue());
         }
@@ -297,17 +322,24 @@ public final class LeaseService {
             List<Long> ids = batched.stream().map(i -> jobIds[i]).toList();
             List<String> tokens = batched.stream().map(i -> r.items().get(i).leaseToken()).toList();
             List<String> json = batched.stream().map(i -> resultJson[i]).toList();
+            Instant started = tracing.now();
             Map<Long, Job> done = minimal ? null : db.run(c -> {
                 Map<Long, Job> completed = leases.completeEachIfLeaseHeld(c, ids, tokens, json);
                 db.afterCommit(() -> completed.values().forEach(metrics::succeeded));
                 return completed;
             });
-            Set<Long> doneIds = minimal ? db.run(c -> {
+            List<JobLeases.Completed> completedIds = !minimal ? null : db.run(c -> {
                 List<JobLeases.Completed> completed = leases.completeEachIfLeaseHeldIds(c, ids, tokens, json);
                 db.afterCommit(() -> completed.forEach(j -> metrics.succeeded(j.queue(), j.type(), j.startedAt(),
                         j.finishedAt())));
-                return completed.stream().map(JobLeases.Completed::id).collect(Collectors.toSet());
-            }) : done.keySet();
+                return completed;
+            });
+            Set<Long> doneIds = minimal ? completedIds.stream().map(JobLeases.Completed::id).collect(Collectors.toSet())
+                    : done.keySet();
+            if (started != null) {
+                (minimal ? completedIds.stream().map(LeaseService::settled) : done.values().stream().map(Settled::of))
+                        .forEach(job -> tracing.settled("complete", job, "succeeded", false, started));
+            }
             for (int i : batched) {
                 Requests.CompletionItem item = r.items().get(i);
                 results[i] = doneIds.contains(jobIds[i])
@@ -322,6 +354,11 @@ public final class LeaseService {
         return List.of(results);
     }
 
+    private static Settled settled(JobLeases.Completed j) {
+        return new Settled(Long.toString(j.id()), j.queue(), j.type(), j.attempt(),
+                TraceHeaders.stored(j.traceparent(), j.tracestate()));
+    }
+
     /**
      * One item's answer, looked up after the batch statement committed. A database lost by then
      * cannot fail the whole request (its other items were written): this item alone is answered
@@ -329,7 +366,7 @@ public final class LeaseService {
      */
     private CompletionResult judged(Requests.CompletionItem item, boolean minimal, Db.Work<Job> work) {
         try {
-            Job job = db.run(work);
+            Job job = traced("complete", item.id(), () -> db.run(work));
             return new CompletionResult(item.id(), 200, null, minimal ? null : job);
         } catch (BatonException e) {
             if (e.code() == ErrorCode.UNAVAILABLE) {

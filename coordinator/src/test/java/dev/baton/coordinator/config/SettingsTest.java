@@ -20,11 +20,23 @@ class SettingsTest {
                 "redis://:redis-secret@cache:6379/0", 8080, Path.of("/tmp/baton"), List.of("admin-secret"),
                 List.of("producer-secret"), List.of("worker-secret", "worker-secret-2"), List.of("viewer-secret"), 1024 * 1024, 64L * 1024 * 1024,
                 100_000, 10, 3000, 1000, 1000, "baton", 30_000, Retention.DEFAULT, 5,
-                new Settings.Dashboard(true, 8000, "ops", "dash-secret"), 30_000, 0, null, TlsSettings.OFF);
+                new Settings.Dashboard(true, 8000, "ops", "dash-secret"), 30_000, 0, null, TlsSettings.OFF,
+                java.net.URI.create("https://user:otlp-secret@collector:4318"));
         String text = s.toString();
         assertThat(text).doesNotContain("secret").contains("dbPassword=***").contains("redis://***@cache:6379/0")
+                .contains("otlpEndpoint=https://***@collector:4318")
                 .contains("jdbc:postgresql://db/baton?user=baton&password=***")
                 .contains("workerTokens=2 token(s)").contains("viewerTokens=1 token(s)").contains("dbUser=baton");
+    }
+
+    @Test
+    void theOtlpEndpointIsUnsetByDefaultAndMustBeAnHttpUrl() {
+        assertThat(Settings.load(Map.of(), Map.of()).otlpEndpoint()).isNull();
+        assertThat(Settings.load(Map.of("BATON_OTLP_ENDPOINT", "http://collector:4318"), Map.of()).otlpEndpoint())
+                .hasToString("http://collector:4318");
+        assertThatThrownBy(() -> Settings.load(Map.of("BATON_OTLP_ENDPOINT", "collector:4317"), Map.of()))
+                .hasMessage("BATON_OTLP_ENDPOINT must be an http:// or https:// URL with a host, was 'collector:4317'");
+        assertThat(Settings.unknownNames(Map.of("BATON_OTLP_ENDPOINT", "http://c:4318"))).isEmpty();
     }
 
     @Test

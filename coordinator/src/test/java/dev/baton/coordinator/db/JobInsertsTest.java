@@ -59,6 +59,20 @@ class JobInsertsTest {
     }
 
     @Test
+    void bothInsertsStoreTheTraceContextAndAnswerIt() throws SQLException {
+        String parent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        Job one = inserts.insertUnlessActiveDuplicate(db.c, job("traced", null, null, 0).withTrace(parent, "a=1"));
+        assertThat(one.traceparent()).isEqualTo(parent);
+        assertThat(one.tracestate()).isEqualTo("a=1");
+        List<Job> each = inserts.insertEach(db.c, List.of(job("traced", null, null, 0).withTrace(parent, null),
+                job("traced", null, null, 0)));
+        assertThat(each).extracting(Job::traceparent).containsExactly(parent, null);
+        assertThat(each).extracting(Job::tracestate).containsExactly(null, null);
+        assertThat(value(db.c, "select traceparent from jobs where id = ?", Long.parseLong(each.get(0).id())))
+                .isEqualTo(parent);
+    }
+
+    @Test
     void theDueTimeIsTheGivenOneOrTheDelayOnTheDatabaseClock() throws SQLException {
         Instant at = Instant.parse("2100-01-01T00:00:00Z");
         db.inOneTransaction(() -> {

@@ -64,7 +64,7 @@ class QueueLimitsTest {
                     returning id, extract(epoch from started_at) * 1000000 as micros""", queue, room)) {
                 Instant startedAt = Instant.EPOCH.plus(Math.round(Double.parseDouble(r.get("micros"))), ChronoUnit.MICROS);
                 started.add(new Job(r.get("id"), queue, "test", null, 0, JobStatus.RUNNING, 1, 5, null, null, null,
-                        startedAt, null, 2, null, null, null, null, null, Map.of(), 3600, null, null));
+                        startedAt, null, 2, null, null, null, null, null, Map.of(), 3600, null, null, null, null));
             }
             return started;
         };

@@ -57,6 +57,8 @@ class GeneratedClientTest {
         cluster.close();
     }
 
+    static final String TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+
     private static String url() {
         return "http://127.0.0.1:" + cluster.coordinator(0).port();
     }
@@ -74,7 +76,7 @@ class GeneratedClientTest {
         WorkerApi worker = new WorkerApi(client(Api.WORKER));
 
         Job enqueued = producer.enqueueJob(new Enqueue().queue("java-client").type("java.lifecycle")
-                .payload(Map.of("n", 1)).labels(Map.of("client", "java")), null);
+                .payload(Map.of("n", 1)).labels(Map.of("client", "java")), null, TRACEPARENT, null);
         assertThat(enqueued.getStatus()).isEqualTo(Status.QUEUED);
         assertThat(enqueued.getVersion()).isEqualTo(1L);
         assertThat(enqueued.getLease()).isNull();
@@ -86,6 +88,8 @@ class GeneratedClientTest {
         assertThat(job.getId()).isEqualTo(enqueued.getId());
         assertThat(job.getStatus()).isEqualTo(Status.RUNNING);
         assertThat(job.getLease().getWorkerId()).isEqualTo("java-worker");
+        assertThat(job.getTraceparent()).isEqualTo(TRACEPARENT);
+        assertThat(job.getAttempt()).isEqualTo(1);
         String lease = job.getLeaseToken();
         assertThat(lease).isNotBlank();
 

@@ -40,6 +40,12 @@ final class DashboardSeries {
             assertThat(ids.add(panel.path("id").asInt())).as("panel ids are unique").isTrue();
             assertThat(panel.path("type").asText()).isNotBlank();
             assertThat(panel.path("gridPos").path("w").asInt()).isPositive();
+            if (panel.path("type").asText().equals("row")) {
+                // a row only heads the panels below it: a title, no query
+                assertThat(panel.path("title").asText()).isNotBlank();
+                assertThat(panel.path("collapsed").isBoolean()).isTrue();
+                continue;
+            }
             assertThat(panel.path("targets")).as(panel.path("title").asText()).isNotEmpty();
             for (JsonNode target : panel.path("targets")) {
                 assertThat(target.path("refId").asText()).isNotBlank();

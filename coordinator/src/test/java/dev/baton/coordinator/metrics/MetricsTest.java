@@ -167,8 +167,10 @@ class MetricsTest {
         Scrape last = Scrape.of(api);
         assertThat(last.value("baton_queue_depth", "queue", "mq-timeout", "status", "scheduled")).isEqualTo(1);
 
-        // the dashboard and the alerts query only series this coordinator serves
-        assertThat(DashboardSeries.dashboard()).isNotEmpty().allSatisfy(name ->
+        // the dashboard and the alerts query only series this coordinator serves (the worker
+        // panels' series, baton_worker_*, are held against a worker's registry in WorkerMetricsTest)
+        assertThat(DashboardSeries.dashboard()).isNotEmpty().filteredOn(name -> !name.startsWith("baton_worker_"))
+                .allSatisfy(name ->
                 assertThat(last.names()).as("docs/grafana-dashboard.json names " + name).contains(name));
         assertThat(DashboardSeries.alerts()).isNotEmpty().allSatisfy(name ->
                 assertThat(last.names()).as("docs/alerts.md names " + name).contains(name));

@@ -2,6 +2,7 @@ package dev.baton.coordinator.testing;
 
 import dev.baton.coordinator.Coordinator;
 import dev.baton.coordinator.config.Settings;
+import io.opentelemetry.api.OpenTelemetry;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -67,8 +68,13 @@ public final class TestCluster implements AutoCloseable {
     }
 
     public Coordinator addCoordinator(Map<String, String> extra) {
+        return addCoordinator(extra, null);
+    }
+
+    /** A coordinator making its spans with {@code openTelemetry} (a tracing test's in-memory SDK; null: as the settings say). */
+    public Coordinator addCoordinator(Map<String, String> extra, OpenTelemetry openTelemetry) {
         try {
-            Coordinator c = Coordinator.start(Settings.load(Map.of(), settingsFor(extra)));
+            Coordinator c = Coordinator.start(Settings.load(Map.of(), settingsFor(extra)), openTelemetry);
             coordinators.add(c);
             return c;
         } catch (Exception e) {

@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * environment variables Micronaut maps onto them), read and checked as
  * {@link WorkerSettings}: a bad value stops the start with the same one line as
  * {@code java -jar baton-worker.jar} gives, naming the property. With Micrometer on the class
- * path and a {@code MeterRegistry} bean, the worker records its {@code baton_worker_*} meters there.
+ * path and a {@code MeterRegistry} bean, the worker records its {@code baton_worker_*} meters there;
+ * with OpenTelemetry's API and an {@code OpenTelemetry} bean, it runs each handler in a span of it.
  */
 @Context
 @Requires(property = "baton.worker.coordinators")
@@ -48,6 +49,9 @@ public final class BatonWorkerLifecycle {
         }
         if (MicrometerBeans.present()) {
             MicrometerBeans.apply(beans, builder); // the worker's meters go to the application's registry
+        }
+        if (OpenTelemetryBeans.present()) {
+            OpenTelemetryBeans.apply(beans, builder); // the handlers' spans go to the application's SDK
         }
         this.worker = builder.build().start();
     }

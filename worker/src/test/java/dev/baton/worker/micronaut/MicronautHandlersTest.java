@@ -10,12 +10,20 @@ import dev.baton.worker.JobContext;
 import dev.baton.worker.JobHandler;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micronaut.context.ApplicationContext;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Handlers declared as Micronaut beans run through a worker the application context starts and stops. */
+/**
+ * Handlers declared as Micronaut beans run through a worker the application context starts and
+ * stops, recording into the application's MeterRegistry and OpenTelemetry beans.
+ */
 class MicronautHandlersTest {
 
     @JobType("greet")
@@ -31,13 +39,16 @@ class MicronautHandlersTest {
     void beanHandlersRun() throws Exception {
         try (TestCluster cluster = TestCluster.start(MicronautHandlersTest.class, 1)) {
             SimpleMeterRegistry registry = new SimpleMeterRegistry();
+            InMemorySpanExporter spans = InMemorySpanExporter.create();
+            OpenTelemetrySdk sdk = OpenTelemetrySdk.builder().setTracerProvider(SdkTracerProvider.builder()
+                    .addSpanProcessor(SimpleSpanProcessor.create(spans)).build()).build();
             String id = Jobs.enqueue(cluster.api(), "beans", Map.of("type", "greet", "payload", Map.of("name", "ada")))
                     .path("id").asText();
             try (ApplicationContext ctx = ApplicationContext.builder().properties(Map.of(
                     "baton.worker.coordinators", "http://127.0.0.1:" + cluster.coordinator(0).port(),
                     "baton.worker.token", Api.WORKER,
                     // a list, as application.yml gives one
-                    "baton.worker.queues", List.of("other", "beans"))).singletons(registry).start()) {
+                    "baton.worker.queues", List.of("other", "beans"))).singletons(registry, sdk).start()) {
                 assertThat(ctx.getBean(BatonWorkerLifecycle.class).worker()).isNotNull();
                 assertThat(Jobs.eventually(20_000, () ->
                         "succeeded".equals(Jobs.get(cluster.api(), id).path("status").asText()))).isTrue();
@@ -46,6 +57,9 @@ class MicronautHandlersTest {
             assertThat(registry.get("baton.worker.handler").tag("type", "greet").tag("outcome", "succeeded")
                     .timer().count()).isEqualTo(1);
             assertThat(Jobs.get(cluster.api(), id).path("result").path("greeting").asText()).isEqualTo("hello ada");
+            // and the application's OpenTelemetry bean the handler's span
+            assertThat(spans.getFinishedSpanItems()).extracting(SpanData::getName).containsExactly("process beans");
+            sdk.close();
         }
     }
 
