@@ -1,6 +1,7 @@
 package dev.baton.coordinator;
 
 import dev.baton.common.config.LogFormat;
+import dev.baton.common.logging.JulBridge;
 import dev.baton.common.config.SettingsReader;
 import dev.baton.coordinator.config.Settings;
 import java.util.Map;
@@ -22,6 +23,7 @@ public final class CoordinatorMain {
     }
 
     public static void main(String[] args) throws Exception {
+        JulBridge.install(); // OpenTelemetry logs through java.util.logging: to stdout, in BATON_LOG_FORMAT, too
         Settings settings;
         try {
             settings = Settings.load(System.getenv(), Map.of());

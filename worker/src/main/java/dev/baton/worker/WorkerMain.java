@@ -2,6 +2,7 @@ package dev.baton.worker;
 
 import dev.baton.common.BatonVersion;
 import dev.baton.common.config.LogFormat;
+import dev.baton.common.logging.JulBridge;
 import dev.baton.common.config.Redaction;
 import dev.baton.common.config.SettingsReader;
 import dev.baton.common.telemetry.OtlpTracing;
@@ -25,6 +26,7 @@ public final class WorkerMain {
     }
 
     public static void main(String[] args) {
+        JulBridge.install(); // OpenTelemetry logs through java.util.logging: to stdout, in BATON_LOG_FORMAT, too
         WorkerSettings settings;
         OpenTelemetrySdk tracing;
         try {

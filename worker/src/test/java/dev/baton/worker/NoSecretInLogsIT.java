@@ -41,7 +41,8 @@ import org.junit.jupiter.api.Test;
  * tokens of every role and the JobRunr dashboard's password; tokens made through the API; wrong,
  * unknown, revoked and Basic-auth credentials refused; a worker process ({@code
  * baton-worker.jar}) failing over from a dead URL and running jobs with a token made through the
- * API; refusals with job ids; a bad setting of each program refused at start. Both processes log
+ * API; refusals with job ids; spans of both sent to an OTLP endpoint whose URL carries a password
+ * and where nothing listens; a bad setting of each program refused at start. Both processes log
  * with Baton at TRACE and the libraries that see settings, connections and requests at DEBUG
  * ({@code logback-debug.xml}). Then everything they wrote, stdout and stderr, is searched for
  * every secret the test set or was handed. The secrets are also recorded for {@code
@@ -91,6 +92,7 @@ class NoSecretInLogsIT {
         String envWorker = secret("env-worker-token");
         String viewer = secret("env-viewer-token");
         String dashboard = secret("dashboard-password");
+        String otlp = "http://otel:" + secret("otlp-password") + "@127.0.0.1:" + deadPort() + "/";
         URI redis = URI.create(TestServices.redisUrl());
 
         TestCluster cluster = TestCluster.start(NoSecretInLogsIT.class, 0);
@@ -109,7 +111,7 @@ class NoSecretInLogsIT {
             env.putAll(Map.of("BATON_DASHBOARD_ENABLED", "true", "BATON_DASHBOARD_PORT", "0",
                     "BATON_DASHBOARD_USER", "dash", "BATON_DASHBOARD_PASSWORD", dashboard,
                     "BATON_REDIS_PREFIX", "baton-test:" + database, "BATON_DB_POOL_SIZE", "4",
-                    "BATON_SHUTDOWN_TIMEOUT_MS", "20000"));
+                    "BATON_SHUTDOWN_TIMEOUT_MS", "20000", "BATON_OTLP_ENDPOINT", otlp));
             Process coordinator = start("coordinator", coordinatorJar(), env);
             Path coordinatorOut = logs.resolve("coordinator.out.log");
             assertThat(Jobs.eventually(150_000, () -> LISTENING.matcher(read(coordinatorOut)).find()
@@ -121,7 +123,7 @@ class NoSecretInLogsIT {
             assertThat(Jobs.eventually(30_000, () -> api.get("/health", null).body().path("redis").asText()
                     .equals("up"))).as("Redis reached with its ACL user; see " + coordinatorOut).isTrue();
 
-            session(api, admin, producer, envWorker, viewer, dashboard, port, coordinatorOut);
+            session(api, admin, producer, envWorker, viewer, dashboard, otlp, port, coordinatorOut);
 
             coordinator.toHandle().destroy(); // SIGTERM
             assertThat(coordinator.waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -142,6 +144,12 @@ class NoSecretInLogsIT {
                 .contains("409 lease_lost")
                 .contains("coordinator stopped in");
         String workerLog = read(logs.resolve("worker.out.log"));
+        assertThat(coordinatorLog).as("OpenTelemetry's failed exports (java.util.logging) are lines of the log too")
+                .contains("Failed to export");
+        for (String process : List.of("coordinator", "worker")) {
+            assertThat(read(logs.resolve(process + ".err.log")).lines().filter(l -> !l.startsWith("WARNING: ")))
+                    .as(process + ": nothing but the JVM's own warnings on stderr").isEmpty();
+        }
         // the worker says little at DEBUG unless something goes wrong: its lines' full logger names show the debug configuration
         assertThat(workerLog).as("the worker logged with logback-debug.xml, its fail-over and its stop")
                 .contains(" dev.baton.worker.Worker - ").contains("switching to http://127.0.0.1:").contains("stopped: ");
@@ -165,7 +173,7 @@ class NoSecretInLogsIT {
 
     /** What an operator and a worker do in a day: tokens made and revoked, refusals, jobs run through a fail-over. */
     private void session(Api api, String admin, String producer, String envWorker, String viewer, String dashboard,
-                         int port, Path coordinatorOut) throws Exception {
+                         String otlp, int port, Path coordinatorOut) throws Exception {
         Api.Resp made = api.post("/api/v1/tokens", admin, Map.of("name", "session-worker", "role", "worker",
                 "queues", List.of("session")));
         assertThat(made.status()).as(made.toString()).isEqualTo(201);
@@ -206,14 +214,12 @@ class NoSecretInLogsIT {
                     "backoff", Map.of("initialMs", 100, "jitter", 0)));
         }
         assertThat(api.post("/api/v1/jobs/batch", apiProducer, Map.of("jobs", jobs)).status()).isEqualTo(201);
-        int dead;
-        try (ServerSocket s = new ServerSocket(0)) {
-            dead = s.getLocalPort();
-        }
+        int dead = deadPort();
         Process w = start("worker", List.of("-jar", Path.of("target", "baton-worker.jar").toString()), Map.of(
                 "BATON_COORDINATOR_URLS", "http://127.0.0.1:" + dead + ",http://127.0.0.1:" + port,
                 "BATON_WORKER_TOKEN", worker, "BATON_QUEUES", "session", "BATON_CONCURRENCY", "4",
-                "BATON_WORKER_ID", "session-worker", "BATON_LEASE_MS", "3000", "BATON_SHUTDOWN_GRACE_MS", "10000"));
+                "BATON_WORKER_ID", "session-worker", "BATON_LEASE_MS", "3000", "BATON_SHUTDOWN_GRACE_MS", "10000",
+                "BATON_OTLP_ENDPOINT", otlp));
         assertThat(Jobs.eventually(120_000, () -> api.get("/api/v1/jobs?queue=session&status=succeeded&limit=100", admin)
                 .body().path("items").size() == 20)).as("the worker ran them all; see worker.out.log").isTrue();
 
@@ -243,6 +249,13 @@ class NoSecretInLogsIT {
         assertThat(w.exitValue()).isEqualTo(2);
         assertThat(read(logs.resolve("coordinator-refused.err.log"))).startsWith("Baton did not start: BATON_DB_URL must start with");
         assertThat(read(logs.resolve("worker-refused.err.log"))).startsWith("Baton worker did not start: BATON_COORDINATOR_URLS");
+    }
+
+    /** A port nothing listens on: connections to it are refused. */
+    private static int deadPort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
     }
 
     private static List<String> coordinatorJar() {
