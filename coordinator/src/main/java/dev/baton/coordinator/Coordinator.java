@@ -1,5 +1,6 @@
 package dev.baton.coordinator;
 
+import dev.baton.common.BatonVersion;
 import dev.baton.common.config.Redaction;
 import dev.baton.common.telemetry.OtlpTracing;
 import dev.baton.common.tls.TlsStores;
@@ -16,6 +17,8 @@ import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.Micronaut;
 import io.micronaut.runtime.server.EmbeddedServer;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -83,6 +86,10 @@ public final class Coordinator implements AutoCloseable {
     }
 
     private static Coordinator start(Settings settings, Tracing tracing, OpenTelemetrySdk ownSdk) throws Exception {
+        String node = node();
+        LOG.info("Baton coordinator {} starting (node {}): {} port {}, database {}, Redis {}", BatonVersion.get(), node,
+                settings.tls().enabled() ? "HTTPS" : "HTTP", settings.httpPort(), where(settings.dbUrl(), settings.dbUser()),
+                where(settings.redisUrl(), null));
         EmbeddedPostgresServer pg = null;
         EmbeddedRedisServer redis = null;
         DataDirLock lock = null;
@@ -120,12 +127,30 @@ public final class Coordinator implements AutoCloseable {
             throw e;
         }
         int port = context.getBean(EmbeddedServer.class).getPort();
-        LOG.info("Baton coordinator listening on {}://127.0.0.1:{}", settings.tls().enabled() ? "https" : "http", port);
+        LOG.info("Baton coordinator {} ready (node {}): listening on {}://127.0.0.1:{}, database {}, Redis {}",
+                BatonVersion.get(), node, settings.tls().enabled() ? "https" : "http", port,
+                where(effective.dbUrl(), effective.dbUser()), where(effective.redisUrl(), null));
         if (ownSdk != null) {
             LOG.info("Tracing: spans go over OTLP/HTTP to {} (BATON_OTLP_ENDPOINT)",
                     Redaction.url(settings.otlpEndpoint().toString()));
         }
         return new Coordinator(context, effective, lock, pg, redis, ownSdk);
+    }
+
+    /** Which database or Redis, never with a password: {@code jdbc:postgresql://db:5432/baton as baton}. */
+    private static String where(String url, String user) {
+        return url == null ? "embedded" : Redaction.address(url) + (user == null ? "" : " as " + user);
+    }
+
+    /** This coordinator among others in the logs: host and process id, as a worker names itself by default. */
+    private static String node() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            host = "unknown-host";
+        }
+        return host + "/" + ProcessHandle.current().pid();
     }
 
     /** The Micronaut context and its HTTP server; nothing left running when it fails. */

@@ -1,5 +1,8 @@
 package dev.baton.coordinator;
 
+import dev.baton.common.config.LogFormat;
+import dev.baton.common.logging.JulBridge;
+import dev.baton.common.config.SettingsReader;
 import dev.baton.coordinator.config.Settings;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -20,9 +23,12 @@ public final class CoordinatorMain {
     }
 
     public static void main(String[] args) throws Exception {
+        JulBridge.install(); // OpenTelemetry logs through java.util.logging: to stdout, in BATON_LOG_FORMAT, too
         Settings settings;
         try {
             settings = Settings.load(System.getenv(), Map.of());
+            // read by the logging configuration, which cannot refuse it (LogFormatEncoder)
+            LogFormat.read(SettingsReader.fromEnvironment(System.getenv(), Map.of()));
         } catch (IllegalArgumentException e) {
             System.err.println("Baton did not start: " + e.getMessage());
             System.exit(2);

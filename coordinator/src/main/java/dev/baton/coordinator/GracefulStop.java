@@ -74,6 +74,7 @@ final class GracefulStop {
     /** Runs the steps; returns true when all of them finished within the bound. */
     boolean run() {
         startNanos = System.nanoTime();
+        LOG.info("coordinator stopping, within {} ms (BATON_SHUTDOWN_TIMEOUT_MS)", boundMs);
         Thread steps = Thread.ofPlatform().name("coordinator-stop-steps").start(this::steps);
         try {
             if (steps.join(Duration.ofMillis(Math.max(1, boundMs - elapsedMs())))) {

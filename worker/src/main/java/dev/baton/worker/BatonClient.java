@@ -5,6 +5,7 @@ import dev.baton.common.Job;
 import dev.baton.common.Json;
 import dev.baton.common.Requests;
 import dev.baton.common.Responses;
+import dev.baton.common.config.Redaction;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
@@ -12,6 +13,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * docs/protocol.md's worker endpoints (and enqueue) over HTTP, with fail-over between coordinators:
@@ -19,6 +23,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * which callers retry; a 409 surfaces as {@link Conflict} carrying the job's current state.
  */
 public final class BatonClient {
+    private static final Logger LOG = LoggerFactory.getLogger(BatonClient.class);
+    private static final Duration FAILOVER_LOG_EVERY = Duration.ofSeconds(10);
     // Whether OpenTelemetry's API is on the class path: then an enqueue carries the current span.
     private static final boolean OPENTELEMETRY = present("io.opentelemetry.context.Context");
     private final List<URI> bases;
@@ -26,6 +32,9 @@ public final class BatonClient {
     private final List<Http1> http;
     private final AtomicInteger current = new AtomicInteger();
     private final WorkerMetrics metrics;
+    /** When a fail-over was last logged at WARN; at first long enough ago for the first to be. */
+    private final AtomicLong failoverLogged = new AtomicLong(System.nanoTime() - FAILOVER_LOG_EVERY.toNanos());
+    private final AtomicInteger failoversNotLogged = new AtomicInteger();
 
     public BatonClient(List<URI> bases, String token) {
         this(bases, token, null);
@@ -159,11 +168,11 @@ public final class BatonClient {
             if (Thread.currentThread().isInterrupted()) {
                 throw new Unavailable("interrupted", e);
             }
-            failOver(raw);
+            failOver(raw, e instanceof Http1.TlsRefused ? "its TLS was refused" : e.toString());
             if (e instanceof Http1.TlsRefused) {
                 throw new Misconfigured(e.getMessage(), e);
             }
-            throw new Unavailable("coordinator " + bases.get(index) + " unreachable: " + e, e);
+            throw new Unavailable("coordinator " + shown(index) + " unreachable: " + e, e);
         }
         int status = response.status();
         try {
@@ -182,13 +191,13 @@ public final class BatonClient {
                 throw new Conflict("not_found", detail, null);
             }
             if (status >= 500 || status == 429) {
-                failOver(raw);
-                throw new Unavailable("coordinator " + bases.get(index) + " answered " + status + " " + code, null);
+                failOver(raw, "answered " + status + " " + code);
+                throw new Unavailable("coordinator " + shown(index) + " answered " + status + " " + code, null);
             }
             throw new Rejected(status, code, detail);
         } catch (IOException e) {
-            failOver(raw);
-            throw new Unavailable("unreadable answer from " + bases.get(index), e);
+            failOver(raw, "unreadable answer: " + e.getMessage());
+            throw new Unavailable("unreadable answer from " + shown(index), e);
         }
     }
 
@@ -206,10 +215,33 @@ public final class BatonClient {
         }
     }
 
-    /** Moves to the next URL unless another request already did. */
-    private void failOver(int failedRaw) {
+    /**
+     * Moves to the next URL unless another request already did, and says so in one WARN line:
+     * {@code coordinator http://baton-1:8080/ failed (java.net.ConnectException: Connection refused);
+     * switching to http://baton-2:8080/}. While every coordinator is down each failed request moves
+     * on, so a switch within {@link #FAILOVER_LOG_EVERY} of the last line is logged at DEBUG only
+     * and counted in the next WARN line.
+     */
+    private void failOver(int failedRaw, String why) {
         if (current.compareAndSet(failedRaw, failedRaw + 1) && bases.size() > 1) {
             metrics.failover();
+            String from = shown(Math.floorMod(failedRaw, bases.size()));
+            String to = shown(Math.floorMod(failedRaw + 1, bases.size()));
+            long now = System.nanoTime();
+            long last = failoverLogged.get();
+            if (now - last >= FAILOVER_LOG_EVERY.toNanos() && failoverLogged.compareAndSet(last, now)) {
+                int more = failoversNotLogged.getAndSet(0);
+                LOG.warn("coordinator {} failed ({}); switching to {}{}", from, why, to,
+                        more == 0 ? "" : " (" + more + " more switch(es) since the last such line)");
+            } else {
+                failoversNotLogged.incrementAndGet();
+                LOG.debug("coordinator {} failed ({}); switching to {}", from, why, to);
+            }
         }
+    }
+
+    /** A coordinator's URL as logged: a password in it, if any, hidden. */
+    private String shown(int index) {
+        return Redaction.url(bases.get(index).toString());
     }
 }

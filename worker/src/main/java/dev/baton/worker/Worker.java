@@ -173,6 +173,8 @@ public final class Worker implements AutoCloseable {
     /** Stops claiming, waits up to the grace period for running jobs, then interrupts what is left. */
     @Override
     public void close() {
+        LOG.info("worker {} stopping: no more claims; {} running job(s) get up to {} ms", workerId, running.get(),
+                shutdownGrace.toMillis());
         stopping = true;
         Thread p;
         synchronized (this) {

@@ -1,5 +1,8 @@
 package dev.baton.worker;
 
+import dev.baton.common.BatonVersion;
+import dev.baton.common.config.LogFormat;
+import dev.baton.common.logging.JulBridge;
 import dev.baton.common.config.Redaction;
 import dev.baton.common.config.SettingsReader;
 import dev.baton.common.telemetry.OtlpTracing;
@@ -23,10 +26,13 @@ public final class WorkerMain {
     }
 
     public static void main(String[] args) {
+        JulBridge.install(); // OpenTelemetry logs through java.util.logging: to stdout, in BATON_LOG_FORMAT, too
         WorkerSettings settings;
         OpenTelemetrySdk tracing;
         try {
             settings = WorkerSettings.load(System.getenv(), Map.of());
+            // read by the logging configuration, which cannot refuse it (LogFormatEncoder)
+            LogFormat.read(SettingsReader.fromEnvironment(System.getenv(), Map.of()));
             tracing = tracing(System.getenv());
         } catch (IllegalArgumentException e) {
             System.err.println("Baton worker did not start: " + e.getMessage());
@@ -35,6 +41,9 @@ public final class WorkerMain {
         }
         WorkerSettings.unknownNames(System.getenv())
                 .forEach(name -> LOG.warn("{} is not a Baton setting and is ignored", name));
+        LOG.info("Baton worker {} starting: coordinators {}, queues {}, concurrency {}", BatonVersion.get(),
+                settings.coordinators().stream().map(u -> Redaction.url(u.toString())).toList(), settings.queues(),
+                settings.concurrency());
         Worker.Builder builder = BuiltInHandlers.register(settings.builder());
         if (tracing != null) {
             builder.openTelemetry(tracing);

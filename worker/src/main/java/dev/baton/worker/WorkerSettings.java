@@ -122,8 +122,8 @@ public record WorkerSettings(List<URI> coordinators, String token, List<String> 
 
     /** The BATON_* variables in {@code env} that no worker or coordinator reads, like {@link #load}'s typos. */
     public static List<String> unknownNames(Map<String, String> env) {
-        return UnknownNames.of(env.keySet(), "BATON_", SettingNames.WORKER,
-                SettingNames.otherThan(SettingNames.WORKER));
+        Set<String> own = SettingNames.withProcess(SettingNames.WORKER);
+        return UnknownNames.of(env.keySet(), "BATON_", own, SettingNames.otherThan(own));
     }
 
     /** Every {@code baton.worker.*} property {@link #fromProperties} reads. */

@@ -94,6 +94,24 @@ class WorkerProcessIT {
                 .containsExactly("Baton worker did not start: BATON_CONCURRENCY must be a whole number, was '16x'");
     }
 
+    /** BATON_LOG_FORMAT is checked like any setting: the logging configuration took it as text meanwhile. */
+    @Test
+    void aMistypedLogFormatExitsTwoWithOneLine() throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder(java, "-jar", Path.of("target", "baton-worker.jar").toString())
+                .redirectErrorStream(true);
+        pb.environment().keySet().removeIf(k -> k.startsWith("BATON_"));
+        pb.environment().put("BATON_WORKER_TOKEN", Api.WORKER);
+        pb.environment().put("BATON_LOG_FORMAT", "jsn");
+        Process p = pb.start();
+        workers.add(p);
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isEqualTo(2);
+        assertThat(output.lines())
+                .containsExactly("Baton worker did not start: BATON_LOG_FORMAT must be text or json, was 'jsn'");
+    }
+
     @Test
     void aWorkerKilledWithSigkillLosesNoJob() throws Exception {
         String q = "kill9";

@@ -22,6 +22,12 @@ public final class SettingNames {
     public static final Set<String> WORKER = Set.of("BATON_COORDINATOR_URLS", "BATON_WORKER_TOKEN", "BATON_QUEUES",
             "BATON_CONCURRENCY", "BATON_WORKER_ID", "BATON_LEASE_MS", "BATON_SHUTDOWN_GRACE_MS",
             "BATON_TLS_CA", "BATON_TLS_CLIENT_CERT", "BATON_TLS_CLIENT_KEY", "BATON_OTLP_ENDPOINT");
+    /**
+     * What both programs, the coordinator and {@code java -jar baton-worker.jar}, read for the process
+     * itself rather than for their work: how they log ({@link LogFormat}). A worker inside an
+     * application logs as the application does, so these are no {@code baton.worker.*} properties.
+     */
+    public static final Set<String> PROCESS = Set.of(LogFormat.NAME);
     /** What the tests read (where to find PostgreSQL and Redis). */
     public static final Set<String> TESTS = Set.of("BATON_TEST_DB_URL", "BATON_TEST_DB_USER",
             "BATON_TEST_DB_PASSWORD", "BATON_TEST_REDIS_URL");
@@ -34,7 +40,15 @@ public final class SettingNames {
         Set<String> others = new HashSet<>(COORDINATOR);
         others.addAll(WORKER);
         others.addAll(TESTS);
+        others.addAll(PROCESS);
         others.removeAll(own);
         return Set.copyOf(others);
+    }
+
+    /** A program's own names and {@link #PROCESS}: what it reads, when it runs as a process of its own. */
+    public static Set<String> withProcess(Set<String> own) {
+        Set<String> names = new HashSet<>(own);
+        names.addAll(PROCESS);
+        return Set.copyOf(names);
     }
 }

@@ -23,11 +23,18 @@ class UnknownNamesTest {
         Set<String> all = new HashSet<>(SettingNames.COORDINATOR);
         all.addAll(SettingNames.WORKER);
         all.addAll(SettingNames.TESTS);
+        all.addAll(SettingNames.PROCESS);
         for (Set<String> own : List.of(SettingNames.COORDINATOR, SettingNames.WORKER)) {
             Set<String> others = SettingNames.otherThan(own);
             assertTrue(others.containsAll(SettingNames.TESTS));
             assertTrue(others.stream().noneMatch(own::contains));
             assertEquals(all.size(), own.size() + others.size());
+            // as a process of its own, each program reads BATON_LOG_FORMAT too, and calls no typo of it unknown
+            Set<String> process = SettingNames.withProcess(own);
+            assertTrue(process.containsAll(SettingNames.PROCESS));
+            assertTrue(SettingNames.otherThan(process).stream().noneMatch(process::contains));
+            assertEquals(List.of("BATON_LOG_FROMAT (did you mean BATON_LOG_FORMAT?)"), UnknownNames.of(
+                    List.of("BATON_LOG_FROMAT", "BATON_LOG_FORMAT"), "BATON_", process, SettingNames.otherThan(process)));
         }
         // one name both read: a shell running both sends their spans to one collector
         assertTrue(SettingNames.COORDINATOR.contains("BATON_OTLP_ENDPOINT"));

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The coordinator's configuration: exactly the environment variables of docs/protocol.md
@@ -80,8 +81,8 @@ public record Settings(
      * closest to when that is only a letter or two away.
      */
     public static List<String> unknownNames(Map<String, String> env) {
-        return UnknownNames.of(env.keySet(), "BATON_", SettingNames.COORDINATOR,
-                SettingNames.otherThan(SettingNames.COORDINATOR));
+        Set<String> own = SettingNames.withProcess(SettingNames.COORDINATOR);
+        return UnknownNames.of(env.keySet(), "BATON_", own, SettingNames.otherThan(own));
     }
 
     /** Reads BATON_* environment variables, overridden by baton.* system properties, then by {@code overrides}. */

@@ -66,22 +66,21 @@ public final class AuthFilter implements Ordered {
         }
         String header = request.getHeaders().get(HttpHeaders.AUTHORIZATION);
         if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7) || header.length() <= 7) {
-            return Problems.of(ErrorCode.UNAUTHENTICATED, "send Authorization: Bearer <token>")
+            return Problems.of(request, ErrorCode.UNAUTHENTICATED, "send Authorization: Bearer <token>")
                     .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
         }
         Caller caller;
         try {
             caller = tokens.authenticate(header.substring(7).trim());
         } catch (BatonException e) {
-            MutableHttpResponse<String> refusal = Problems.of(e);
+            MutableHttpResponse<String> refusal = Problems.of(request, e);
             return e.code() == ErrorCode.UNAUTHENTICATED
                     ? refusal.header(HttpHeaders.WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"")
                     : refusal; // 503: the database, which holds the API tokens, cannot be asked
         }
         if (!allowed.contains(caller.role())) {
-            LOG.debug("{} ({}) may not call {} {}", caller.name(), caller.role().wire(), request.getMethod(),
-                    request.getPath());
-            return Problems.of(ErrorCode.FORBIDDEN, "the " + caller.role().wire() + " role may not call "
+            request.setAttribute(Caller.ATTRIBUTE, caller); // only for the refusal's line to name it
+            return Problems.of(request, ErrorCode.FORBIDDEN, "the " + caller.role().wire() + " role may not call "
                     + request.getMethod() + " " + request.getPath());
         }
         LOG.debug("{} {} by {} ({})", request.getMethod(), request.getPath(), caller.name(), caller.role().wire());

@@ -55,7 +55,7 @@ public final class ProblemResponses {
                 default -> context.getErrors().isEmpty() ? code.title() : sanitize(context.getErrors().get(0).getMessage());
             };
             // The status is the code's: the framework's own wherever Baton has a code for it.
-            return Problems.of(code, detail);
+            return Problems.of(context.getRequest(), code, detail);
         }
 
         private static String sanitize(String message) {
@@ -75,8 +75,8 @@ public final class ProblemResponses {
         public HttpResponse<?> handle(HttpRequest request, BatonException exception) {
             // a token found revoked or expired while its request went on (a waiting claim): as the filter says it
             return exception.code() == ErrorCode.UNAUTHENTICATED
-                    ? Problems.of(exception).header(HttpHeaders.WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"")
-                    : Problems.of(exception);
+                    ? Problems.of(request, exception).header(HttpHeaders.WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"")
+                    : Problems.of(request, exception);
         }
     }
 
@@ -85,7 +85,7 @@ public final class ProblemResponses {
     public static final class TooLarge implements ExceptionHandler<ContentLengthExceededException, HttpResponse<?>> {
         @Override
         public HttpResponse<?> handle(HttpRequest request, ContentLengthExceededException exception) {
-            return Problems.of(ErrorCode.PAYLOAD_TOO_LARGE, "the request body is over the size limit");
+            return Problems.of(request, ErrorCode.PAYLOAD_TOO_LARGE, "the request body is over the size limit");
         }
     }
 
@@ -94,7 +94,7 @@ public final class ProblemResponses {
     public static final class BadJson implements ExceptionHandler<JacksonException, HttpResponse<?>> {
         @Override
         public HttpResponse<?> handle(HttpRequest request, JacksonException exception) {
-            return Problems.of(JsonErrors.toInvalid(exception));
+            return Problems.of(request, JsonErrors.toInvalid(exception));
         }
     }
 
@@ -104,7 +104,7 @@ public final class ProblemResponses {
         @Override
         public HttpResponse<?> handle(HttpRequest request, RuntimeException exception) {
             LOG.error("unexpected error on {} {}", request.getMethod(), request.getPath(), exception);
-            return Problems.of(ErrorCode.INTERNAL, "unexpected error; it has been logged");
+            return Problems.of(request, ErrorCode.INTERNAL, "unexpected error; it has been logged");
         }
     }
 }

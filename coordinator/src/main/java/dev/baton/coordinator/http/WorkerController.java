@@ -82,8 +82,9 @@ public final class WorkerController {
         boolean minimal = prefersMinimal(prefer);
         Requests.Completions completions = RequestBodyReader.orEmpty(body, Requests.Completions.class);
         Set<Long> outOfScope = scope.outOfScope(Caller.of(request), jobIds(completions));
-        MutableHttpResponse<Responses.CompletionResults> answer = HttpResponse.ok(new Responses.CompletionResults(
-                leases.completeMany(completions, minimal, outOfScope)));
+        List<Responses.CompletionResult> results = leases.completeMany(completions, minimal, outOfScope);
+        Problems.refusedItems(request, results);
+        MutableHttpResponse<Responses.CompletionResults> answer = HttpResponse.ok(new Responses.CompletionResults(results));
         return minimal ? answer.header("Preference-Applied", "return=minimal") : answer;
     }
 

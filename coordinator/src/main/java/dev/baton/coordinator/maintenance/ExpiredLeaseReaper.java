@@ -10,9 +10,10 @@ import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Requires;
 import jakarta.annotation.PreDestroy;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,6 +28,7 @@ import org.slf4j.LoggerFactory;
 public final class ExpiredLeaseReaper {
     private static final Logger LOG = LoggerFactory.getLogger(ExpiredLeaseReaper.class);
     private static final int BATCH = 500;
+    private static final int QUEUES_NAMED = 10;
     private final Db db;
     private final ExpiredLeases jobs;
     private final Wakeups wakeups;
@@ -44,47 +46,66 @@ public final class ExpiredLeaseReaper {
         this.jobs = jobs;
         this.wakeups = wakeups;
         Duration interval = Duration.ofMillis(settings.reaperIntervalMs());
-        this.timer = Every.start("lease-reaper", interval, interval, this::stepAndLog);
+        this.timer = Every.start("lease-reaper", interval, interval, this::step);
     }
 
-    /** One pass; returns how many attempts it ended. Tests call it directly. */
+    /**
+     * One pass; returns how many attempts it ended, and logs them in one line when there were any:
+     * {@code ended 12 attempt(s): 11 lease(s) expired, 1 timed out; 10 queued again, 2 failed for good; by queue: email 9, reports 3}.
+     * Tests call it directly.
+     */
     public int step() {
         return duty.pass(this::reap);
     }
 
     private int reap() {
-        Set<String> queues = new HashSet<>();
+        Tally tally = new Tally();
         int total = db.run(c -> {
             BadRows.RowWork requeue = id -> {
                 ExpiredLeases.Ended ended = jobs.requeueExpiredLease(c, id);
                 if (ended == null) {
                     return false;
                 }
-                counted(ended);
-                queues.add(ended.queue());
+                tally.add(ended);
                 return true;
             };
             return bad.pass(BATCH, skipped -> {
                 List<ExpiredLeases.Ended> batch = jobs.requeueExpiredLeases(c, BATCH, skipped);
-                batch.forEach(this::counted);
-                batch.forEach(e -> queues.add(e.queue()));
+                batch.forEach(tally::add);
                 return batch.size();
             }, skipped -> jobs.expiredLeaseIds(c, BATCH, skipped), requeue);
         });
-        queues.forEach(wakeups::jobsAvailable);
+        tally.byQueue.keySet().forEach(wakeups::jobsAvailable);
+        if (total > 0) {
+            LOG.info("ended {} attempt(s): {} lease(s) expired, {} timed out; {} queued again, {} failed for good; by queue: {}",
+                    total, tally.expired, total - tally.expired, tally.requeued, total - tally.requeued, tally.queues());
+        }
         return total;
     }
 
-    /** Each statement here commits as it runs (autocommit): what it returned is written. */
-    private void counted(ExpiredLeases.Ended e) {
-        metrics.attemptEnded(e.queue(), e.type(), e.leaseExpired() ? JobMetrics.Ended.LEASE_EXPIRED
-                : JobMetrics.Ended.TIMED_OUT, e.requeued());
-    }
+    /**
+     * What one pass ended, for its one log line. Each statement here commits as it runs
+     * (autocommit): what it returned is written, so it is counted at once.
+     */
+    private final class Tally {
+        private final Map<String, Integer> byQueue = new TreeMap<>();
+        private int expired;
+        private int requeued;
 
-    private void stepAndLog() {
-        int n = step();
-        if (n > 0) {
-            LOG.info("ended {} attempt(s) whose lease expired or that timed out", n);
+        void add(ExpiredLeases.Ended e) {
+            metrics.attemptEnded(e.queue(), e.type(), e.leaseExpired() ? JobMetrics.Ended.LEASE_EXPIRED
+                    : JobMetrics.Ended.TIMED_OUT, e.requeued());
+            byQueue.merge(e.queue(), 1, Integer::sum);
+            expired += e.leaseExpired() ? 1 : 0;
+            requeued += e.requeued() ? 1 : 0;
+        }
+
+        /** {@code email 3, reports 1}: at most {@link #QUEUES_NAMED} queues, then how many more. */
+        String queues() {
+            String named = byQueue.entrySet().stream().limit(QUEUES_NAMED).map(e -> e.getKey() + " " + e.getValue())
+                    .collect(Collectors.joining(", "));
+            return byQueue.size() > QUEUES_NAMED ? named + " and " + (byQueue.size() - QUEUES_NAMED) + " more queue(s)"
+                    : named;
         }
     }
 

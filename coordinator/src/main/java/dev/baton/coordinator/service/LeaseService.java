@@ -34,6 +34,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The worker side of a job's life: claim, heartbeat, complete, fail. The database decides every
@@ -41,6 +43,7 @@ import java.util.stream.Collectors;
  */
 @Singleton
 public final class LeaseService {
+    private static final Logger LOG = LoggerFactory.getLogger(LeaseService.class);
     private final Db db;
     private final JobClaims claims;
     private final JobLeases leases;
@@ -390,6 +393,8 @@ public final class LeaseService {
             throw BatonException.noJob(jobId);
         }
         if (leaseToken.equals(s.settledLeaseToken()) && outcome.equals(s.settledOutcome())) {
+            LOG.debug("job {}: {} again under the lease that settled it; answered as before, nothing changed", jobId,
+                    outcome);
             metrics.refused(Refusal.DEDUPLICATED);
             return s.job();
         }

@@ -159,6 +159,6 @@ class SettingsTest {
         assertThat(named).containsKeys("BATON_DB_URL", "BATON_SHUTDOWN_TIMEOUT_MS", "BATON_COORDINATOR_URLS");
         assertThat(Settings.unknownNames(named)).isEmpty();
         assertThat(named.keySet()).as("every setting a coordinator or worker reads is in the README")
-                .containsAll(SettingNames.COORDINATOR).containsAll(SettingNames.WORKER);
+                .containsAll(SettingNames.COORDINATOR).containsAll(SettingNames.WORKER).containsAll(SettingNames.PROCESS);
     }
 }
