@@ -19,7 +19,9 @@ import io.micronaut.http.annotation.Post;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 import java.net.URI;
+import dev.baton.common.Responses.Event;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -33,6 +35,7 @@ import java.util.function.Supplier;
 @Requires(condition = DashboardOn.class)
 @ExecuteOn(TaskExecutors.BLOCKING)
 public final class JobActions {
+    static final int SINCE = 50;
     private final JobService jobs;
     private final Pages pages;
 
@@ -76,7 +79,8 @@ public final class JobActions {
             if (e.code() != ErrorCode.VERSION_CONFLICT || e.job() == null) {
                 throw e;
             }
-            return conflict(request, Conflict.ofEdit(edit, e.job()));
+            String seenEvent = form.get(Conflict.SEEN_EVENT);
+            return conflict(request, Conflict.ofEdit(edit, e.job(), since(id, seenEvent), seenEvent));
         }
     }
 
@@ -89,8 +93,25 @@ public final class JobActions {
             if (e.code() != ErrorCode.VERSION_CONFLICT || e.job() == null) {
                 throw e;
             }
-            return conflict(request, Conflict.ofAction(action, EditForm.version(form), form.get("seenStatus"), e.job()));
+            Map<String, String> seen = new HashMap<>();
+            for (String f : Conflict.SEEN) {
+                seen.put(f, form.get("seen_" + f));
+            }
+            seen.put(Conflict.SEEN_EVENT, form.get(Conflict.SEEN_EVENT));
+            return conflict(request, Conflict.ofAction(action, EditForm.version(form), seen, e.job(),
+                    since(id, form.get(Conflict.SEEN_EVENT))));
         }
+    }
+
+    /** The job's events after the one the page last showed (at most {@value #SINCE}); none when it did not say. */
+    private List<Event> since(String id, String seenEvent) {
+        long after;
+        try {
+            after = Long.parseLong(seenEvent);
+        } catch (NumberFormatException | NullPointerException notSent) {
+            return List.of();
+        }
+        return after < 0 ? List.of() : jobs.events(id, after, SINCE);
     }
 
     private HttpResponse<?> conflict(HttpRequest<?> request, Conflict conflict) {

@@ -99,6 +99,9 @@ public final class JobPages {
         params.put("logNext", log.items().size() < LOG_LINES ? null
                 : "/ui/jobs/" + Show.enc(job.id()) + "?logAfter=" + Show.enc(log.nextCursor()));
         params.put("edit", EditForm.of(job));
+        params.put("shown", Conflict.shown(job));
+        // With more events than shown, the page cannot say which came after it: no "meanwhile" list then.
+        params.put("lastEvent", events.size() == EVENTS ? "-1" : Conflict.lastEvent(events, "0"));
         params.put("notice", Notices.of(request));
         return pages.ok("job", params);
     }

@@ -198,6 +198,9 @@ class DashboardSecurityTest {
         answers.add(ui.post("/ui/queues/pause", ui.withCsrf(Map.of("queue", "bad queue <name>"))));
         answers.add(ui.post("/ui/queues/pause", ui.withCsrf(Map.of())));
         answers.add(ui.post("/ui/login", Map.of()));
+        answers.add(ui.send(HttpRequest.newBuilder(URI.create(ui.base + "/ui/queues/pause"))
+                .POST(HttpRequest.BodyPublishers.ofString("queue=q%ZZ&_csrf=" + ui.csrf)),
+                Map.of("Origin", ui.base, "Content-Type", "application/x-www-form-urlencoded")));
         answers.add(ui.post("/ui/nope", ui.withCsrf(Map.of())));
         answers.add(ui.post("/ui/queues/pause", ui.withCsrf(Map.of("queue", "sec")),
                 Map.of("Origin", ui.base, "Content-Type", "application/json")));
@@ -217,6 +220,19 @@ class DashboardSecurityTest {
         assertThat(answers.get(4).statusCode()).as("no job 0").isEqualTo(404);
         assertThat(answers.get(14).statusCode()).as("no page").isEqualTo(404);
         assertThat(answers.get(17).headers().firstValue("Content-Type").orElse("")).startsWith("text/javascript");
+    }
+
+    @Test
+    void turnedOffNothingIsServedUnderUi() {
+        var off = cluster.addCoordinator(Map.of("BATON_DASHBOARD", "off"));
+        try {
+            Api offApi = new Api(off.port()).unchecked();
+            assertThat(offApi.get("/ui/login", null).status()).isEqualTo(401);
+            assertThat(offApi.get("/ui/login", Api.ADMIN).status()).isEqualTo(404);
+            assertThat(offApi.post("/ui/login", null, Map.of()).status()).isEqualTo(401);
+        } finally {
+            off.close();
+        }
     }
 
     private static boolean paused(String queue) {
