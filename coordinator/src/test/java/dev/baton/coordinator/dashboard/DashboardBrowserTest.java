@@ -266,6 +266,30 @@ class DashboardBrowserTest {
         assertThat(Jobs.get(api, xssJob).path("status").asText()).isEqualTo("failed");
     }
 
+    @Test
+    @Order(10)
+    void aRunningJobsProgressUpdatesOnItsPageWithoutAReload() {
+        Jobs.enqueue(api, "live", Map.of("type", "report.build"));
+        JsonNode running = Jobs.claimOne(api, "live", 60_000);
+        String id = running.path("id").asText();
+        String lease = running.path("leaseToken").asText();
+        long version = progress(id, lease, running.path("version").asLong(), 1);
+        open("/ui/jobs/" + id);
+        assertThat(text(By.id("progress-count"))).isEqualTo("1 / 10");
+        browser.driver.executeScript("window.__samePage = true");
+        progress(id, lease, version, 7);
+        waitFor(() -> text(By.id("progress-count")).equals("7 / 10"));
+        assertThat(browser.driver.executeScript("return window.__samePage")).as("no reload").isEqualTo(true);
+        assertClean("live progress");
+    }
+
+    private static long progress(String id, String lease, long version, long current) {
+        Api.Resp r = api.post("/api/v1/jobs/" + id + "/progress", Api.WORKER, Map.of("leaseToken", lease,
+                "expectedVersion", version, "current", current, "total", 10));
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+        return r.body().path("version").asLong();
+    }
+
     private static void open(String path) {
         browser.driver.get(base + path);
     }
