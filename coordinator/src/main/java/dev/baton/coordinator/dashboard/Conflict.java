@@ -1,8 +1,10 @@
 package dev.baton.coordinator.dashboard;
 
 import dev.baton.common.Job;
+import dev.baton.common.JobStatus;
 import dev.baton.common.Responses.Event;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -39,7 +41,7 @@ public record Conflict(String action, long seenVersion, Job current, List<Row> r
 
     /** What a cancel or retry form records of the job it was rendered with. */
     public static Map<String, String> shown(Job job) {
-        Map<String, String> m = new java.util.LinkedHashMap<>();
+        Map<String, String> m = new LinkedHashMap<>();
         m.put("status", job.status().wire());
         m.put("attempt", Integer.toString(job.attempt()));
         m.put("priority", Integer.toString(job.priority()));
@@ -57,7 +59,7 @@ public record Conflict(String action, long seenVersion, Job current, List<Row> r
         Map<String, String> now = EditForm.values(current);
         List<String> mine = edit.changed();
         List<Row> rows = new ArrayList<>();
-        Map<String, String> reapplied = new java.util.LinkedHashMap<>();
+        Map<String, String> reapplied = new LinkedHashMap<>();
         for (String f : EditForm.FIELDS) {
             boolean byYou = mine.contains(f);
             rows.add(new Row(f, edit.base().get(f), edit.yours().get(f), now.get(f), byYou,
@@ -71,9 +73,9 @@ public record Conflict(String action, long seenVersion, Job current, List<Row> r
     /** Whether the action can still be taken on the current version (a cancelled job cannot be cancelled again). */
     public boolean reapplicable() {
         return switch (action) {
-            case "cancel" -> current.status().allows(dev.baton.common.JobStatus.Move.CANCEL);
-            case "retry" -> current.status().allows(dev.baton.common.JobStatus.Move.RETRY);
-            default -> current.status() == dev.baton.common.JobStatus.QUEUED;
+            case "cancel" -> current.status().allows(JobStatus.Move.CANCEL);
+            case "retry" -> current.status().allows(JobStatus.Move.RETRY);
+            default -> current.status() == JobStatus.QUEUED;
         };
     }
 }

@@ -16,6 +16,7 @@ import io.micronaut.http.annotation.Post;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 import java.net.URI;
+import java.util.HashMap;
 import java.util.Map;
 
 /** Logging in with a token (a form, never a URL: a token in a URL would end up in logs and history) and out. */
@@ -66,7 +67,7 @@ public final class LoginController {
     }
 
     private HttpResponse<?> loginPage(HttpStatus status, String error) {
-        Map<String, Object> params = new java.util.HashMap<>();
+        Map<String, Object> params = new HashMap<>();
         params.put("frame", Frame.ANONYMOUS);
         params.put("error", error);
         return pages.page(status, "login", params);

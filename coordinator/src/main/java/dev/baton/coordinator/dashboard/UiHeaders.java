@@ -10,6 +10,7 @@ import io.micronaut.http.MediaType;
 import io.micronaut.http.MutableHttpResponse;
 import io.micronaut.http.annotation.ResponseFilter;
 import io.micronaut.http.annotation.ServerFilter;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -35,7 +36,7 @@ public final class UiHeaders implements Ordered {
     public void secure(HttpRequest<?> request, MutableHttpResponse<?> response) {
         int status = response.getStatus().getCode();
         if (status >= 400 && !isHtml(response)) {
-            String page = pages.render("error", java.util.Map.of(
+            String page = pages.render("error", Map.of(
                     "frame", Frame.of(request.getAttribute(UiSession.ATTRIBUTE, UiSession.class).orElse(null), ""),
                     "status", status, "title", title(status), "message", status == 415
                             ? "The dashboard reads forms only as its own pages send them." : detail(response)));

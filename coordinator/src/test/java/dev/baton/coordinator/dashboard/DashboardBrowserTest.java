@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.openqa.selenium.By;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
@@ -314,10 +315,13 @@ class DashboardBrowserTest {
     }
 
     private static void waitFor(java.util.function.BooleanSupplier condition) {
-        new WebDriverWait(browser.driver, Duration.ofSeconds(10)).until(d -> condition.getAsBoolean());
+        // htmx swaps elements in and out: one found a moment ago may be gone when it is read.
+        new WebDriverWait(browser.driver, Duration.ofSeconds(10)).ignoring(StaleElementReferenceException.class)
+                .until(d -> condition.getAsBoolean());
     }
 
     private static WebElement waitForElement(By by) {
-        return new WebDriverWait(browser.driver, Duration.ofSeconds(10)).until(d -> d.findElement(by));
+        return new WebDriverWait(browser.driver, Duration.ofSeconds(10)).ignoring(StaleElementReferenceException.class)
+                .until(d -> d.findElement(by));
     }
 }
