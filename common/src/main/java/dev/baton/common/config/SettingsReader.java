@@ -85,6 +85,18 @@ public final class SettingsReader {
         throw refused(name, "must be true or false", v);
     }
 
+    /** {@code on} or {@code off} (any case); unset is {@code fallback}. */
+    public boolean onOff(String name, boolean fallback) {
+        String v = text(name);
+        if (v == null) {
+            return fallback;
+        }
+        if (v.equalsIgnoreCase("on") || v.equalsIgnoreCase("off")) {
+            return v.equalsIgnoreCase("on");
+        }
+        throw refused(name, "must be on or off", v);
+    }
+
     public long whole(String name, long fallback) {
         String v = text(name);
         if (v == null) {

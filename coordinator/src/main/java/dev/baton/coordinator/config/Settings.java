@@ -20,6 +20,7 @@ import java.util.Set;
 public record Settings(
         String dbUrl, String dbUser, String dbPassword, String redisUrl, int httpPort, Path dataDir,
         List<String> adminTokens, List<String> producerTokens, List<String> workerTokens, List<String> viewerTokens,
+        boolean webDashboard, // BATON_DASHBOARD: Baton's own dashboard under /ui (package dashboard)
         long payloadBytes, long requestBytes, int logLinesPerAttempt, int dbPoolSize, long dbStatementTimeoutMs,
         long pollIntervalMs,
         long reaperIntervalMs, String redisPrefix, long workerTtlMs, Retention retention, int jobrunrPollSeconds,
@@ -99,6 +100,7 @@ public record Settings(
                 r.list("BATON_PRODUCER_TOKENS", null),
                 r.list("BATON_WORKER_TOKENS", null),
                 r.list("BATON_VIEWER_TOKENS", null),
+                r.onOff("BATON_DASHBOARD", true),
                 r.whole("BATON_LIMITS_PAYLOAD_BYTES", 1024 * 1024),
                 r.whole("BATON_LIMITS_REQUEST_BYTES", 64L * 1024 * 1024),
                 r.wholeInt("BATON_LIMITS_LOG_LINES_PER_ATTEMPT", 100_000),
@@ -122,7 +124,7 @@ public record Settings(
     /** The same settings with the database and Redis the coordinator really uses (embedded ones filled in). */
     public Settings withServices(String db, String user, String password, String redis) {
         return new Settings(db, user, password, redis, httpPort, dataDir, adminTokens, producerTokens, workerTokens,
-                viewerTokens, payloadBytes, requestBytes, logLinesPerAttempt, dbPoolSize, dbStatementTimeoutMs, pollIntervalMs,
+                viewerTokens, webDashboard, payloadBytes, requestBytes, logLinesPerAttempt, dbPoolSize, dbStatementTimeoutMs, pollIntervalMs,
                 reaperIntervalMs,
                 redisPrefix, workerTtlMs, retention, jobrunrPollSeconds, dashboard, shutdownTimeoutMs, shutdownUnreadyMs, redisTlsCa, tls,
                 otlpEndpoint);
@@ -140,7 +142,7 @@ public record Settings(
                 + ", redisUrl=" + Redaction.url(redisUrl) + ", httpPort=" + httpPort + ", dataDir=" + dataDir
                 + ", adminTokens=" + adminTokens.size() + " token(s), producerTokens=" + producerTokens.size()
                 + " token(s), workerTokens=" + workerTokens.size() + " token(s), viewerTokens=" + viewerTokens.size()
-                + " token(s), payloadBytes=" + payloadBytes
+                + " token(s), webDashboard=" + webDashboard + ", payloadBytes=" + payloadBytes
                 + ", requestBytes=" + requestBytes + ", logLinesPerAttempt=" + logLinesPerAttempt + ", dbPoolSize="
                 + dbPoolSize + ", dbStatementTimeoutMs=" + dbStatementTimeoutMs + ", pollIntervalMs=" + pollIntervalMs
                 + ", reaperIntervalMs=" + reaperIntervalMs + ", redisPrefix=" + redisPrefix + ", workerTtlMs="

@@ -61,8 +61,13 @@ public final class JobQueries {
         return queues;
     }
 
-    public record Filter(JobStatus status, String queue, String type, String labelsJson, Instant createdAfter,
-                         Instant createdBefore, Long beforeId, int limit) {
+    /** {@code payloadJson}: a JSON object the payload must contain (jsonb {@code @>}), or null. */
+    public record Filter(JobStatus status, String queue, String type, String labelsJson, String payloadJson,
+                         Instant createdAfter, Instant createdBefore, Long beforeId, int limit) {
+        public Filter(JobStatus status, String queue, String type, String labelsJson, Instant createdAfter,
+                      Instant createdBefore, Long beforeId, int limit) {
+            this(status, queue, type, labelsJson, null, createdAfter, createdBefore, beforeId, limit);
+        }
     }
 
     /** Newest first; returns up to {@code limit + 1} rows so the caller knows whether a next page exists. */
@@ -84,6 +89,10 @@ public final class JobQueries {
         if (f.labelsJson() != null) {
             sql.append(" and labels @> ?::jsonb");
             params.add(f.labelsJson());
+        }
+        if (f.payloadJson() != null) {
+            sql.append(" and payload @> ?::jsonb");
+            params.add(f.payloadJson());
         }
         if (f.createdAfter() != null) {
             sql.append(" and created_at > ?");

@@ -18,7 +18,7 @@ class SettingsTest {
     void toStringNamesNoSecret() {
         Settings s = new Settings("jdbc:postgresql://db/baton?user=baton&password=url-secret", "baton", "db-secret",
                 "redis://:redis-secret@cache:6379/0", 8080, Path.of("/tmp/baton"), List.of("admin-secret"),
-                List.of("producer-secret"), List.of("worker-secret", "worker-secret-2"), List.of("viewer-secret"), 1024 * 1024, 64L * 1024 * 1024,
+                List.of("producer-secret"), List.of("worker-secret", "worker-secret-2"), List.of("viewer-secret"), true, 1024 * 1024, 64L * 1024 * 1024,
                 100_000, 10, 3000, 1000, 1000, "baton", 30_000, Retention.DEFAULT, 5,
                 new Settings.Dashboard(true, 8000, "ops", "dash-secret"), 30_000, 0, null, TlsSettings.OFF,
                 java.net.URI.create("https://user:otlp-secret@collector:4318"));
@@ -74,6 +74,7 @@ class SettingsTest {
         assertThatThrownBy(() -> Settings.load(Map.of("BATON_RETENTION", "7x"), Map.of()))
                 .hasMessageStartingWith("BATON_RETENTION '7x'");
         assertRefused("BATON_LIMITS_PAYLOAD_BYTES", "10", "BATON_LIMITS_PAYLOAD_BYTES must be at least 1024, was 10");
+        assertRefused("BATON_DASHBOARD", "of", "BATON_DASHBOARD must be on or off, was 'of'");
     }
 
     @Test

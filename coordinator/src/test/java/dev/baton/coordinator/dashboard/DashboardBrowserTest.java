@@ -1,0 +1,327 @@
+package dev.baton.coordinator.dashboard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.coordinator.testing.Api;
+import dev.baton.coordinator.testing.Jobs;
+import dev.baton.coordinator.testing.TestCluster;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.openqa.selenium.By;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The dashboard in real headless Chromium against a real coordinator and PostgreSQL, as an
+ * operator uses it: log in, the overview, filtering jobs, a job's page, a cancel and an edit that
+ * meet a newer version (the conflict dialog), pausing a queue, the viewer role, and values made to
+ * run script stored in every place a job carries text. Every page is checked for script that ran
+ * ({@code window.__x}) and for Content-Security-Policy violations in the console. Screenshots of
+ * each page (1280×800) go to target/dashboard-screenshots, or to the directory
+ * {@code -Dbaton.dashboard.screenshots} names (docs/dashboard for the README's).
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DashboardBrowserTest {
+    /** Each tries to set window.__x: a script element, an attribute breaking out into an event handler, a URL. */
+    static final List<String> XSS = List.of("<script>window.__x=1</script>",
+            "\"><img src=x onerror=\"window.__x=1\">", "javascript:window.__x=1");
+    private static TestCluster cluster;
+    private static Api api;
+    private static Browser browser;
+    private static String base;
+    private static Path shots;
+    private static String acmeJob;
+    private static String xssJob;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Browser.requireInstalled();
+        cluster = TestCluster.start(DashboardBrowserTest.class, 1, Map.of("BATON_VIEWER_TOKENS", DashboardSecurityTest.VIEWER));
+        api = cluster.api();
+        base = "http://127.0.0.1:" + cluster.coordinator(0).port();
+        shots = Path.of(System.getProperty("baton.dashboard.screenshots", "target/dashboard-screenshots"));
+        acmeJob = Jobs.enqueue(api, "mail", Map.of("type", "email.send", "priority", 5,
+                "payload", Map.of("customer", "acme", "to", "ops@acme.example", "order", Map.of("id", 7)),
+                "labels", Map.of("team", "billing"))).path("id").asText();
+        Jobs.enqueue(api, "mail", Map.of("type", "email.send", "payload", Map.of("customer", "globex")));
+        Jobs.enqueue(api, "reports", Map.of("type", "report.build", "payload", Map.of("month", "2026-11")));
+        seedXss();
+        browser = Browser.start();
+    }
+
+    /**
+     * One job carrying the values in its payload, labels, log lines, last error and (written with
+     * SQL, as the API refuses such names) its type and queue; and a queue named after one.
+     */
+    private static void seedXss() throws Exception {
+        Map<String, String> labels = Map.of("a", XSS.get(0), "b", XSS.get(1), "c", XSS.get(2));
+        JsonNode job = Jobs.enqueue(api, "xss", Map.of("type", "xss.job", "payload", Map.of("html", XSS.get(0),
+                "attr", XSS.get(1), "url", XSS.get(2)), "labels", labels, "maxAttempts", 1));
+        xssJob = job.path("id").asText();
+        JsonNode claimed = Jobs.claimOne(api, "xss", 60_000);
+        String lease = claimed.path("leaseToken").asText();
+        List<Map<String, Object>> lines = List.of(Map.of("seq", 1, "level", "info", "message", XSS.get(0)),
+                Map.of("seq", 2, "level", "warn", "message", XSS.get(1)),
+                Map.of("seq", 3, "level", "error", "message", XSS.get(2)));
+        assertThat(api.post("/api/v1/jobs/" + xssJob + "/logs", Api.WORKER, Map.of("leaseToken", lease, "entries", lines))
+                .status()).isEqualTo(200);
+        assertThat(api.post("/api/v1/jobs/" + xssJob + "/fail", Api.WORKER, Map.of("leaseToken", lease,
+                "error", Map.of("message", XSS.get(1), "type", XSS.get(0), "retryable", false))).status()).isEqualTo(200);
+        cluster.execute("update jobs set type = ?, queue = ? where id = ?", XSS.get(0), XSS.get(1), Long.parseLong(xssJob));
+        cluster.execute("insert into queues (name, paused) values (?, false)", XSS.get(2));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (browser != null) {
+            browser.close();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void aWrongTokenShowsAnErrorAndOpensNoSession() {
+        open("/ui/jobs");
+        assertThat(browser.driver.getCurrentUrl()).endsWith("/ui/login");
+        browser.screenshot(shots, "login");
+        logIn("not-a-token");
+        assertThat(text(By.id("login-error"))).contains("not accepted");
+        assertThat(browser.driver.manage().getCookieNamed(SessionCookie.NAME)).isNull();
+        assertClean("login");
+    }
+
+    @Test
+    @Order(2)
+    void theOverviewShowsEveryQueue() {
+        logIn(Api.ADMIN);
+        assertThat(browser.driver.getCurrentUrl()).endsWith("/ui");
+        assertThat(browser.driver.manage().getCookieNamed(SessionCookie.NAME).isHttpOnly()).isTrue();
+        WebElement mail = browser.driver.findElement(By.cssSelector("tr.queue[data-queue='mail']"));
+        assertThat(mail.getText()).contains("mail");
+        assertThat(browser.driver.findElements(By.cssSelector("tr.queue"))).hasSize(4);
+        assertClean("overview");
+        browser.screenshot(shots, "overview");
+    }
+
+    @Test
+    @Order(3)
+    void jobsAreFilteredOnTheServer() {
+        open("/ui/jobs");
+        assertThat(browser.driver.findElements(By.cssSelector("tr.job"))).hasSize(4);
+        new Select(browser.driver.findElement(By.id("f-queue"))).selectByValue("mail");
+        waitFor(() -> browser.driver.findElements(By.cssSelector("tr.job")).size() == 2);
+        browser.driver.findElement(By.id("f-q")).sendKeys("customer:acme");
+        browser.driver.findElement(By.id("f-apply")).click();
+        waitFor(() -> browser.driver.findElements(By.cssSelector("tr.job")).size() == 1);
+        assertThat(browser.driver.findElement(By.cssSelector("tr.job")).getAttribute("data-id")).isEqualTo(acmeJob);
+        waitFor(() -> browser.driver.getCurrentUrl().contains("customer%3Aacme"));
+        browser.driver.findElement(By.id("f-q")).clear();
+        browser.driver.findElement(By.id("f-q")).sendKeys("{\"order\": {\"id\": 7}}");
+        browser.driver.findElement(By.id("f-apply")).click();
+        waitFor(() -> browser.driver.findElements(By.cssSelector("tr.job")).size() == 1);
+        assertClean("jobs");
+        new Select(browser.driver.findElement(By.id("f-queue"))).selectByValue("");
+        browser.driver.findElement(By.id("f-q")).clear();
+        browser.driver.findElement(By.id("f-apply")).click();
+        waitFor(() -> browser.driver.findElements(By.cssSelector("tr.job")).size() == 4);
+        browser.screenshot(shots, "jobs");
+    }
+
+    @Test
+    @Order(4)
+    void aJobsPageShowsItsPayloadAndHistory() {
+        open("/ui/jobs");
+        browser.driver.findElement(By.cssSelector("tr.job[data-id='" + acmeJob + "'] a")).click();
+        waitFor(() -> browser.driver.getCurrentUrl().endsWith("/ui/jobs/" + acmeJob));
+        assertThat(text(By.id("job-type"))).isEqualTo("email.send");
+        assertThat(text(By.id("payload"))).contains("\"customer\" : \"acme\"");
+        assertThat(text(By.id("events"))).contains("enqueued");
+        assertClean("job");
+        browser.screenshot(shots, "job");
+    }
+
+    @Test
+    @Order(5)
+    void aCancelOnAStaleVersionShowsTheConflictAndCanBeReapplied() {
+        open("/ui/jobs/" + acmeJob);
+        long seen = Long.parseLong(text(By.id("job-version")));
+        assertThat(api.patch("/api/v1/jobs/" + acmeJob, Api.ADMIN, Map.of("expectedVersion", seen, "priority", 9))
+                .status()).isEqualTo(200);
+        browser.driver.findElement(By.id("cancel")).click();
+        WebElement dialog = waitForElement(By.id("conflict"));
+        assertThat(dialog.getText()).contains("version " + seen).contains("Nothing was changed");
+        assertThat(text(By.id("current-version"))).isEqualTo(Long.toString(seen + 1));
+        assertThat(text(By.cssSelector("#conflict-fields tr[data-field='priority']"))).contains("changed meanwhile")
+                .contains("5").contains("9");
+        assertThat(text(By.cssSelector("#conflict-fields tr[data-field='status']"))).doesNotContain("changed meanwhile");
+        assertThat(text(By.id("since"))).as("what happened meanwhile").contains("updated").contains("env:admin#1");
+        assertThat(Jobs.get(api, acmeJob).path("status").asText()).isEqualTo("queued");
+        assertClean("conflict");
+        browser.screenshot(shots, "conflict-cancel");
+        browser.driver.findElement(By.id("discard")).click();
+        waitFor(() -> browser.driver.getCurrentUrl().endsWith("/ui/jobs/" + acmeJob));
+        assertThat(Jobs.get(api, acmeJob).path("status").asText()).as("discarded").isEqualTo("queued");
+    }
+
+    @Test
+    @Order(6)
+    void anEditOnAStaleVersionListsFieldByFieldAndReappliesOnlyTheUsersChange() {
+        open("/ui/jobs/" + acmeJob);
+        long seen = Long.parseLong(text(By.id("job-version")));
+        WebElement payload = browser.driver.findElement(By.id("edit-payload"));
+        payload.clear();
+        payload.sendKeys("{\"customer\": \"acme\", \"to\": \"billing@acme.example\"}");
+        assertThat(api.patch("/api/v1/jobs/" + acmeJob, Api.ADMIN, Map.of("expectedVersion", seen, "priority", 3))
+                .status()).isEqualTo(200);
+        browser.driver.findElement(By.id("edit-save")).click();
+        waitForElement(By.id("conflict"));
+        WebElement priority = browser.driver.findElement(By.cssSelector("#conflict-fields tr[data-field='priority']"));
+        assertThat(priority.getText()).contains("changed meanwhile").contains("3");
+        WebElement mine = browser.driver.findElement(By.cssSelector("#conflict-fields tr[data-field='payload']"));
+        assertThat(mine.getText()).contains("you changed").contains("billing@acme.example");
+        assertThat(Jobs.get(api, acmeJob).path("payload").path("to").asText()).isEqualTo("ops@acme.example");
+        assertClean("edit conflict");
+        browser.screenshot(shots, "conflict-edit");
+        browser.driver.findElement(By.id("edit-save")).click();
+        waitFor(() -> browser.driver.getCurrentUrl().contains("done=edited"));
+        JsonNode now = Jobs.get(api, acmeJob);
+        assertThat(now.path("payload").path("to").asText()).isEqualTo("billing@acme.example");
+        assertThat(now.path("priority").asInt()).as("the other change stays").isEqualTo(3);
+        browser.driver.findElement(By.id("cancel")).click();
+        waitFor(() -> browser.driver.getCurrentUrl().contains("done=cancelled"));
+        assertThat(Jobs.get(api, acmeJob).path("status").asText()).isEqualTo("cancelled");
+    }
+
+    @Test
+    @Order(7)
+    void aQueueIsPausedAndResumed() {
+        open("/ui");
+        browser.driver.findElement(By.cssSelector("tr.queue[data-queue='reports'] button")).click();
+        waitFor(() -> browser.driver.getCurrentUrl().contains("done=paused"));
+        assertThat(text(By.cssSelector("tr.queue[data-queue='reports']"))).contains("paused");
+        assertThat(api.get("/api/v1/queues", Api.ADMIN).body().toString()).contains("\"name\":\"reports\",\"paused\":true");
+        assertClean("overview after pause");
+        browser.driver.findElement(By.cssSelector("tr.queue[data-queue='reports'] button")).click();
+        waitFor(() -> browser.driver.getCurrentUrl().contains("done=resumed"));
+    }
+
+    @Test
+    @Order(8)
+    void noStoredValueRunsAsScriptOnAnyPage() {
+        for (String page : List.of("/ui", "/ui/jobs", "/ui/jobs?queue=" + Show.enc(XSS.get(1)), "/ui/jobs/" + xssJob)) {
+            open(page);
+            assertThat(browser.driver.executeScript("return typeof window.__x")).as(page).isEqualTo("undefined");
+            assertThat(browser.driver.findElements(By.cssSelector("main img"))).as(page).isEmpty();
+            assertClean(page);
+        }
+        assertThat(browser.driver.findElement(By.id("job-type")).getText()).isEqualTo(XSS.get(0));
+        assertThat(browser.driver.findElement(By.id("job-queue")).getText()).isEqualTo(XSS.get(1));
+        assertThat(browser.driver.findElement(By.id("payload")).getText()).contains("window.__x=1");
+        assertThat(browser.driver.findElement(By.id("log")).getText()).contains(XSS.get(0)).contains(XSS.get(2));
+        assertThat(browser.driver.findElement(By.id("last-error")).getText()).contains(XSS.get(1));
+        assertThat(browser.driver.findElement(By.id("job-labels")).getText()).contains(XSS.get(2));
+        browser.screenshot(shots, "job-escaped");
+    }
+
+    @Test
+    @Order(9)
+    void aViewerSeesNoActionAndTheServerRefusesWhatItSends() {
+        browser.driver.findElement(By.id("logout")).click();
+        waitFor(() -> browser.driver.getCurrentUrl().endsWith("/ui/login"));
+        assertThat(browser.driver.manage().getCookieNamed(SessionCookie.NAME)).isNull();
+        logIn(DashboardSecurityTest.VIEWER);
+        assertThat(text(By.id("role"))).isEqualTo("viewer");
+        assertThat(browser.driver.findElements(By.cssSelector("main form"))).isEmpty();
+        assertThat(browser.driver.findElements(By.cssSelector("main button"))).isEmpty();
+        browser.screenshot(shots, "overview-viewer");
+        open("/ui/jobs/" + xssJob);
+        assertThat(browser.driver.findElements(By.id("actions"))).isEmpty();
+        assertThat(browser.driver.findElements(By.id("edit-form"))).isEmpty();
+        assertClean("viewer pages");
+        String csrf = browser.driver.findElement(By.name("_csrf")).getAttribute("value");
+        Object forged = browser.driver.executeAsyncScript("""
+                const done = arguments[arguments.length - 1];
+                fetch('/ui/queues/pause', {method: 'POST', body: new URLSearchParams({queue: 'mail', _csrf: arguments[0]})})
+                    .then(r => done(r.status), e => done(String(e)));""", csrf);
+        assertThat(forged).as("a viewer's forged pause, with its CSRF token").isEqualTo(403L);
+        Object noToken = browser.driver.executeAsyncScript("""
+                const done = arguments[arguments.length - 1];
+                fetch('/ui/jobs/' + arguments[0] + '/retry', {method: 'POST', body: new URLSearchParams({expectedVersion: '1'})})
+                    .then(r => done(r.status), e => done(String(e)));""", xssJob);
+        assertThat(noToken).as("a post without the CSRF token").isEqualTo(403L);
+        assertThat(api.get("/api/v1/queues", Api.ADMIN).body().toString()).doesNotContain("\"name\":\"mail\",\"paused\":true");
+        assertThat(Jobs.get(api, xssJob).path("status").asText()).isEqualTo("failed");
+    }
+
+    @Test
+    @Order(10)
+    void aRunningJobsProgressUpdatesOnItsPageWithoutAReload() {
+        Jobs.enqueue(api, "live", Map.of("type", "report.build"));
+        JsonNode running = Jobs.claimOne(api, "live", 60_000);
+        String id = running.path("id").asText();
+        String lease = running.path("leaseToken").asText();
+        long version = progress(id, lease, running.path("version").asLong(), 1);
+        open("/ui/jobs/" + id);
+        assertThat(text(By.id("progress-count"))).isEqualTo("1 / 10");
+        browser.driver.executeScript("window.__samePage = true");
+        progress(id, lease, version, 7);
+        waitFor(() -> text(By.id("progress-count")).equals("7 / 10"));
+        assertThat(browser.driver.executeScript("return window.__samePage")).as("no reload").isEqualTo(true);
+        assertClean("live progress");
+    }
+
+    private static long progress(String id, String lease, long version, long current) {
+        Api.Resp r = api.post("/api/v1/jobs/" + id + "/progress", Api.WORKER, Map.of("leaseToken", lease,
+                "expectedVersion", version, "current", current, "total", 10));
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+        return r.body().path("version").asLong();
+    }
+
+    private static void open(String path) {
+        browser.driver.get(base + path);
+    }
+
+    private static void logIn(String token) {
+        if (!browser.driver.getCurrentUrl().endsWith("/ui/login")) {
+            open("/ui/login");
+        }
+        browser.driver.findElement(By.id("token")).sendKeys(token);
+        browser.driver.findElement(By.cssSelector("#login button")).click();
+        waitFor(() -> browser.driver.findElements(By.id("login")).isEmpty()
+                || !browser.driver.findElements(By.id("login-error")).isEmpty());
+    }
+
+    private static String text(By by) {
+        return browser.driver.findElement(by).getText();
+    }
+
+    private static void assertClean(String page) {
+        assertThat(browser.driver.executeScript("return typeof window.__x")).as(page).isEqualTo("undefined");
+        browser.assertCleanConsole(page);
+    }
+
+    private static void waitFor(java.util.function.BooleanSupplier condition) {
+        // htmx swaps elements in and out: one found a moment ago may be gone when it is read.
+        new WebDriverWait(browser.driver, Duration.ofSeconds(10)).ignoring(StaleElementReferenceException.class)
+                .until(d -> condition.getAsBoolean());
+    }
+
+    private static WebElement waitForElement(By by) {
+        return new WebDriverWait(browser.driver, Duration.ofSeconds(10)).ignoring(StaleElementReferenceException.class)
+                .until(d -> d.findElement(by));
+    }
+}
