@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
 import org.junit.jupiter.api.Test;
@@ -84,6 +85,31 @@ class DatabaseWaitTest {
         })).hasMessageStartingWith("the database's TLS certificate was refused (CertificateException: no path)")
                 .hasMessageContaining("sslrootcert");
         assertThat(tries).hasValue(1);
+    }
+
+    @Test
+    void theWaitCountsFromTheFirstFailureNotFromASlowStart() throws Exception {
+        // soak 7, seed 23: a start on starved cores took 70 s to fail (JobRunr's 42P07 after a
+        // reset), and the 60 s, counted from the start, were gone before the first wait
+        AtomicLong now = new AtomicLong();
+        AtomicInteger tries = new AtomicInteger();
+        Object started = DatabaseWait.untilStarted(null, s -> {
+            if (tries.incrementAndGet() == 1) {
+                now.addAndGet(TimeUnit.SECONDS.toNanos(70));
+                throw new IllegalStateException("start", new SocketException("Connection reset"));
+            }
+            return null;
+        }, now::get);
+        assertThat(started).isNull();
+        assertThat(tries).hasValue(2);
+
+        tries.set(0);
+        assertThatThrownBy(() -> DatabaseWait.untilStarted(null, s -> {
+            tries.incrementAndGet();
+            now.addAndGet(TimeUnit.SECONDS.toNanos(40));
+            throw new IllegalStateException("start", new SocketException("Connection reset"));
+        }, now::get)).hasRootCauseInstanceOf(SocketException.class);
+        assertThat(tries).as("40 s to fail, waited once, 80 s past the first failure: given up").hasValue(3);
     }
 
     @Test
