@@ -75,7 +75,7 @@ public final class Problems {
                 .collect(Collectors.joining(", "));
         LOG.atWarn().addKeyValue("refused", refused.size())
                 .log("refused {} of {} completion(s) of {} {}{}: {}{}", refused.size(), items.size(),
-                        request.getMethod(), request.getPath(), who(request), named,
+                        request.getMethod(), oneLine(request.getPath(), 200), who(request), named,
                         refused.size() > ITEMS_NAMED ? " and " + (refused.size() - ITEMS_NAMED) + " more" : "");
     }
 
@@ -89,8 +89,9 @@ public final class Problems {
         if (job != null) {
             line = line.addKeyValue("job", job);
         }
-        line.log("refused {} {}{}{}: {} {}: {}", request.getMethod(), request.getPath(), job == null ? "" : " (job " + job + ")",
-                who(request), e.code().status(), e.code().code(), why);
+        line.log("refused {} {}{}{}: {} {}: {}", request.getMethod(), oneLine(request.getPath(), 200),
+                job == null ? "" : " (job " + oneLine(job, 40) + ")", who(request), e.code().status(), e.code().code(),
+                oneLine(why, 500));
     }
 
     /** The job a path names ({@code /api/v1/jobs/42/…}), or null. */
@@ -115,6 +116,28 @@ public final class Problems {
     }
 
     private static String shown(String s) {
-        return s == null ? "null" : s.length() > 40 ? s.substring(0, 40) + "…" : s;
+        return s == null ? "null" : oneLine(s, 40);
+    }
+
+    /**
+     * {@code s} as one log line of at most {@code max} characters: what the client sent (a path, a
+     * job id, a field name) cannot start a line of its own or write control characters into the
+     * log; each is written as a backslash-u escape of four hex digits.
+     */
+    static String oneLine(String s, int max) {
+        if (s == null) {
+            return "null";
+        }
+        StringBuilder b = new StringBuilder(Math.min(s.length(), max) + 8);
+        int i = 0;
+        for (; i < s.length() && b.length() < max; i++) {
+            char ch = s.charAt(i);
+            if (ch < 0x20 || ch == 0x7f || (ch >= 0x80 && ch < 0xa0) || ch == 0x2028 || ch == 0x2029) {
+                b.append(String.format("\\u%04x", (int) ch));
+            } else {
+                b.append(ch);
+            }
+        }
+        return i < s.length() ? b + "…" : b.toString();
     }
 }

@@ -130,6 +130,17 @@ class RefusalLinesTest {
         assertThat(noRoute.getFormattedMessage()).startsWith("refused GET /api/v1/nothing-here by env:admin#1 from 127.0.0.1: 404 not_found: ");
     }
 
+    @Test
+    void aPathCannotWriteALineOfItsOwn() {
+        // a hostile probe: /api/v1/jobs/1%0a12:00:00.000%20ERROR%20FORGED wrote a forged ERROR line
+        ILoggingEvent forged = oneLine(() -> cluster.api().get("/api/v1/jobs/1%0a12:00:00.000%20ERROR%20FORGED%00",
+                Api.ADMIN), 404);
+        assertThat(forged.getFormattedMessage()).doesNotContain("\n").doesNotContain("\u0000")
+                .endsWith("404 not_found: no job with id '1\\u000a12:00:00.000 ERROR FORGED\\u0000'");
+        assertThat(Problems.oneLine("a".repeat(300), 200)).hasSize(201).endsWith("…");
+        assertThat(Problems.oneLine("tab\tend", 200)).isEqualTo("tab\\u0009end");
+    }
+
     /** A completions batch answered 200 with some items refused: one line for the request, naming each. */
     @Test
     void refusedItemsOfACompletionsBatchAreOneLine() {
