@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.common.Job;
 import dev.baton.common.Json;
+import dev.baton.common.StorableText;
 import dev.baton.common.Requests;
 import dev.baton.coordinator.error.BatonException;
 import java.time.Instant;
@@ -120,15 +121,48 @@ public record EditForm(long version, Map<String, String> base, Map<String, Strin
             if (node == null || node.isMissingNode()) {
                 throw BatonException.invalid(field, "must be JSON");
             }
+            storable(field, node);
             return node;
         } catch (com.fasterxml.jackson.core.JacksonException e) {
             throw BatonException.invalid(field, "is not valid JSON");
         }
     }
 
+    /**
+     * The API's check on what it reads (a NUL or a lone UTF-16 surrogate in a key or a string is
+     * refused, naming where): PostgreSQL would refuse the one and the driver store '?' for the other.
+     */
+    private static void storable(String at, JsonNode node) {
+        if (node.isTextual()) {
+            String problem = StorableText.problem(node.textValue());
+            if (problem != null) {
+                throw BatonException.invalid(at, problem);
+            }
+        }
+        for (var it = node.fields(); it.hasNext(); ) {
+            var field = it.next();
+            String problem = StorableText.problem(field.getKey());
+            if (problem != null) {
+                throw BatonException.invalid(at + " (a key)", problem);
+            }
+            storable(at + "." + field.getKey(), field.getValue());
+        }
+        for (int i = 0; node.isArray() && i < node.size(); i++) {
+            storable(at + "[" + i + "]", node.get(i));
+        }
+    }
+
     private static Map<String, String> labels(String v) {
         try {
-            return Json.mapper().readValue(v, new TypeReference<Map<String, String>>() { });
+            Map<String, String> labels = Json.mapper().readValue(v, new TypeReference<Map<String, String>>() { });
+            labels.forEach((k, value) -> {
+                String problem = StorableText.problem(k) != null ? StorableText.problem(k)
+                        : value == null ? null : StorableText.problem(value);
+                if (problem != null) {
+                    throw BatonException.invalid("labels", problem);
+                }
+            });
+            return labels;
         } catch (com.fasterxml.jackson.core.JacksonException e) {
             throw BatonException.invalid("labels", "must be a JSON object of strings, such as {\"team\": \"billing\"}");
         }

@@ -61,6 +61,19 @@ class EditFormTest {
     }
 
     @Test
+    void textTheDatabaseCannotStoreIsRefusedAsTheApiRefusesIt() {
+        // a hostile probe: a lone surrogate in a payload was stored as "?" through the dashboard; the API refuses it
+        for (var bad : Map.of("payload", "{\"a\": \"\\ud800\"}", "labels", "{\"k\\udc00\": \"v\"}").entrySet()) {
+            assertThatThrownBy(() -> EditForm.read(form(Map.of(bad.getKey(), bad.getValue()))).patch())
+                    .isInstanceOf(BatonException.class).hasMessageContaining("unpaired UTF-16 surrogate")
+                    .satisfies(e -> assertThat(((BatonException) e).errors().get(0).field()).startsWith(bad.getKey()));
+        }
+        assertThatThrownBy(() -> EditForm.read(form(Map.of("payload", "[{\"b\": \"x\\u0000\"}]"))).patch())
+                .isInstanceOf(BatonException.class)
+                .satisfies(e -> assertThat(((BatonException) e).errors().get(0).field()).isEqualTo("payload[0].b"));
+    }
+
+    @Test
     void noVersionNoAction() {
         Map<String, String> f = form(Map.of());
         f.remove("expectedVersion");
