@@ -2,6 +2,7 @@ package dev.baton.coordinator.dashboard;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.common.Json;
+import dev.baton.coordinator.http.Problems;
 import io.micronaut.context.annotation.Requires;
 import io.micronaut.core.order.Ordered;
 import io.micronaut.http.HttpHeaders;
@@ -10,8 +11,11 @@ import io.micronaut.http.MediaType;
 import io.micronaut.http.MutableHttpResponse;
 import io.micronaut.http.annotation.ResponseFilter;
 import io.micronaut.http.annotation.ServerFilter;
+import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What every answer under /ui carries: a strict Content-Security-Policy (scripts, styles and
@@ -25,6 +29,7 @@ import java.util.Optional;
 public final class UiHeaders implements Ordered {
     static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
             + "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+    private static final Logger LOG = LoggerFactory.getLogger(UiHeaders.class);
     private final Pages pages;
 
     public UiHeaders(Pages pages) {
@@ -35,6 +40,9 @@ public final class UiHeaders implements Ordered {
     @SuppressWarnings("unchecked")
     public void secure(HttpRequest<?> request, MutableHttpResponse<?> response) {
         int status = response.getStatus().getCode();
+        if (status >= 400 && status < 500 && isHtml(response)) {
+            refused(request, status); // a refusal of the dashboard's own (an API one was logged where it was made)
+        }
         if (status >= 400 && !isHtml(response)) {
             String page = pages.render("error", Map.of(
                     "frame", Frame.of(request.getAttribute(UiSession.ATTRIBUTE, UiSession.class).orElse(null), ""),
@@ -53,6 +61,18 @@ public final class UiHeaders implements Ordered {
         if (!request.getPath().startsWith("/ui/static/")) {
             response.header(HttpHeaders.CACHE_CONTROL, "no-store");
         }
+    }
+
+    /** One WARN line, as for the API's refusals: a failed login or a forged form leaves a trace. */
+    private static void refused(HttpRequest<?> request, int status) {
+        if (!LOG.isWarnEnabled()) {
+            return;
+        }
+        String by = request.getAttribute(UiSession.ATTRIBUTE, UiSession.class).map(s -> " by " + s.caller().name()).orElse("");
+        InetSocketAddress from = request.getRemoteAddress();
+        LOG.atWarn().addKeyValue("status", status).log("refused {} {} (dashboard){}{}: {}", request.getMethod(),
+                Problems.oneLine(request.getPath(), 200), by,
+                from == null || from.getAddress() == null ? "" : " from " + from.getAddress().getHostAddress(), status);
     }
 
     /** Outside the guard, so that its refusals carry the headers too. */

@@ -124,7 +124,7 @@ public final class Problems {
      * job id, a field name) cannot start a line of its own or write control characters into the
      * log; each is written as a backslash-u escape of four hex digits.
      */
-    static String oneLine(String s, int max) {
+    public static String oneLine(String s, int max) {
         if (s == null) {
             return "null";
         }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.coordinator.auth.Tokens;
 import dev.baton.coordinator.testing.Api;
+import dev.baton.coordinator.testing.CapturedLogs;
 import dev.baton.coordinator.testing.TestCluster;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -41,7 +42,13 @@ class DashboardSecurityTest {
     void aWrongTokenIsRefusedWithAMessageAndNoSession() {
         UiClient ui = new UiClient(port);
         long before = sessions();
-        HttpResponse<String> r = ui.post("/ui/login", Map.of("token", "not-a-token"));
+        HttpResponse<String> r;
+        try (CapturedLogs logs = CapturedLogs.of(UiHeaders.class)) {
+            r = ui.post("/ui/login", Map.of("token", "not-a-token"));
+            // a failed login leaves one line, as the API's refusals do (and never the token)
+            assertThat(logs.events()).singleElement().satisfies(line -> assertThat(line.getFormattedMessage())
+                    .isEqualTo("refused POST /ui/login (dashboard) from 127.0.0.1: 401"));
+        }
         assertThat(r.statusCode()).isEqualTo(401);
         assertThat(r.body()).contains("That token was not accepted");
         assertThat(r.headers().allValues("Set-Cookie")).isEmpty();
