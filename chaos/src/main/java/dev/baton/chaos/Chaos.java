@@ -16,7 +16,7 @@ import dev.baton.chaos.workload.Adversary;
 import dev.baton.chaos.workload.Client;
 import dev.baton.chaos.workload.History;
 import dev.baton.chaos.workload.Op;
-import dev.baton.chaos.faults.Ports;
+import dev.baton.common.net.Ports;
 import dev.baton.coordinator.embedded.EmbeddedPostgresServer;
 import dev.baton.chaos.workload.Producer;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package dev.baton.chaos.faults;
 
+import dev.baton.common.net.Ports;
 import dev.baton.coordinator.embedded.EmbeddedPostgresServer;
 import dev.baton.coordinator.embedded.EmbeddedRedisServer;
 import java.io.IOException;

@@ -39,6 +39,7 @@ public final class JobLeases {
                 update jobs
                 set status = 'succeeded', result = ?::jsonb, finished_at = now(), updated_at = now(),
                     version = version + 1, settled_lease_token = lease_token, settled_outcome = 'completed',
+                    settled_version = version + 1, settled_answer = null,
                     lease_token = null, lease_expires_at = null
                 where id = ? and status = 'running' and lease_token = ? and lease_expires_at > now()
                 returning *
@@ -67,6 +68,7 @@ public final class JobLeases {
                 update jobs j
                 set status = 'succeeded', result = i.result::jsonb, finished_at = now(), updated_at = now(),
                     version = j.version + 1, settled_lease_token = j.lease_token, settled_outcome = 'completed',
+                    settled_version = j.version + 1, settled_answer = null,
                     lease_token = null, lease_expires_at = null
                 from held h join item i on i.id = h.id
                 where j.id = h.id and j.status = 'running' and j.lease_token = i.lease_token
@@ -92,6 +94,7 @@ public final class JobLeases {
                 update jobs j
                 set status = 'succeeded', result = i.result::jsonb, finished_at = now(), updated_at = now(),
                     version = j.version + 1, settled_lease_token = j.lease_token, settled_outcome = 'completed',
+                    settled_version = j.version + 1, settled_answer = null,
                     lease_token = null, lease_expires_at = null
                 from held h join item i on i.id = h.id
                 where j.id = h.id and j.status = 'running' and j.lease_token = i.lease_token
@@ -119,6 +122,7 @@ public final class JobLeases {
                                                     'retryable', p.retryable, 'attempt', j.attempt),
                     updated_at = now(), version = j.version + 1,
                     settled_lease_token = j.lease_token, settled_outcome = 'failed',
+                    settled_version = j.version + 1, settled_answer = null,
                     lease_token = null, lease_expires_at = null
                 from (select ?::text as message, ?::text as error_type, ?::boolean as retryable,
                              ?::timestamptz as retry_at) p
@@ -134,6 +138,10 @@ public final class JobLeases {
             """;
 
     private static final String FIND_SETTLEMENT = "select * from jobs where id = ?";
+
+    // The row as its last settlement left it, kept by the trigger of V15 once the job moved on.
+    private static final String FIND_SETTLED_ANSWER =
+            "select a.* from jobs j, jsonb_populate_record(null::jobs, j.settled_answer) a where j.id = ?";
 
     /** Renews the lease ({@code leaseMs} null: by its last length); version untouched. Null when the lease is not held. */
     public Renewal extendLeaseIfHeld(Connection c, long id, String leaseToken, Long leaseMs) throws SQLException {
@@ -223,14 +231,38 @@ public final class JobLeases {
         }
     }
 
-    /** The job with the lease whose complete or fail was applied last; null when there is no such job. */
+    /**
+     * The job with the lease whose complete or fail was applied last, and the job as that
+     * settlement left it (the row itself while its version is the settled one, else the copy kept
+     * when it moved on); null when there is no such job.
+     */
     public Settlement findSettlement(Connection c, long id) throws SQLException {
+        Job now;
+        String token;
+        String outcome;
+        boolean movedOn;
         try (PreparedStatement ps = c.prepareStatement(FIND_SETTLEMENT)) {
             ps.setLong(1, id);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next()
-                        ? new Settlement(JobRows.job(rs), rs.getString("settled_lease_token"), rs.getString("settled_outcome"))
-                        : null;
+                if (!rs.next()) {
+                    return null;
+                }
+                now = JobRows.job(rs);
+                token = rs.getString("settled_lease_token");
+                outcome = rs.getString("settled_outcome");
+                long settledVersion = rs.getLong("settled_version");
+                // Settled before V15 (no settled_version): the row is all there is, as it was then.
+                movedOn = !rs.wasNull() && settledVersion != now.version();
+            }
+        }
+        return new Settlement(now, token, outcome, movedOn ? findSettledAnswer(c, id) : now);
+    }
+
+    private Job findSettledAnswer(Connection c, long id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(FIND_SETTLED_ANSWER)) {
+            ps.setLong(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getObject("id") != null ? JobRows.job(rs) : null;
             }
         }
     }

@@ -1,10 +1,10 @@
 package dev.baton.coordinator.embedded;
 
+import dev.baton.common.net.Ports;
 import io.zonky.test.db.postgres.embedded.DefaultPostgresBinaryResolver;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.ServerSocket;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
@@ -330,9 +330,8 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         }
     }
 
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+    /** Below the ephemeral range, so a restart binds it again (see {@link Ports}). */
+    static int freePort() {
+        return Ports.pick();
     }
 }

@@ -392,11 +392,11 @@ public final class LeaseService {
         if (s == null) {
             throw BatonException.noJob(jobId);
         }
-        if (leaseToken.equals(s.settledLeaseToken()) && outcome.equals(s.settledOutcome())) {
+        if (leaseToken.equals(s.settledLeaseToken()) && outcome.equals(s.settledOutcome()) && s.settledAnswer() != null) {
             LOG.debug("job {}: {} again under the lease that settled it; answered as before, nothing changed", jobId,
                     outcome);
             metrics.refused(Refusal.DEDUPLICATED);
-            return s.job();
+            return s.settledAnswer();
         }
         metrics.refused(Refusal.LEASE_LOST);
         throw leaseLost(s.job());

@@ -116,14 +116,22 @@ class ScheduleTickerTest {
         assertThat(cluster.queryLong("""
                 select count(*) - count(distinct unique_key) from jobs where unique_key like 'schedule:every5:%'"""))
                 .as("no tick enqueued twice").isZero();
+        // Up to `to` only: the tickers, running all the while, go on enqueueing the ticks after it
+        // between these queries.
         assertThat(cluster.queryLong("""
                 select count(*) from schedule_ticks t join jobs j on j.id = t.job_id
                 where t.schedule_name = 'every5' and j.unique_key = 'schedule:every5:'
                       || to_char(t.tick_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-                  and j.run_at = t.tick_at and j.type = 'tick.t' and j.queue = 'ticks'"""))
+                  and j.run_at = t.tick_at and j.type = 'tick.t' and j.queue = 'ticks'
+                  and t.tick_at <= ?::timestamptz""", to.toString()))
                 .as("each tick row names its job, whose runAt is the tick time")
-                .isEqualTo(cluster.queryLong("select count(*) from schedule_ticks where schedule_name = 'every5'"))
-                .isEqualTo(cluster.queryLong("select count(*) from jobs where unique_key like 'schedule:every5:%'"));
+                .isEqualTo(cluster.queryLong("""
+                        select count(*) from schedule_ticks where schedule_name = 'every5' and tick_at <= ?::timestamptz""",
+                        to.toString()))
+                .isEqualTo(cluster.queryLong("""
+                        select count(*) from jobs where unique_key like 'schedule:every5:%' and run_at <= ?::timestamptz""",
+                        to.toString()))
+                .isEqualTo(expected.size());
         delete("every5");
     }
 

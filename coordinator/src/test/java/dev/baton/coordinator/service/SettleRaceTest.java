@@ -117,6 +117,51 @@ class SettleRaceTest {
         assertThat(fail.body().path("job").path("status").asText()).isEqualTo("succeeded");
     }
 
+    /**
+     * A resend is answered with the job exactly as the settling request left it, even once the job
+     * has moved on (soak 8, seed 32: a fail resent after the job was retried and claimed again was
+     * answered with the new attempt's running job, whose version the claim had acknowledged).
+     */
+    @Test
+    void resendAfterTheJobMovedOnIsAnsweredAsTheSettlementLeftIt() {
+        Jobs.enqueue(cluster.api(0), "moved-on", Map.of("maxAttempts", 3));
+        JsonNode first = Jobs.claimOne(cluster.api(0), "moved-on", 30_000);
+        String id = first.path("id").asText();
+        Map<String, Object> fail = Map.of("leaseToken", first.path("leaseToken").asText(),
+                "error", Map.of("message", "boom", "type", "test", "retryable", true),
+                "retryAt", "2000-01-01T00:00:00Z");
+        Api.Resp failed = cluster.api(0).post("/api/v1/jobs/" + id + "/fail", Api.WORKER, fail);
+        assertThat(failed.status()).isEqualTo(200);
+        assertThat(failed.body().path("status").asText()).isEqualTo("queued");
+
+        JsonNode second = Jobs.claimOne(cluster.api(1), "moved-on", 30_000);
+        assertThat(second.path("id").asText()).isEqualTo(id);
+        assertThat(second.path("version").asLong()).isGreaterThan(failed.body().path("version").asLong());
+        for (int coordinator = 0; coordinator < 2; coordinator++) {
+            Api.Resp again = cluster.api(coordinator).post("/api/v1/jobs/" + id + "/fail", Api.WORKER, fail);
+            assertThat(again.status()).as(again.toString()).isEqualTo(200);
+            assertThat(again.body()).as("the first answer, not the job's new attempt").isEqualTo(failed.body());
+        }
+        assertThat(Jobs.get(cluster.api(0), id).path("status").asText()).as("nothing changed").isEqualTo("running");
+
+        Map<String, Object> giveUp = Map.of("leaseToken", second.path("leaseToken").asText(),
+                "error", Map.of("message", "bad input", "type", "test", "retryable", false));
+        Api.Resp failedForGood = cluster.api(1).post("/api/v1/jobs/" + id + "/fail", Api.WORKER, giveUp);
+        assertThat(failedForGood.body().path("status").asText()).isEqualTo("failed");
+        assertThat(cluster.api(0).post("/api/v1/jobs/" + id + "/fail", Api.WORKER, fail).code())
+                .as("only the last settlement is answered; an older lease's resend is lost").isEqualTo("lease_lost");
+
+        Api.Resp retried = cluster.api(0).post("/api/v1/jobs/" + id + "/retry", Api.ADMIN,
+                Map.of("expectedVersion", failedForGood.body().path("version").asLong()));
+        assertThat(retried.status()).as(retried.toString()).isEqualTo(200);
+        Api.Resp again = cluster.api(0).post("/api/v1/jobs/" + id + "/fail", Api.WORKER, giveUp);
+        assertThat(again.status()).as(again.toString()).isEqualTo(200);
+        assertThat(again.body()).as("after an admin retry too").isEqualTo(failedForGood.body());
+        assertThat(Jobs.get(cluster.api(0), id).path("status").asText()).isEqualTo("queued");
+        assertThat(cluster.queryLong("select count(*) from job_events where job_id = ? and type = 'failed'",
+                Long.parseLong(id))).isEqualTo(1);
+    }
+
     @Test
     void completionsJudgeEachItemAlone() {
         Jobs.enqueue(cluster.api(0), "many", Map.of());

@@ -1,8 +1,10 @@
 package dev.baton.coordinator.testing;
 
+import dev.baton.common.net.Ports;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
@@ -36,8 +38,11 @@ public final class TcpProxy implements AutoCloseable {
         this.targetHost = targetHost;
         this.targetPort = targetPort;
         this.address = address;
-        this.server = new ServerSocket(0, 50, address);
-        this.port = server.getLocalPort();
+        // Below the ephemeral range (Ports): while cut, the kernel cannot hand the port to an
+        // outgoing connection (a client reconnecting here may even connect to itself), so
+        // restore() binds it again.
+        this.port = Ports.pick();
+        this.server = listen();
         startAccepting(server);
     }
 
@@ -90,11 +95,15 @@ public final class TcpProxy implements AutoCloseable {
             sockets.clear();
             return;
         }
+        server = listen();
+        startAccepting(server);
+    }
+
+    private ServerSocket listen() throws IOException {
         ServerSocket s = new ServerSocket();
         s.setReuseAddress(true);
-        s.bind(new java.net.InetSocketAddress(address, port));
-        server = s;
-        startAccepting(s);
+        s.bind(new InetSocketAddress(address, port), 50);
+        return s;
     }
 
     private void startAccepting(ServerSocket s) {

@@ -1,4 +1,4 @@
-package dev.baton.chaos.faults;
+package dev.baton.common.net;
 
 import java.io.IOException;
 import java.net.InetAddress;
