@@ -9,6 +9,7 @@ import java.sql.SQLTransientConnectionException;
 import java.sql.Savepoint;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -124,6 +125,27 @@ public final class Db {
                 enclosingTx.remove();
             }
         });
+    }
+
+    /**
+     * Runs {@code work} outside this thread's {@link #enclosing} transaction, if any: its
+     * {@link #tx} and {@link #run} calls are transactions of their own, on other connections,
+     * that commit (or roll back) whatever the enclosing one does later. The enclosing transaction
+     * stays open, idle, meanwhile.
+     */
+    public <T> T apart(Supplier<T> work) {
+        Connection outer = enclosingTx.get();
+        List<Runnable> outerPending = onCommit.get();
+        enclosingTx.remove();
+        onCommit.remove();
+        try {
+            return work.get();
+        } finally {
+            if (outer != null) {
+                enclosingTx.set(outer);
+            }
+            onCommit.set(outerPending);
+        }
     }
 
     /**

@@ -5,12 +5,22 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.HashMap;
+import java.util.Map;
 
-/** The {@code idempotency_keys} table: one stored first answer per (caller, key), for 24 hours. */
+/**
+ * The {@code idempotency_keys} table: one stored first answer per (caller, key), for 24 hours;
+ * and {@code idempotency_steps}: the answers of a keyed bulk's operations, each committed with its
+ * operation, until the bulk's own answer is stored.
+ */
 @Singleton
 public final class IdempotencyKeys {
     /** How long a key holds its answer; after that it is free again and the row is pruned. */
     public static final String LIFETIME = "24 hours";
+
+    /** The request a key was taken for: who sent it, the key, and the hash of its body. */
+    public record Taken(String caller, String key, byte[] requestHash) {
+    }
 
     /** A key's row as the first request left it. */
     public record Stored(String route, byte[] requestHash, int status, String headersJson, String body) {
@@ -84,17 +94,94 @@ public final class IdempotencyKeys {
         }
     }
 
+    /**
+     * A key's transaction stays idle while the steps of its request run on other connections:
+     * PostgreSQL's idle-in-transaction bound (the socket timeout, there so that a stalled
+     * coordinator's locks on jobs are freed) would end it mid-bulk. It holds no job's row, only
+     * its key, which only resends of that very request wait for: allow it five minutes.
+     */
+    public void holdWhileStepping(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("set local idle_in_transaction_session_timeout = '5min'")) {
+            ps.execute();
+        }
+    }
+
+    private static final String FIND_STEPS = """
+            select step, answer from idempotency_steps
+             where caller = ? and key = ? and request_hash = ? and created_at >= now() - interval '%s'
+            """.formatted(LIFETIME);
+
+    /** The answers stored by the steps of an earlier try of this very request, by step. */
+    public Map<Integer, String> findSteps(Connection c, Taken taken) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(FIND_STEPS)) {
+            ps.setString(1, taken.caller());
+            ps.setString(2, taken.key());
+            ps.setBytes(3, taken.requestHash());
+            Map<Integer, String> steps = new HashMap<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    steps.put(rs.getInt(1), rs.getString(2));
+                }
+            }
+            return steps;
+        }
+    }
+
+    // A row left by another body under the key (whose try ended before its answer was stored), or
+    // past its lifetime, is replaced: only this request runs under the key now (its row is held).
+    private static final String STORE_STEP = """
+            insert into idempotency_steps (caller, key, request_hash, step, answer) values (?, ?, ?, ?, ?)
+            on conflict (caller, key, step) do update
+               set request_hash = excluded.request_hash, answer = excluded.answer, created_at = now()
+            """;
+
+    /** Stores a step's answer; in the transaction of the step's effect, so both commit or neither. */
+    public void storeStep(Connection c, Taken taken, int step, String answer) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(STORE_STEP)) {
+            ps.setString(1, taken.caller());
+            ps.setString(2, taken.key());
+            ps.setBytes(3, taken.requestHash());
+            ps.setInt(4, step);
+            ps.setString(5, answer);
+            ps.executeUpdate();
+        }
+    }
+
+    private static final String FORGET_STEPS = "delete from idempotency_steps where caller = ? and key = ?";
+
+    /** Deletes a key's steps: its whole answer is stored, in this same transaction. */
+    public void forgetSteps(Connection c, String caller, String key) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(FORGET_STEPS)) {
+            ps.setString(1, caller);
+            ps.setString(2, key);
+            ps.executeUpdate();
+        }
+    }
+
     private static final String DELETE_EXPIRED = """
             delete from idempotency_keys
              where ctid in (select ctid from idempotency_keys
                              where created_at < now() - interval '%s' limit ?)
             """.formatted(LIFETIME);
 
-    /** Deletes up to {@code limit} rows past their lifetime; returns how many. */
+    private static final String DELETE_EXPIRED_STEPS = """
+            delete from idempotency_steps
+             where ctid in (select ctid from idempotency_steps
+                             where created_at < now() - interval '%s' limit ?)
+            """.formatted(LIFETIME);
+
+    /**
+     * Deletes up to {@code limit} keys and up to {@code limit} steps past their lifetime; returns
+     * the larger count, so a pruner goes on while either table had a full batch.
+     */
     public int deleteExpired(Connection c, int limit) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(DELETE_EXPIRED)) {
-            ps.setInt(1, limit);
-            return ps.executeUpdate();
+        int n = 0;
+        for (String sql : new String[] {DELETE_EXPIRED, DELETE_EXPIRED_STEPS}) {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setInt(1, limit);
+                n = Math.max(n, ps.executeUpdate());
+            }
         }
+        return n;
     }
 }

@@ -24,14 +24,6 @@ public final class JobEdits {
 
     private static final String FIND = "select * from jobs where id = ?";
 
-    // In id order, as every statement that locks several jobs does (the completions batch, the
-    // reaper): two such transactions can wait for each other but never deadlock. A row whose
-    // version is not the one its edit expects is left unlocked: that edit will be refused anyway,
-    // and holding the row until the whole bulk commits would hold back its worker's writes.
-    private static final String LOCK_IN_ID_ORDER_IF_VERSION_EXPECTED = """
-            select j.id from jobs j join unnest(?::bigint[], ?::bigint[]) as w(id, expected_version) on j.id = w.id
-            where w.expected_version is null or j.version = w.expected_version
-            order by j.id for update of j""";
 
     // A running job's lease is revoked with it: its worker's next heartbeat, complete or fail is refused.
     private static final String CANCEL_IF_QUEUED_OR_RUNNING = """
@@ -85,24 +77,6 @@ public final class JobEdits {
         try (PreparedStatement ps = c.prepareStatement(FIND)) {
             ps.setLong(1, id);
             return JobRows.singleJob(ps);
-        }
-    }
-
-    /**
-     * Locks, in id order and until the transaction ends, the rows of {@code ids} whose version is
-     * the one in {@code expectedVersions} at the same index (any version where that is null): a
-     * transaction that will change several jobs one by one (a bulk under an Idempotency-Key) takes
-     * them all first. Rows at another version are not locked; their edits are refused.
-     */
-    public void lockInIdOrderIfVersionExpected(Connection c, long[] ids, Long[] expectedVersions) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(LOCK_IN_ID_ORDER_IF_VERSION_EXPECTED)) {
-            Long[] boxed = new Long[ids.length];
-            for (int i = 0; i < ids.length; i++) {
-                boxed[i] = ids[i];
-            }
-            ps.setArray(1, c.createArrayOf("bigint", boxed));
-            ps.setArray(2, c.createArrayOf("bigint", expectedVersions));
-            ps.executeQuery().close();
         }
     }
 

@@ -24,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -66,9 +67,26 @@ public final class Idempotency {
     /** The answer of {@code work} for {@code route}, or, under a key already used, the stored one. */
     public MutableHttpResponse<?> answer(HttpRequest<?> request, String route, Record body,
                                          Supplier<? extends MutableHttpResponse<?>> work) {
+        return answer(request, route, body, taken -> work.get(), false);
+    }
+
+    /**
+     * As {@link #answer}, for a route whose work commits in steps of its own rather than in the
+     * key's transaction: {@code work} gets the key it runs under (null without one) and stores
+     * each step's answer with that step ({@link IdempotencyKeys#storeStep}); a try that ended
+     * before its answer was stored left those steps, and a resend finds them there.
+     */
+    public MutableHttpResponse<?> answerInSteps(HttpRequest<?> request, String route, Record body,
+                                                Function<IdempotencyKeys.Taken, ? extends MutableHttpResponse<?>> work) {
+        return answer(request, route, body, work, true);
+    }
+
+    private MutableHttpResponse<?> answer(HttpRequest<?> request, String route, Record body,
+                                          Function<IdempotencyKeys.Taken, ? extends MutableHttpResponse<?>> work,
+                                          boolean inSteps) {
         String key = request.getHeaders().get(HEADER);
         if (key == null) {
-            return work.get();
+            return work.apply(null);
         }
         checkSyntax(key);
         String caller = callerOf(request);
@@ -76,9 +94,15 @@ public final class Idempotency {
         while (true) {
             Optional<MutableHttpResponse<?>> answer = db.enclosing(c -> {
                 if (keys.takeUnlessHeld(c, caller, key, route, hash)) {
-                    MutableHttpResponse<?> fresh = work.get();
+                    if (inSteps) {
+                        keys.holdWhileStepping(c);
+                    }
+                    MutableHttpResponse<?> fresh = work.apply(new IdempotencyKeys.Taken(caller, key, hash));
                     keys.storeAnswer(c, caller, key, fresh.code(), keptHeaders(fresh),
                             fresh.getBody().map(Json::write).orElse(""));
+                    if (inSteps) {
+                        keys.forgetSteps(c, caller, key);
+                    }
                     return Optional.of(fresh);
                 }
                 IdempotencyKeys.Stored stored = keys.findLive(c, caller, key);

@@ -195,7 +195,8 @@ public final class JobsController {
     @Allowed(Role.ADMIN)
     public HttpResponse<?> bulk(HttpRequest<?> request, @Nullable @Body Requests.Bulk body) {
         Requests.Bulk bulk = RequestBodyReader.orEmpty(body, Requests.Bulk.class);
-        return idempotency.answer(request, "POST /jobs/bulk", bulk, () -> HttpResponse.ok(jobs.bulk(bulk, actor(request))));
+        return idempotency.answerInSteps(request, "POST /jobs/bulk", bulk,
+                taken -> HttpResponse.ok(jobs.bulk(bulk, actor(request), taken)));
     }
 
     private static Actor actor(HttpRequest<?> request) {

@@ -11,6 +11,7 @@ import dev.baton.common.Responses.Event;
 import dev.baton.common.Responses.JobPage;
 import dev.baton.coordinator.db.AuditTrail;
 import dev.baton.coordinator.db.Db;
+import dev.baton.coordinator.db.IdempotencyKeys;
 import dev.baton.coordinator.db.JobEdits;
 import dev.baton.coordinator.db.JobInserts;
 import dev.baton.coordinator.db.JobQueries;
@@ -50,10 +51,12 @@ public final class JobService {
     private final Wakeups wakeups;
     private final AuditTrail audit;
     private final JobMetrics metrics;
+    private final KeyedSteps keyedSteps;
 
     public JobService(Db db, JobInserts inserts, JobEdits edits, JobQueries queries, JobFactory factory,
-                      Wakeups wakeups, AuditTrail audit, JobMetrics metrics) {
+                      Wakeups wakeups, AuditTrail audit, JobMetrics metrics, KeyedSteps keyedSteps) {
         this.metrics = metrics;
+        this.keyedSteps = keyedSteps;
         this.audit = audit;
         this.db = db;
         this.inserts = inserts;
@@ -273,6 +276,15 @@ public final class JobService {
      * unexpected failure is logged and reported as that operation's {@code internal}.
      */
     public BulkResult bulk(Requests.Bulk r, Actor actor) {
+        return bulk(r, actor, null);
+    }
+
+    /**
+     * As {@link #bulk(Requests.Bulk, Actor)}, under the Idempotency-Key {@code taken} (null: none):
+     * each operation's transaction then also stores its answer ({@link KeyedSteps}), and those an
+     * earlier try of this request stored are answered as they were, not run again.
+     */
+    public BulkResult bulk(Requests.Bulk r, Actor actor, IdempotencyKeys.Taken taken) {
         if (r.operations() == null) {
             throw BatonException.invalid("operations", "is required");
         }
@@ -304,32 +316,34 @@ public final class JobService {
             }
         }
         checks.throwIfAny();
-        if (db.isEnclosing()) {
-            // Under an Idempotency-Key every operation's lock is held to the end: take them all
-            // at once, in id order, or two bulks (or a bulk and a completions batch) deadlock.
-            // Only the rows at the version their operation expects: the others are refused without
-            // a lock (lockedForChange), and no worker waits on a row this bulk will not change.
-            List<Requests.BulkOperation> ours = r.operations().stream().filter(op -> parsedOrZero(op.id()) > 0).toList();
-            long[] ids = ours.stream().mapToLong(op -> parsedOrZero(op.id())).toArray();
-            Long[] expected = ours.stream().map(JobService::expectedVersion).toArray(Long[]::new);
-            db.tx(c -> {
-                edits.lockInIdOrderIfVersionExpected(c, ids, expected);
-                return null;
-            });
+        if (taken == null) {
+            return runEach(r.operations(), actor, null, Map.of());
         }
+        return keyedSteps.run(taken, stored -> runEach(r.operations(), actor, taken, stored));
+    }
+
+    private BulkResult runEach(List<Requests.BulkOperation> operations, Actor actor, IdempotencyKeys.Taken taken,
+                               Map<Integer, BulkSucceeded> stored) {
         List<BulkSucceeded> succeeded = new ArrayList<>();
         List<BulkFailed> failed = new ArrayList<>();
-        for (Requests.BulkOperation op : r.operations()) {
+        int committed = 0;
+        for (int i = 0; i < operations.size(); i++) {
+            Requests.BulkOperation op = operations.get(i);
+            BulkSucceeded before = stored.get(i);
+            if (before != null) {
+                succeeded.add(before);
+                committed++;
+                continue;
+            }
             try {
-                Job job = switch (op.action()) {
-                    case "cancel" -> cancel(op.id(), new Requests.Cancel(op.expectedVersion(), null), actor.inBulk());
-                    case "retry" -> retry(op.id(), new Requests.Retry(op.expectedVersion(), null, null), actor.inBulk());
-                    default -> update(op.id(), withVersion(op.changes(), op.expectedVersion()), actor.inBulk());
-                };
-                succeeded.add(new BulkSucceeded(job.id(), job.version()));
+                BulkSucceeded done = taken == null ? apply(op, actor) : keyedSteps.step(taken, i, () -> apply(op, actor));
+                succeeded.add(done);
+                committed++;
             } catch (BatonException e) {
                 if (e.code() == ErrorCode.UNAVAILABLE) {
-                    throw e;
+                    throw taken == null || committed == 0 ? e : new BatonException(ErrorCode.UNAVAILABLE, e.getMessage()
+                            + " (" + committed + " of this bulk's operations had committed: send it again with the same "
+                            + "Idempotency-Key, which answers them as they were and runs the rest)");
                 }
                 failed.add(new BulkFailed(op.id(), e.code().code(), e.getMessage(), e.job()));
             } catch (RuntimeException e) {
@@ -341,16 +355,13 @@ public final class JobService {
         return new BulkResult(succeeded, failed);
     }
 
-    private static Long expectedVersion(Requests.BulkOperation op) {
-        return op.expectedVersion() != null || op.changes() == null ? op.expectedVersion() : op.changes().expectedVersion();
-    }
-
-    private static long parsedOrZero(String id) {
-        try {
-            return Ids.job(id);
-        } catch (BatonException notOurs) {
-            return 0;
-        }
+    private BulkSucceeded apply(Requests.BulkOperation op, Actor actor) {
+        Job job = switch (op.action()) {
+            case "cancel" -> cancel(op.id(), new Requests.Cancel(op.expectedVersion(), null), actor.inBulk());
+            case "retry" -> retry(op.id(), new Requests.Retry(op.expectedVersion(), null, null), actor.inBulk());
+            default -> update(op.id(), withVersion(op.changes(), op.expectedVersion()), actor.inBulk());
+        };
+        return new BulkSucceeded(job.id(), job.version());
     }
 
     private static Requests.Patch withVersion(Requests.Patch p, Long expectedVersion) {
