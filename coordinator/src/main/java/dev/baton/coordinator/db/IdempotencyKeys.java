@@ -98,10 +98,11 @@ public final class IdempotencyKeys {
      * A key's transaction stays idle while the steps of its request run on other connections:
      * PostgreSQL's idle-in-transaction bound (the socket timeout, there so that a stalled
      * coordinator's locks on jobs are freed) would end it mid-bulk. It holds no job's row, only
-     * its key, which only resends of that very request wait for: allow it five minutes.
+     * its key, which only resends of that very request wait for: allow it a minute (a bulk
+     * slower than that ends with a 503 whose committed steps its resend answers).
      */
     public void holdWhileStepping(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("set local idle_in_transaction_session_timeout = '5min'")) {
+        try (PreparedStatement ps = c.prepareStatement("set local idle_in_transaction_session_timeout = '1min'")) {
             ps.execute();
         }
     }
