@@ -242,26 +242,49 @@ def unique_queue(name):
 
 
 class LossyTransport(Transport):
-    """Fault injection on the client's side: the request reaches the real coordinator and is
-    applied, but its answer is "lost" (raised as BatonUnavailable), as after a connection dropped
-    mid-answer. ``lose(path_part, times)`` arms it; ``sent`` records (path, answer) of every request."""
+    """Fault injection on the client's side, in front of a real coordinator. ``lose(path_part, n)``:
+    the next n matching requests reach the coordinator and are applied, but their answers are
+    "lost" (raised as BatonUnavailable), as after a connection dropped mid-answer.
+    ``block(path_part)``: matching requests never leave (BatonUnavailable), as in a partition.
+    ``sent`` records (path, body, answer or refusal) of every request that reached the coordinator."""
 
     def __init__(self, urls, token):
         super().__init__(urls, token)
-        self._rules = {}
+        self._lose = {}
+        self._blocked = set()
         self._rules_lock = threading.Lock()
         self.sent = []
 
     def lose(self, path_part, times=1):
         with self._rules_lock:
-            self._rules[path_part] = times
+            self._lose[path_part] = times
+
+    def block(self, path_part):
+        with self._rules_lock:
+            self._blocked.add(path_part)
+
+    def unblock(self, path_part):
+        with self._rules_lock:
+            self._blocked.discard(path_part)
+
+    def answers(self, path_part):
+        with self._rules_lock:
+            return [answer for path, _, answer in self.sent if path_part in path]
 
     def exchange(self, method, path, body=None, headers=None, timeout=10.0):
-        response, answer = super().exchange(method, path, body, headers, timeout)
+        with self._rules_lock:
+            if any(part in path for part in self._blocked):
+                raise BatonUnavailable("request blocked (injected by the test)")
+        try:
+            response, answer = super().exchange(method, path, body, headers, timeout)
+        except Exception as e:
+            with self._rules_lock:
+                self.sent.append((path, body, e))
+            raise
         with self._rules_lock:
             self.sent.append((path, body, answer))
-            for part, left in self._rules.items():
+            for part, left in self._lose.items():
                 if part in path and left > 0:
-                    self._rules[part] = left - 1
+                    self._lose[part] = left - 1
                     raise BatonUnavailable("answer lost (injected by the test)")
         return response, answer
