@@ -3,6 +3,8 @@
 See README.md beside this package, and docs/protocol.md for the wire contract.
 """
 
+import logging
+
 from .client import BatonClient, Page
 from .errors import (BatonAlreadyExists, BatonConflict, BatonError, BatonForbidden, BatonIdempotencyKeyReused,
                      BatonInvalidRequest, BatonInvalidTransition, BatonLeaseLost, BatonLogConflict,
@@ -21,3 +23,6 @@ __all__ = [
     "BatonPayloadTooLarge", "BatonUnsupportedMediaType", "BatonIdempotencyKeyReused", "BatonTimeout",
 ]
 __version__ = "0.1.0"
+
+# A library logs to "baton_client" and leaves handlers to the application.
+logging.getLogger("baton_client").addHandler(logging.NullHandler())
