@@ -10,13 +10,14 @@ thread from outside, so the handler's next ``ctx.checkpoint()``, ``ctx.sleep()``
 or ``ctx.progress()`` raises :class:`JobStopped`.
 """
 
+import json
 import logging
 import threading
 import time
 
-from .errors import (BatonConflict, BatonError, BatonNotFound, BatonPayloadTooLarge, BatonProblem,
-                     BatonUnavailable)
-from .reporter import Reporter
+from .errors import (BatonConflict, BatonError, BatonInvalidRequest, BatonNotFound, BatonPayloadTooLarge,
+                     BatonProblem, BatonUnavailable)
+from .reporter import Reporter, storable
 from .retry import delay
 
 LOG = logging.getLogger("baton_client")
@@ -35,6 +36,10 @@ class JobStopped(BatonError):
 
 class NonRetryable(Exception):
     """Raise (or subclass) it in a handler to fail the job for good, without a retry."""
+
+
+class _ResultNotJson(NonRetryable):
+    pass
 
 
 class JobContext:
@@ -119,6 +124,11 @@ class JobRun:
             result = handler(JobContext(self))
         except BaseException as e:  # a handler's failure is the job's, never the worker's
             failure = e
+        if failure is None:
+            try:  # a result that cannot be sent would be refused for every resend: fail it for good now
+                json.dumps(result, allow_nan=False)
+            except (TypeError, ValueError) as e:
+                failure = _ResultNotJson("the handler's result is not JSON: %s" % e)
         try:
             if self._lost:
                 LOG.info("job %s attempt %s: %s; its outcome belongs to someone else", self.job.id, self.job.attempt,
@@ -127,15 +137,16 @@ class JobRun:
                 return
             self._flush_until_sent()
             if failure is None:
-                self._settle(lambda: self._complete(result))
+                self._settle(lambda: self._complete(result), completing=True)
             elif isinstance(failure, JobStopped) and failure.reason == "shutdown":
                 self._settle(lambda: self._fail("the worker stopped before the job ended", "worker_stopped", True))
             else:
-                message = str(failure) or type(failure).__name__
+                message = storable(str(failure) or type(failure).__name__)[:8000]
                 retryable = not isinstance(failure, NonRetryable)
+                error_type = "result_not_json" if isinstance(failure, _ResultNotJson) else type(failure).__name__
                 if not isinstance(failure, Exception):
                     LOG.error("job %s: handler raised %r", self.job.id, failure)
-                self._settle(lambda: self._fail(message[:8000], type(failure).__name__, retryable))
+                self._settle(lambda: self._fail(message, error_type, retryable))
         finally:
             self._done.set()
             self._flush_now.set()
@@ -158,8 +169,9 @@ class JobRun:
         job = self._client.fail(self.job.id, self.job.lease_token, message, error_type, retryable)
         return "retried" if job.status == "queued" else "failed"
 
-    def _settle(self, send):
-        """Sends complete or fail until a coordinator answers; both are idempotent by protocol."""
+    def _settle(self, send, completing=False):
+        """Sends complete or fail until a coordinator answers; both are idempotent by protocol. A
+        result the coordinator refuses (too large, not storable) fails the job for good instead."""
         attempt = 0
         while not self._lost:
             try:
@@ -170,9 +182,15 @@ class JobRun:
                 self._lose(e)
                 self.outcome = self.stop_reason
                 return
-            except BatonPayloadTooLarge as e:
+            except (BatonPayloadTooLarge, BatonInvalidRequest) as e:
+                if not completing:  # the fail itself was refused: nothing left to send
+                    LOG.error("job %s: the coordinator refused the outcome: %s", self.job.id, e)
+                    self.outcome = "refused"
+                    return
                 LOG.error("job %s: the coordinator refused the result: %s", self.job.id, e)
-                send = (lambda why=str(e): self._fail("result rejected: " + why, "result_too_large", False))
+                error_type = "result_too_large" if isinstance(e, BatonPayloadTooLarge) else "result_refused"
+                send = (lambda why=str(e), t=error_type: self._fail("result rejected: " + why, t, False))
+                completing = False
             except BatonProblem as e:
                 LOG.error("job %s: the coordinator refused the outcome: %s", self.job.id, e)
                 self.outcome = "refused"

@@ -152,6 +152,11 @@ class Reporter:
                 return
 
 
+def storable(text):
+    """``text`` as PostgreSQL can store it: U+0000 and lone surrogates become U+FFFD."""
+    return text.replace("\x00", "\ufffd").encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
 def refusal(level, message):
     """Why the coordinator would refuse this line, or None when it would store it."""
     if level not in LEVELS:

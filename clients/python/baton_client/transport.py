@@ -65,7 +65,7 @@ class Transport:
         sent = {"Authorization": "Bearer " + self._token, "Accept": "application/json"}
         data = None
         if body is not None:
-            data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+            data = json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
             sent["Content-Type"] = "application/json"
         if headers:
             sent.update(headers)

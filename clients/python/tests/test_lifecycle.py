@@ -94,6 +94,37 @@ class LifecycleTest(unittest.TestCase):
         self.assertEqual(attempts, [1, 2, 3])
         self.assertEqual(worker.outcomes, {"retried": 1, "failed": 1, "succeeded": 1})
 
+    def test_a_result_the_coordinator_cannot_take_fails_its_job_for_good_and_spares_the_others(self):
+        queue = harness.unique_queue("badresult")
+        kinds = ["not_json", "nul_in_result", "nul_in_error", "fine"]
+        jobs = {kind: self.producer.enqueue("odd", {"kind": kind}, queue=queue, max_attempts=1) for kind in kinds}
+        worker = self.cluster.worker(queue, concurrency=4)
+
+        @worker.handler("odd")
+        def odd(ctx):
+            kind = ctx.payload["kind"]
+            if kind == "not_json":
+                return {"when": object()}
+            if kind == "nul_in_result":
+                return {"text": "a\x00b"}
+            if kind == "nul_in_error":
+                raise RuntimeError("bad\x00text")
+            return "fine"
+
+        worker.start()
+        try:
+            done = {kind: self.producer.wait(job.id, timeout=120) for kind, job in jobs.items()}
+        finally:
+            worker.close()
+        self.assertEqual(done["fine"].result, "fine")
+        self.assertEqual(done["not_json"].status, "failed")
+        self.assertEqual(done["not_json"].last_error["type"], "result_not_json")
+        self.assertEqual(done["nul_in_result"].status, "failed")
+        self.assertEqual(done["nul_in_result"].last_error["type"], "result_refused")
+        self.assertFalse(done["nul_in_result"].last_error["retryable"])
+        self.assertEqual(done["nul_in_error"].status, "failed")
+        self.assertEqual(done["nul_in_error"].last_error["message"], "bad\ufffdtext")
+
     def test_enqueue_is_idempotent_and_deduplicates_by_unique_key(self):
         queue = harness.unique_queue("idem")
         first = self.producer.enqueue("noop", {"x": 1}, queue=queue, idempotency_key="key-" + queue)
