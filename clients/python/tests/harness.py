@@ -246,7 +246,8 @@ class LossyTransport(Transport):
     the next n matching requests reach the coordinator and are applied, but their answers are
     "lost" (raised as BatonUnavailable), as after a connection dropped mid-answer.
     ``block(path_part)``: matching requests never leave (BatonUnavailable), as in a partition.
-    ``sent`` records (path, body, answer or refusal) of every request that reached the coordinator."""
+    ``sent`` records (path, body, answer or refusal) of every request that reached the coordinator,
+    ``held`` (path, body) of every request blocked."""
 
     def __init__(self, urls, token):
         super().__init__(urls, token)
@@ -254,6 +255,7 @@ class LossyTransport(Transport):
         self._blocked = set()
         self._rules_lock = threading.Lock()
         self.sent = []
+        self.held = []  # (path, body) of the requests blocked
 
     def lose(self, path_part, times=1):
         with self._rules_lock:
@@ -274,6 +276,7 @@ class LossyTransport(Transport):
     def exchange(self, method, path, body=None, headers=None, timeout=10.0):
         with self._rules_lock:
             if any(part in path for part in self._blocked):
+                self.held.append((path, body))
                 raise BatonUnavailable("request blocked (injected by the test)")
         try:
             response, answer = super().exchange(method, path, body, headers, timeout)
