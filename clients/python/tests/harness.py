@@ -9,6 +9,7 @@ a run and stopped (SIGTERM) and its database dropped when the interpreter exits.
 import atexit
 import json
 import os
+import re
 import secrets
 import socket
 import subprocess
@@ -84,6 +85,10 @@ class Settings:
             raise SetupError("cannot run Java %r (%s): set JAVA or JAVA_HOME" % (self.java, e))
         if out.returncode != 0:
             raise SetupError("%s -version failed: %s" % (self.java, out.stderr.strip()))
+        version = re.search(r'version "(\d+)', out.stderr)
+        if version and int(version.group(1)) < 21:
+            raise SetupError("%s is Java %s; the coordinator needs 21 or later: set JAVA or JAVA_HOME"
+                             % (self.java, version.group(1)))
         r = urllib.parse.urlsplit(self.redis_url)
         try:
             with socket.create_connection((r.hostname, r.port or 6379), timeout=10) as s:
@@ -224,15 +229,23 @@ class Cluster:
 
 
 _cluster = None
+_cluster_failure = None
 _cluster_lock = threading.Lock()
 
 
 def cluster():
-    """The run's shared cluster, started on first use, stopped at exit."""
-    global _cluster
+    """The run's shared cluster, started on first use, stopped at exit. A cluster that could not
+    start fails every later test class at once, with the same message, instead of trying again."""
+    global _cluster, _cluster_failure
     with _cluster_lock:
+        if _cluster_failure is not None:
+            raise SetupError("the test cluster did not start: %s" % _cluster_failure)
         if _cluster is None:
-            _cluster = Cluster()
+            try:
+                _cluster = Cluster()
+            except BaseException as e:
+                _cluster_failure = e
+                raise
             atexit.register(_cluster.close)
         return _cluster
 
