@@ -21,6 +21,7 @@ import urllib.parse
 import urllib.request
 
 import pg
+import redis_keys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PACKAGE_ROOT = os.path.dirname(HERE)
@@ -226,6 +227,10 @@ class Cluster:
             self.database.drop()
         except (OSError, pg.PgError) as e:
             print("could not drop test database %s: %s" % (self.database.name, e), file=sys.stderr)
+        try:
+            redis_keys.delete_prefix(self.settings.redis_url, self.redis_prefix)
+        except OSError as e:
+            print("could not delete Redis keys under %s: %s" % (self.redis_prefix, e), file=sys.stderr)
 
 
 _cluster = None
