@@ -62,9 +62,15 @@ final class Timeline {
             forEachAck(op, (job, version, replayable) -> acks.computeIfAbsent(job, k -> new ArrayList<>())
                     .add(new Ack(version, op.endMs(), replayable)));
         }
+        Map<String, Long> firstSends = firstSends();
         for (Op op : ops) {
             forEachAck(op, (job, version, replayable) -> {
-                Ack before = newestBefore(acks.get(job), op.startMs());
+                // A resent complete or fail is the same operation as its first send: answered with the
+                // job as that send left it (docs/protocol.md), it may be older than what was
+                // acknowledged since, but not older than what was acknowledged before the first send.
+                long asked = replayable ? Math.min(op.startMs(), firstSends.getOrDefault(sendKey(op), op.startMs()))
+                        : op.startMs();
+                Ack before = newestBefore(acks.get(job), asked);
                 t.check(before == null || version > before.version() || (replayable && version == before.version()),
                         op.kind() + " #" + op.seq() + " acknowledged version " + version + " of job " + job
                                 + " after version " + (before == null ? "-" : before.version()) + " was");
@@ -85,6 +91,21 @@ final class Timeline {
             }
         }
         return t.verdict();
+    }
+
+    /** When each complete or fail was first sent with no answer: (kind, job, attempt) to the earliest start. */
+    private Map<String, Long> firstSends() {
+        Map<String, Long> first = new HashMap<>();
+        for (Op op : ops) {
+            if ((op.kind().equals("complete") || op.kind().equals("fail")) && op.outcome() == Op.Outcome.UNKNOWN) {
+                first.merge(sendKey(op), op.startMs(), Math::min);
+            }
+        }
+        return first;
+    }
+
+    private static String sendKey(Op op) {
+        return op.kind() + "/" + op.jobId() + "/" + op.data().path("attempt").asInt();
     }
 
     private interface AckSink {

@@ -171,6 +171,32 @@ class CheckerTest {
         assertThat(failed()).containsExactly("no answer older than an earlier acknowledgement");
     }
 
+    /**
+     * Soak 10, seed 6: a fail whose first send applied (its answer lost) and was resent after the
+     * job was claimed again is answered with the job as the fail left it (finding 14): older than
+     * what was acknowledged meanwhile, but not than what came before the first send.
+     */
+    @Test
+    void aResentFailMayAnswerTheVersionItsFirstSendWroteButNothingOlder() {
+        adversaryJobCompleted(1); // acknowledges versions 2 to 4 between 10,000 and 10,010 ms
+        ops.add(new Op(90, "test", "fail", "1", 0, 20_000, 30_000, Op.Outcome.UNKNOWN, 0, null,
+                data().put("attempt", 2)));
+        ops.add(new Op(91, "test", "progress", "1", 0, 31_000, 31_010, Op.Outcome.OK, 200, null,
+                data().put("attempt", 3).put("version", 7).put("message", "step 1")));
+        ops.add(new Op(92, "test", "fail", "1", 0, 32_000, 32_010, Op.Outcome.OK, 200, null,
+                data().put("attempt", 2).put("version", 5)));
+        assertThat(failed()).doesNotContain("no answer older than an earlier acknowledgement");
+        ops.removeLast();
+        ops.add(new Op(92, "test", "fail", "1", 0, 32_000, 32_010, Op.Outcome.OK, 200, null,
+                data().put("attempt", 2).put("version", 3)));
+        assertThat(failed()).contains("no answer older than an earlier acknowledgement");
+        ops.removeLast();
+        ops.add(new Op(92, "test", "complete", "1", 0, 32_000, 32_010, Op.Outcome.OK, 200, null,
+                data().put("attempt", 2).put("version", 5)));
+        assertThat(failed()).as("a complete is not a resend of a fail").contains(
+                "no answer older than an earlier acknowledgement");
+    }
+
     @Test
     void anEventOfTheWrongKindForItsMoveIsFound() {
         adversaryJobCompleted(1);

@@ -10,26 +10,43 @@ public final class BatonException extends RuntimeException {
     private final transient Job job;
     private final List<FieldError> errors;
     private final List<Integer> seqs;
+    private final boolean databaseUnreachable;
 
     public BatonException(ErrorCode code, String detail) {
         this(code, detail, null, null);
     }
 
     public BatonException(ErrorCode code, String detail, Job job, List<FieldError> errors) {
-        this(code, detail, job, errors, null);
+        this(code, detail, job, errors, null, false);
     }
 
-    private BatonException(ErrorCode code, String detail, Job job, List<FieldError> errors, List<Integer> seqs) {
+    private BatonException(ErrorCode code, String detail, Job job, List<FieldError> errors, List<Integer> seqs,
+                           boolean databaseUnreachable) {
         super(detail, null, false, false);
         this.code = code;
         this.job = job;
         this.errors = errors;
         this.seqs = seqs;
+        this.databaseUnreachable = databaseUnreachable;
+    }
+
+    /**
+     * 503 {@code unavailable}: no connection to the database could be had, or the one in use was
+     * lost (reset, or silent past the socket timeout). Unlike a database that answered (a
+     * deadlock, a statement it gave up), trying again at once on another connection is likely to
+     * meet the same, so a caller that would try again should answer this instead.
+     */
+    public static BatonException databaseUnreachable(String detail) {
+        return new BatonException(ErrorCode.UNAVAILABLE, detail, null, null, null, true);
+    }
+
+    public boolean databaseUnreachable() {
+        return databaseUnreachable;
     }
 
     /** 409 {@code log_conflict}: these seqs are stored with other content. */
     public static BatonException logConflict(String detail, List<Integer> seqs) {
-        return new BatonException(ErrorCode.LOG_CONFLICT, detail, null, null, List.copyOf(seqs));
+        return new BatonException(ErrorCode.LOG_CONFLICT, detail, null, null, List.copyOf(seqs), false);
     }
 
     public static BatonException invalid(List<FieldError> errors) {

@@ -317,7 +317,7 @@ public final class JobService {
         }
         checks.throwIfAny();
         if (taken == null) {
-            return runEach(r.operations(), actor, null, Map.of());
+            return db.onOneConnection(() -> runEach(r.operations(), actor, null, Map.of()));
         }
         return keyedSteps.run(taken, stored -> runEach(r.operations(), actor, taken, stored));
     }

@@ -3,6 +3,7 @@ package dev.baton.coordinator.service;
 import dev.baton.coordinator.db.Db;
 import dev.baton.coordinator.db.ProgressLogRepository.ProgressItem;
 import dev.baton.coordinator.db.ProgressLogRepository;
+import dev.baton.coordinator.error.BatonException;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.util.ArrayList;
@@ -11,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * for its fsync the next batch is already being applied (PostgreSQL flushes commits that wait
  * together with one write). An update the statement did not apply (its version or lease
  * is off, its job was already in this batch, or the batch failed) is answered {@link #NOT_APPLIED}
- * and its caller settles it alone (see ProgressLogService), so one update never fails another.
+ * and its caller settles it alone (see ProgressLogService), so one update never fails another;
+ * but a batch that lost the database answers each caller that 503 at once.
  */
 @Singleton
 public final class ProgressCommits {
@@ -57,7 +60,11 @@ public final class ProgressCommits {
         if (stopped && queue.remove(p)) {
             return NOT_APPLIED;
         }
-        return p.answer().join();
+        try {
+            return p.answer().join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException cause ? cause : e;
+        }
     }
 
     private void run() {
@@ -92,6 +99,15 @@ public final class ProgressCommits {
         Map<Integer, Long> versions = Map.of();
         try {
             versions = db.tx(c -> repo.setProgressEachIfVersion(c, first.stream().map(Pending::item).toList()));
+        } catch (BatonException e) {
+            if (e.databaseUnreachable()) {
+                // No connection, or it was lost (a silent link waits out the socket timeout):
+                // trying each alone would meet the same and double the wait past the documented
+                // bound (soak 10, seed 2: progress unanswered for 10 s). Each caller gets this 503.
+                first.forEach(p -> p.answer().completeExceptionally(e));
+            } else {
+                LOG.debug("progress batch of {} failed, each update is retried alone: {}", first.size(), e.toString());
+            }
         } catch (RuntimeException e) {
             // A value PostgreSQL refused, a deadlock, a lost connection: each caller tries alone
             // and gets its own answer (400, 503 or its version).
