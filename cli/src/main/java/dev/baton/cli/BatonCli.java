@@ -23,7 +23,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code baton}: the operator's command line over a coordinator's admin API (docs/protocol.md). */
-@Command(name = "baton", mixinStandardHelpOptions = true, versionProvider = BatonCli.Version.class,
+@Command(name = "baton", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, versionProvider = BatonCli.Version.class,
         description = "Operate a Baton cluster: jobs, queues, schedules, workers, tokens, the audit trail.",
         subcommands = {JobsCommand.class, QueuesCommand.class, SchedulesCommand.class, WorkersCommand.class,
                 HealthCommand.class, TokensCommand.class, AuditCommand.class, CommandLine.HelpCommand.class},
@@ -31,7 +31,7 @@ import picocli.CommandLine.Option;
         footer = {"  0 ok, 1 failed (or some items of a bulk failed), 2 usage, 3 conflict (409), 4 not found,",
                 "  5 unauthenticated or forbidden, 6 unavailable, 7 refused (400/413/415/422),",
                 "  10 job failed, 11 job cancelled, 12 wait timed out (jobs wait)."})
-public final class BatonCli {
+public final class BatonCli extends CommandGroup {
     @Option(names = "--url", scope = CommandLine.ScopeType.INHERIT, paramLabel = "URL",
             description = "The coordinator (default: BATON_URL, the profile's url, http://127.0.0.1:8080).")
     String url;

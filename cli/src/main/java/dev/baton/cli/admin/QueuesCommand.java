@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import dev.baton.cli.CommandGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -20,7 +21,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "queues", description = "Queues: their counts and limits; pause, resume, set limits.",
         subcommands = {QueuesCommand.ListQueues.class, QueuesCommand.ShowQueue.class, QueuesCommand.Pause.class,
                 QueuesCommand.Resume.class, QueuesCommand.SetLimits.class})
-public final class QueuesCommand {
+public final class QueuesCommand extends CommandGroup {
 
     static List<JsonNode> all(ApiClient api) {
         List<JsonNode> queues = new ArrayList<>();

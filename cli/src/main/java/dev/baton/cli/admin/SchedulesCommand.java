@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import dev.baton.cli.CommandGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -20,7 +21,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "schedules", description = "Cron schedules that enqueue a job on each tick.",
         subcommands = {SchedulesCommand.ListSchedules.class, SchedulesCommand.ShowSchedule.class,
                 SchedulesCommand.PutSchedule.class, SchedulesCommand.DeleteSchedule.class})
-public final class SchedulesCommand {
+public final class SchedulesCommand extends CommandGroup {
 
     static Table table(List<JsonNode> schedules, Printer p) {
         Table t = new Table("NAME", "CRON", "TIMEZONE", "CATCH UP", "QUEUE", "TYPE", "NEXT RUN", "UPDATED");

@@ -12,13 +12,14 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import dev.baton.cli.CommandGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "tokens", description = "API tokens (admin): list, create, revoke. Environment tokens are not listed.",
         subcommands = {TokensCommand.ListTokens.class, TokensCommand.CreateToken.class, TokensCommand.RevokeToken.class})
-public final class TokensCommand {
+public final class TokensCommand extends CommandGroup {
 
     static Table table(List<JsonNode> tokens, Printer p) {
         Table t = new Table("NAME", "ROLE", "QUEUES", "CREATED", "BY", "EXPIRES", "LAST USED");

@@ -6,10 +6,11 @@ import dev.baton.cli.ExitCodes;
 import dev.baton.cli.output.Table;
 import java.util.ArrayList;
 import java.util.List;
+import dev.baton.cli.CommandGroup;
 import picocli.CommandLine.Command;
 
 @Command(name = "workers", description = "Live workers.", subcommands = WorkersCommand.ListWorkers.class)
-public final class WorkersCommand {
+public final class WorkersCommand extends CommandGroup {
     @Command(name = "list", aliases = "ls", description = "Live workers (from Redis: empty while Redis is away).")
     static final class ListWorkers extends BatonCommand {
         @Override

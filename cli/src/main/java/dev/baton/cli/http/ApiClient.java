@@ -1,6 +1,9 @@
 package dev.baton.cli.http;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import dev.baton.cli.CliException;
 import dev.baton.cli.ExitCodes;
@@ -28,6 +31,12 @@ import java.util.function.Consumer;
  */
 public final class ApiClient {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    /**
+     * Bodies leave absent fields out rather than sending them as null: the coordinator refuses an
+     * explicit {@code "payload": null} in a PATCH (or a bulk's {@code changes}), where absent means "unchanged".
+     */
+    private static final ObjectWriter BODIES = Json.mapper().copy()
+            .setSerializationInclusion(JsonInclude.Include.NON_NULL).writer();
     private final Target target;
     private final HttpClient http;
 
@@ -55,7 +64,7 @@ public final class ApiClient {
     public Answer send(String method, String path, Object body, Map<String, String> headers) {
         HttpRequest request = request(path, headers).timeout(TIMEOUT)
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(Json.write(body)))
+                        : HttpRequest.BodyPublishers.ofString(write(body)))
                 .header("Accept", "application/json")
                 .build();
         HttpResponse<String> r = exchange(method + " " + path, request, HttpResponse.BodyHandlers.ofString());
@@ -153,6 +162,14 @@ public final class ApiClient {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CliException(ExitCodes.FAILED, what + ": interrupted", e);
+        }
+    }
+
+    private static String write(Object body) {
+        try {
+            return BODIES.writeValueAsString(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialize " + body.getClass().getSimpleName(), e);
         }
     }
 
