@@ -42,7 +42,7 @@ public record Target(URI url, String token, String tokenSource) {
             token = profile.get("token");
             source = "profile";
         } else if (profile.get("token-file") != null) {
-            token = readTokenFile(profile.get("token-file"));
+            token = readTokenFile(home(profile.get("token-file"), env));
             source = "profile token-file";
         } else {
             token = null;
@@ -70,6 +70,11 @@ public record Target(URI url, String token, String tokenSource) {
         }
         String home = env.getOrDefault("HOME", System.getProperty("user.home"));
         return Path.of(home, ".config", "baton", "config");
+    }
+
+    /** A leading {@code ~/} is the home directory, as a shell would read it. */
+    static String home(String path, Map<String, String> env) {
+        return path.startsWith("~/") ? env.getOrDefault("HOME", System.getProperty("user.home")) + path.substring(1) : path;
     }
 
     private static String readTokenFile(String file) {

@@ -175,5 +175,9 @@ class AdminCommandsTest {
         assertThat(r.code()).isZero();
         assertThat(r.out()).contains("jobs", "queues", "schedules", "workers", "health", "tokens", "audit", "Exit codes");
         assertThat(cli.run("jobs", "--help").out()).contains("list", "show", "logs", "enqueue", "wait", "cancel", "retry", "edit");
+        assertThat(cli.run("jobs", "retry", "--help").out()).contains("--status", "--yes", "--dry-run", "--rps", "--url", "-o");
+        Cli.Result alone = cli.run("jobs");
+        assertThat(alone.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(alone.err()).contains("enqueue");
     }
 }

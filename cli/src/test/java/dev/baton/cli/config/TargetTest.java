@@ -29,6 +29,12 @@ class TargetTest {
     }
 
     @Test
+    void aTokenFileUnderHome() {
+        assertThat(Target.home("~/t", Map.of("HOME", "/home/op"))).isEqualTo("/home/op/t");
+        assertThat(Target.home("/etc/t", Map.of("HOME", "/home/op"))).isEqualTo("/etc/t");
+    }
+
+    @Test
     void refusesWhatIsNotAUrl() {
         assertThatThrownBy(() -> Target.resolve("ftp://x", null, null, Map.of("BATON_CONFIG", "/nonexistent")))
                 .isInstanceOf(CliException.class).hasMessageContaining("http://");

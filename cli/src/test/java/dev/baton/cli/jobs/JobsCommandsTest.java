@@ -276,6 +276,18 @@ class JobsCommandsTest {
     }
 
     @Test
+    void bulkEditByFilterChangesEachJobAtTheVersionListed() {
+        String a = Jobs.enqueue(api, "bulk-edit-q", Map.of()).path("id").asText();
+        String b = Jobs.enqueue(api, "bulk-edit-q", Map.of()).path("id").asText();
+        Cli.Result r = cli.run("jobs", "edit", "--queue", "bulk-edit-q", "--priority", "7", "--yes", "-o", "jsonl");
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(r.jsonl()).extracting(j -> j.path("id").asText()).containsExactlyInAnyOrder(a, b);
+        assertThat(Jobs.get(api, a).path("priority").asInt()).isEqualTo(7);
+        assertThat(Jobs.get(api, b).path("priority").asInt()).isEqualTo(7);
+        assertThat(cli.run("jobs", "edit", "--queue", "bulk-edit-q", "--yes").code()).isEqualTo(ExitCodes.USAGE);
+    }
+
+    @Test
     void errorsMapToExitCodes() {
         assertThat(cli.run("jobs", "show", "999999999").code()).isEqualTo(ExitCodes.NOT_FOUND);
         Cli.Result badToken = Cli.against(cluster.coordinator(0).port(), "not-a-token").run("jobs", "list");
