@@ -12,6 +12,7 @@ import dev.baton.cli.jobs.JobsCommand;
 import dev.baton.cli.output.Colour;
 import dev.baton.cli.output.Format;
 import dev.baton.cli.output.Printer;
+import dev.baton.cli.output.Terminal;
 import dev.baton.cli.output.Times;
 import dev.baton.common.BatonVersion;
 import java.io.PrintStream;
@@ -72,7 +73,7 @@ public final class BatonCli extends CommandGroup {
     public static void main(String[] args) {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         PrintStream err = new PrintStream(System.err, true, StandardCharsets.UTF_8);
-        System.exit(run(args, out, err, System.getenv(), System.console() != null));
+        System.exit(run(args, out, err, System.getenv(), Terminal.stdout()));
     }
 
     /** Runs one command line; what it prints goes to {@code out} and {@code err}. Returns the exit code. */
