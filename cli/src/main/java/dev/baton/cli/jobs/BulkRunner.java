@@ -26,16 +26,36 @@ final class BulkRunner {
     private BulkRunner() {
     }
 
+    /**
+     * A request that could not be sent even after its resends: the results of the requests before it,
+     * which the caller still shows, and why the run stopped.
+     */
+    static final class Stopped extends Exception {
+        final List<JsonNode> results;
+        final CliException cause;
+
+        Stopped(List<JsonNode> results, CliException cause) {
+            super(cause.getMessage(), cause);
+            this.results = results;
+            this.cause = cause;
+        }
+    }
+
     /** Per-operation results, {@code {"id", "result": "ok"|"failed", "version" | "code", "detail", "job"}}. */
     static List<JsonNode> run(ApiClient api, List<Requests.BulkOperation> ops, Double rps, Consumer<String> progress)
-            throws InterruptedException {
+            throws InterruptedException, Stopped {
         Pacer pacer = new Pacer(rps);
         List<JsonNode> results = new ArrayList<>();
         for (int from = 0; from < ops.size(); ) {
             int n = Math.min(pacer.chunk(MOST), ops.size() - from);
             List<Requests.BulkOperation> chunk = ops.subList(from, from + n);
             pacer.acquire(n);
-            JsonNode answer = send(api, new Requests.Bulk(chunk));
+            JsonNode answer;
+            try {
+                answer = send(api, new Requests.Bulk(chunk));
+            } catch (CliException e) {
+                throw new Stopped(results, e);
+            }
             for (JsonNode s : answer.path("succeeded")) {
                 ObjectNode r = Json.mapper().createObjectNode();
                 r.put("id", s.path("id").asText());

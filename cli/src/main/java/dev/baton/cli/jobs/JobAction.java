@@ -3,6 +3,7 @@ package dev.baton.cli.jobs;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.cli.BatonCommand;
+import dev.baton.cli.CliException;
 import dev.baton.cli.ExitCodes;
 import dev.baton.cli.http.ApiClient;
 import dev.baton.cli.http.ApiError;
@@ -84,14 +85,30 @@ abstract class JobAction extends BatonCommand {
                 r.put("result", "ok");
                 r.set("version", job.path("version"));
             } catch (ApiError e) {
+                if (e.status() == 503) {
+                    return stoppedAfter(results, ids.size(), e);
+                }
                 r.put("result", "failed");
                 r.put("code", e.code() == null ? String.valueOf(e.status()) : e.code());
                 r.put("detail", e.detail());
                 r.set("job", e.job().isMissingNode() ? null : e.job());
+            } catch (CliException e) {
+                return stoppedAfter(results, ids.size(), e);
             }
             results.add(r);
         }
         return results(results);
+    }
+
+    /**
+     * The coordinator stopped answering part way: what was done is shown, then why it stopped, and
+     * the exit code is the stop's (6 for an outage). Jobs not reached are left as they were.
+     */
+    private int stoppedAfter(List<JsonNode> done, int total, CliException why) {
+        results(done);
+        print().note("stopped after " + done.size() + " of " + total + " job(s); the rest were not sent");
+        print().error(why);
+        return why.exitCode();
     }
 
     private int byFilter() throws InterruptedException {
@@ -114,12 +131,15 @@ abstract class JobAction extends BatonCommand {
         for (JsonNode j : jobs) {
             ops.add(new Requests.BulkOperation(j.path("id").asText(), action(), j.path("version").asLong(), changes()));
         }
-        List<JsonNode> results = BulkRunner.run(api(), ops, bulk.rps, line -> {
-            if (print().human()) {
-                print().note("(" + line + ")");
-            }
-        });
-        return results(results);
+        try {
+            return results(BulkRunner.run(api(), ops, bulk.rps, line -> {
+                if (print().human()) {
+                    print().note("(" + line + ")");
+                }
+            }));
+        } catch (BulkRunner.Stopped stopped) {
+            return stoppedAfter(stopped.results, ops.size(), stopped.cause);
+        }
     }
 
     private int dryRun(List<JsonNode> jobs, String what) {

@@ -68,6 +68,17 @@ class JobsCommandsTest {
     }
 
     @Test
+    void enqueueResentUnderTheSameIdempotencyKeyIsAnsweredTheFirstJob() {
+        Cli.Result first = cli.run("jobs", "enqueue", "--type", "t", "--queue", "idem-q", "--idempotency-key", "cli-k1", "-o", "json");
+        Cli.Result again = cli.run("jobs", "enqueue", "--type", "t", "--queue", "idem-q", "--idempotency-key", "cli-k1", "-o", "json");
+        assertThat(again.code()).as(again.toString()).isZero();
+        assertThat(again.json().path("id").asText()).isEqualTo(first.json().path("id").asText());
+        Cli.Result reused = cli.run("jobs", "enqueue", "--type", "other", "--queue", "idem-q", "--idempotency-key", "cli-k1");
+        assertThat(reused.code()).as(reused.toString()).isEqualTo(ExitCodes.REFUSED);
+        assertThat(reused.err()).contains("422", "idempotency_key_reused");
+    }
+
+    @Test
     void enqueueABatchFromJson() {
         Cli.Result r = cli.run("jobs", "enqueue", "--batch", "[{\"type\":\"a\",\"queue\":\"batch-q\"},{\"type\":\"b\",\"queue\":\"batch-q\"}]",
                 "-o", "jsonl");
@@ -120,6 +131,10 @@ class JobsCommandsTest {
 
         Cli.Result r = cli.run("jobs", "logs", job.path("id").asText());
         assertThat(r.code()).as(r.toString()).isZero();
+        Cli.Result show = cli.run("jobs", "show", job.path("id").asText(), "-o", "json");
+        assertThat(show.json().path("attempts")).hasSize(1);
+        assertThat(show.json().path("attempts").get(0).path("workerId").asText()).isEqualTo("test-worker");
+        assertThat(cli.run("jobs", "show", job.path("id").asText()).out()).contains("test-worker", "running");
         assertThat(r.out()).contains("first line", "second line", "#1");
         assertThat(r.out().indexOf("first line")).isLessThan(r.out().indexOf("second line"));
 
@@ -305,6 +320,15 @@ class JobsCommandsTest {
         Cli.Result down = Cli.against(closedPort(), Api.ADMIN).run("jobs", "list");
         assertThat(down.code()).isEqualTo(ExitCodes.UNAVAILABLE);
         assertThat(down.err()).contains("no answer from");
+        Cli.Result cut = Cli.against(closedPort(), Api.ADMIN).run("jobs", "cancel", "1", "2");
+        assertThat(cut.code()).as(cut.toString()).isEqualTo(ExitCodes.UNAVAILABLE);
+        assertThat(cut.err()).contains("stopped after 0 of 2");
+        Cli.Result both = cli.run("jobs", "cancel", "1", "--queue", "q");
+        assertThat(both.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(cli.run("jobs", "cancel").code()).isEqualTo(ExitCodes.USAGE);
+        Cli.Result reasonInBulk = cli.run("jobs", "cancel", "--queue", "q", "--reason", "x", "--yes");
+        assertThat(reasonInBulk.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(reasonInBulk.err()).contains("POST /jobs/bulk takes neither");
     }
 
     private static int closedPort() {
