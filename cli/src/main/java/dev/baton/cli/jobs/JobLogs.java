@@ -1,0 +1,95 @@
+package dev.baton.cli.jobs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.cli.BatonCommand;
+import dev.baton.cli.ExitCodes;
+import dev.baton.cli.http.ApiClient;
+import dev.baton.cli.output.Format;
+import dev.baton.cli.output.Printer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "logs", description = {"A job's log lines in the order they were written.",
+        "With --follow, new lines as they come until the job is finished (-o json prints one line per entry, as jsonl)."})
+final class JobLogs extends BatonCommand {
+    private static final int PAGE = 1000;
+
+    @Parameters(paramLabel = "ID")
+    String id;
+
+    @Option(names = {"-f", "--follow"}, description = "Keep printing new lines until the job is finished.")
+    boolean follow;
+
+    @Option(names = "--attempt", paramLabel = "N", description = "Only the lines of attempt N.")
+    Integer attempt;
+
+    @Override
+    public Integer call() {
+        String path = "/api/v1/jobs/" + ApiClient.encode(id) + "/logs";
+        return follow ? follow(path) : page(path);
+    }
+
+    private int page(String path) {
+        List<JsonNode> lines = new ArrayList<>();
+        String after = null;
+        while (true) {
+            Map<String, Object> q = new LinkedHashMap<>();
+            q.put("after", after);
+            q.put("limit", PAGE);
+            JsonNode page = api().get(ApiClient.query(path, q));
+            for (JsonNode line : page.path("items")) {
+                if (wanted(line)) {
+                    lines.add(line);
+                }
+            }
+            after = page.path("nextCursor").asText(null);
+            if (page.path("items").size() < PAGE || after == null) {
+                break;
+            }
+        }
+        if (print().human()) {
+            lines.forEach(this::human);
+        } else {
+            print().list(lines, null);
+        }
+        return ExitCodes.OK;
+    }
+
+    private int follow(String path) {
+        String status = LogFollower.follow(api(), id, line -> {
+            if (wanted(line)) {
+                if (print().format() == Format.TABLE) {
+                    human(line);
+                } else {
+                    print().line(line);
+                }
+                print().out().flush();
+            }
+        });
+        if (print().human()) {
+            print().note("(job " + id + " is " + status + ")");
+        }
+        return ExitCodes.OK;
+    }
+
+    private boolean wanted(JsonNode line) {
+        return attempt == null || line.path("attempt").asInt() == attempt;
+    }
+
+    private void human(JsonNode line) {
+        Printer p = print();
+        String level = line.path("level").asText();
+        String shown = switch (level) {
+            case "error" -> p.colour().red(String.format("%-5s", level));
+            case "warn" -> p.colour().yellow(String.format("%-5s", level));
+            default -> String.format("%-5s", level);
+        };
+        p.out().println(p.colour().dim(p.times().format(line.path("at").asText(null))) + "  #" + line.path("attempt").asText()
+                + "  " + shown + "  " + line.path("message").asText());
+    }
+}

@@ -1,0 +1,51 @@
+package dev.baton.cli.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.baton.cli.CliException;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class TargetTest {
+    @Test
+    void flagBeatsEnvironmentBeatsDefault() {
+        Map<String, String> env = Map.of("BATON_URL", "http://env:8080/", "BATON_TOKEN", "env-token", "BATON_CONFIG", "/nonexistent");
+        Target fromEnv = Target.resolve(null, null, null, env);
+        assertThat(fromEnv.url().toString()).isEqualTo("http://env:8080");
+        assertThat(fromEnv.token()).isEqualTo("env-token");
+        Target fromFlags = Target.resolve("https://flag:9", "flag-token", null, env);
+        assertThat(fromFlags.url().toString()).isEqualTo("https://flag:9");
+        assertThat(fromFlags.tokenSource()).isEqualTo("--token");
+        assertThat(Target.resolve(null, null, null, Map.of("BATON_CONFIG", "/nonexistent")).url().toString())
+                .isEqualTo(Target.DEFAULT_URL);
+    }
+
+    @Test
+    void theTokenIsNeverInToString() {
+        Target t = Target.resolve(null, "s3cret", null, Map.of("BATON_CONFIG", "/nonexistent"));
+        assertThat(t.toString()).doesNotContain("s3cret").contains("--token");
+    }
+
+    @Test
+    void aTokenFileUnderHome() {
+        assertThat(Target.home("~/t", Map.of("HOME", "/home/op"))).isEqualTo("/home/op/t");
+        assertThat(Target.home("/etc/t", Map.of("HOME", "/home/op"))).isEqualTo("/etc/t");
+    }
+
+    @Test
+    void refusesWhatIsNotAUrl() {
+        assertThatThrownBy(() -> Target.resolve("ftp://x", null, null, Map.of("BATON_CONFIG", "/nonexistent")))
+                .isInstanceOf(CliException.class).hasMessageContaining("http://");
+    }
+
+    @Test
+    void profileFileSections() {
+        ProfileFile f = ProfileFile.parse(List.of("# c", "[default]", "url = http://a", "", "[prod]", "token=t"), "cfg");
+        assertThat(f.profile("default")).containsEntry("url", "http://a");
+        assertThat(f.profile("prod")).containsEntry("token", "t");
+        assertThat(f.has("nope")).isFalse();
+        assertThatThrownBy(() -> ProfileFile.parse(List.of("url = x"), "cfg")).hasMessageContaining("cfg line 1");
+    }
+}

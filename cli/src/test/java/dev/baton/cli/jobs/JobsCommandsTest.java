@@ -1,0 +1,361 @@
+package dev.baton.cli.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.cli.Cli;
+import dev.baton.cli.ExitCodes;
+import dev.baton.coordinator.testing.Api;
+import dev.baton.coordinator.testing.Jobs;
+import dev.baton.coordinator.testing.TestCluster;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** {@code baton jobs …} against a real coordinator (in this JVM, on its own PostgreSQL database). */
+class JobsCommandsTest {
+    private static TestCluster cluster;
+    private static Api api;
+    private static Cli cli;
+
+    @BeforeAll
+    static void start() {
+        cluster = TestCluster.start(JobsCommandsTest.class, 1);
+        api = cluster.api();
+        cli = Cli.against(cluster.coordinator(0).port(), Api.ADMIN);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    void enqueueThenShowInBothForms() {
+        Cli.Result enq = cli.run("jobs", "enqueue", "--type", "email.send", "--queue", "show-q", "--payload", "{\"to\":\"a@b\"}",
+                "--label", "tenant=acme", "--priority", "3", "--max-attempts", "2");
+        assertThat(enq.code()).as(enq.toString()).isZero();
+        String id = enq.out().strip();
+        assertThat(enq.err()).contains("enqueued job " + id);
+
+        Cli.Result table = cli.run("jobs", "show", id);
+        assertThat(table.code()).as(table.toString()).isZero();
+        assertThat(table.out()).contains("email.send", "show-q", "queued", "{\"to\":\"a@b\"}", "Attempts", "Events", "enqueued");
+
+        Cli.Result json = cli.run("jobs", "show", id, "-o", "json");
+        assertThat(json.code()).as(json.toString()).isZero();
+        assertThat(json.json().path("job").path("id").asText()).isEqualTo(id);
+        assertThat(json.json().path("job").path("labels").path("tenant").asText()).isEqualTo("acme");
+        assertThat(json.json().path("events").get(0).path("type").asText()).isEqualTo("enqueued");
+        assertThat(json.json().path("attempts")).isEmpty();
+    }
+
+    @Test
+    void enqueueWithAUniqueKeyTwiceSaysDeduplicated() {
+        Cli.Result first = cli.run("jobs", "enqueue", "--type", "t", "--queue", "dedup-q", "--unique-key", "k1", "-o", "json");
+        Cli.Result again = cli.run("jobs", "enqueue", "--type", "t", "--queue", "dedup-q", "--unique-key", "k1");
+        assertThat(again.code()).as(again.toString()).isZero();
+        assertThat(again.out().strip()).isEqualTo(first.json().path("id").asText());
+        assertThat(again.err()).contains("deduplicated");
+    }
+
+    @Test
+    void enqueueResentUnderTheSameIdempotencyKeyIsAnsweredTheFirstJob() {
+        Cli.Result first = cli.run("jobs", "enqueue", "--type", "t", "--queue", "idem-q", "--idempotency-key", "cli-k1", "-o", "json");
+        Cli.Result again = cli.run("jobs", "enqueue", "--type", "t", "--queue", "idem-q", "--idempotency-key", "cli-k1", "-o", "json");
+        assertThat(again.code()).as(again.toString()).isZero();
+        assertThat(again.json().path("id").asText()).isEqualTo(first.json().path("id").asText());
+        Cli.Result reused = cli.run("jobs", "enqueue", "--type", "other", "--queue", "idem-q", "--idempotency-key", "cli-k1");
+        assertThat(reused.code()).as(reused.toString()).isEqualTo(ExitCodes.REFUSED);
+        assertThat(reused.err()).contains("422", "idempotency_key_reused");
+    }
+
+    @Test
+    void enqueueABatchFromJson() {
+        Cli.Result r = cli.run("jobs", "enqueue", "--batch", "[{\"type\":\"a\",\"queue\":\"batch-q\"},{\"type\":\"b\",\"queue\":\"batch-q\"}]",
+                "-o", "jsonl");
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(r.jsonl()).extracting(j -> j.path("type").asText()).containsExactly("a", "b");
+    }
+
+    @Test
+    void listFiltersAndFormats() {
+        for (int i = 0; i < 3; i++) {
+            Jobs.enqueue(api, "list-q", Map.of("labels", Map.of("tenant", "acme"), "payload", Map.of("n", i)));
+        }
+        Jobs.enqueue(api, "list-q", Map.of("labels", Map.of("tenant", "other")));
+
+        Cli.Result jsonl = cli.run("jobs", "list", "--queue", "list-q", "--label", "tenant=acme", "-o", "jsonl");
+        assertThat(jsonl.code()).as(jsonl.toString()).isZero();
+        assertThat(jsonl.jsonl()).hasSize(3).allSatisfy(j -> assertThat(j.path("queue").asText()).isEqualTo("list-q"));
+
+        Cli.Result json = cli.run("jobs", "list", "--queue", "list-q", "--limit", "2", "-o", "json");
+        assertThat(json.json()).hasSize(2);
+        assertThat(json.err()).isEmpty();
+
+        Cli.Result table = cli.run("jobs", "list", "--queue", "list-q", "--limit", "2");
+        List<String> lines = table.out().lines().toList();
+        assertThat(lines.get(0)).startsWith("ID").contains("QUEUE", "TYPE", "STATUS");
+        assertThat(lines).hasSize(3);
+        // columns are aligned: STATUS starts at the same place on every line
+        int col = lines.get(0).indexOf("STATUS");
+        assertThat(lines.subList(1, 3)).allSatisfy(l -> assertThat(l.substring(col)).startsWith("queued"));
+        assertThat(table.err()).contains("more jobs match");
+
+        Cli.Result all = cli.run("jobs", "list", "--queue", "list-q", "--all", "-o", "jsonl");
+        assertThat(all.jsonl()).hasSize(4);
+
+        Cli.Result search = cli.run("jobs", "list", "--queue", "list-q", "--search", "\"n\":2", "-o", "jsonl");
+        assertThat(search.jsonl()).hasSize(1);
+        assertThat(search.jsonl().get(0).path("payload").path("n").asInt()).isEqualTo(2);
+
+        Cli.Result iso = cli.run("jobs", "list", "--queue", "list-q", "--limit", "1", "--time-format", "iso");
+        assertThat(iso.out()).containsPattern("\\d{4}-\\d\\d-\\d\\dT");
+        assertThat(iso.out()).doesNotContain("\u001b[");
+    }
+
+    @Test
+    void logsPagedAndByAttempt() {
+        JsonNode job = Jobs.enqueue(api, "logs-q", Map.of());
+        JsonNode claimed = Jobs.claimOne(api, "logs-q", 60_000);
+        appendLog(claimed, 1, "first line");
+        appendLog(claimed, 2, "second line");
+
+        Cli.Result r = cli.run("jobs", "logs", job.path("id").asText());
+        assertThat(r.code()).as(r.toString()).isZero();
+        Cli.Result show = cli.run("jobs", "show", job.path("id").asText(), "-o", "json");
+        assertThat(show.json().path("attempts")).hasSize(1);
+        assertThat(show.json().path("attempts").get(0).path("workerId").asText()).isEqualTo("test-worker");
+        assertThat(cli.run("jobs", "show", job.path("id").asText()).out()).contains("test-worker", "running");
+        assertThat(r.out()).contains("first line", "second line", "#1");
+        assertThat(r.out().indexOf("first line")).isLessThan(r.out().indexOf("second line"));
+
+        Cli.Result json = cli.run("jobs", "logs", job.path("id").asText(), "-o", "json");
+        assertThat(json.json()).hasSize(2);
+        assertThat(json.json().get(0).path("seq").asInt()).isEqualTo(1);
+
+        Cli.Result other = cli.run("jobs", "logs", job.path("id").asText(), "--attempt", "2", "-o", "json");
+        assertThat(other.json()).isEmpty();
+    }
+
+    @Test
+    void followPrintsNewLinesUntilTheJobIsFinished() throws Exception {
+        JsonNode job = Jobs.enqueue(api, "follow-q", Map.of());
+        String id = job.path("id").asText();
+        JsonNode claimed = Jobs.claimOne(api, "follow-q", 120_000);
+        appendLog(claimed, 1, "before follow");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        CompletableFuture<Cli.Result> following = CompletableFuture.supplyAsync(() -> cli.run(out, "jobs", "logs", id, "--follow"));
+
+        assertThat(Jobs.eventually(60_000, () -> out.toString(StandardCharsets.UTF_8).contains("before follow")))
+                .as(out.toString(StandardCharsets.UTF_8)).isTrue();
+        appendLog(claimed, 2, "while following");
+        assertThat(Jobs.eventually(60_000, () -> out.toString(StandardCharsets.UTF_8).contains("while following")))
+                .as(out.toString(StandardCharsets.UTF_8)).isTrue();
+        assertThat(following).isNotDone();
+
+        complete(claimed);
+        Cli.Result r = following.get(90, TimeUnit.SECONDS);
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(r.err()).contains("is succeeded");
+    }
+
+    @Test
+    void waitExitCodeSaysHowTheJobEnded() throws Exception {
+        String ok = Jobs.enqueue(api, "wait-q", Map.of()).path("id").asText();
+        complete(Jobs.claimOne(api, "wait-q", 60_000));
+        Cli.Result r = cli.run("jobs", "wait", ok);
+        assertThat(r.code()).as(r.toString()).isEqualTo(ExitCodes.OK);
+        assertThat(r.out()).contains("succeeded");
+
+        String bad = Jobs.enqueue(api, "wait-q", Map.of("maxAttempts", 1)).path("id").asText();
+        fail(Jobs.claimOne(api, "wait-q", 60_000));
+        assertThat(cli.run("jobs", "wait", bad, "-o", "json").code()).isEqualTo(ExitCodes.JOB_FAILED);
+
+        String gone = Jobs.enqueue(api, "wait-q", Map.of()).path("id").asText();
+        assertThat(cli.run("jobs", "cancel", gone).code()).isZero();
+        assertThat(cli.run("jobs", "wait", gone).code()).isEqualTo(ExitCodes.JOB_CANCELLED);
+
+        // a job that finishes while the CLI waits: the wait ends on the coordinator's signal
+        String later = Jobs.enqueue(api, "wait-later-q", Map.of()).path("id").asText();
+        CompletableFuture<Cli.Result> waiting = CompletableFuture.supplyAsync(() -> cli.run("jobs", "wait", later));
+        complete(Jobs.claimOne(api, "wait-later-q", 60_000));
+        assertThat(waiting.get(90, TimeUnit.SECONDS).code()).isEqualTo(ExitCodes.OK);
+
+        String pending = Jobs.enqueue(api, "wait-never-q", Map.of()).path("id").asText();
+        Cli.Result timedOut = cli.run("jobs", "wait", pending, "--timeout", "1s");
+        assertThat(timedOut.code()).as(timedOut.toString()).isEqualTo(ExitCodes.WAIT_TIMED_OUT);
+        assertThat(timedOut.out()).contains("queued");
+    }
+
+    @Test
+    void cancelAndRetryByIdWithConflictsShown() {
+        String id = Jobs.enqueue(api, "cancel-q", Map.of()).path("id").asText();
+        Cli.Result cancelled = cli.run("jobs", "cancel", id, "--reason", "operator test", "-o", "json");
+        assertThat(cancelled.code()).as(cancelled.toString()).isZero();
+        assertThat(cancelled.json().path("status").asText()).isEqualTo("cancelled");
+
+        Cli.Result again = cli.run("jobs", "cancel", id);
+        assertThat(again.code()).as(again.toString()).isEqualTo(ExitCodes.CONFLICT);
+        assertThat(again.err()).contains("409", "invalid_transition", "the job now: job " + id + " cancelled");
+
+        Cli.Result againJson = cli.run("jobs", "cancel", id, "-o", "json");
+        assertThat(againJson.code()).isEqualTo(ExitCodes.CONFLICT);
+        assertThat(againJson.err()).contains("\"code\":\"invalid_transition\"");
+
+        Cli.Result retried = cli.run("jobs", "retry", id);
+        assertThat(retried.code()).as(retried.toString()).isZero();
+        assertThat(retried.out()).contains("job " + id + " queued");
+        assertThat(Jobs.eventTypes(api, id)).contains("cancelled", "retried");
+    }
+
+    @Test
+    void severalIdsGiveOneResultEach() {
+        String a = Jobs.enqueue(api, "multi-q", Map.of()).path("id").asText();
+        String b = Jobs.enqueue(api, "multi-q", Map.of()).path("id").asText();
+        cli.run("jobs", "cancel", b);
+        Cli.Result r = cli.run("jobs", "cancel", a, b, "-o", "json");
+        assertThat(r.code()).as(r.toString()).isEqualTo(ExitCodes.FAILED);
+        assertThat(r.json()).hasSize(2);
+        assertThat(r.json().get(0).path("result").asText()).isEqualTo("ok");
+        assertThat(r.json().get(1).path("result").asText()).isEqualTo("failed");
+        assertThat(r.json().get(1).path("code").asText()).isEqualTo("invalid_transition");
+    }
+
+    @Test
+    void editAtAStaleVersionShowsWhatChangedAndExits3() {
+        String id = Jobs.enqueue(api, "edit-q", Map.of("priority", 1)).path("id").asText();
+        Cli.Result first = cli.run("jobs", "edit", id, "--expected-version", "1", "--priority", "5", "-o", "json");
+        assertThat(first.code()).as(first.toString()).isZero();
+        assertThat(first.json().path("priority").asInt()).isEqualTo(5);
+        assertThat(first.json().path("version").asLong()).isEqualTo(2);
+
+        Cli.Result stale = cli.run("jobs", "edit", id, "--expected-version", "1", "--priority", "9");
+        assertThat(stale.code()).as(stale.toString()).isEqualTo(ExitCodes.CONFLICT);
+        assertThat(stale.err()).contains("version_conflict", "changed since version 1", "at version 2", "priority");
+        assertThat(stale.err()).containsPattern("priority\\s+5\\s+9");
+        assertThat(Jobs.get(api, id).path("priority").asInt()).isEqualTo(5);
+
+        Cli.Result noVersion = cli.run("jobs", "edit", id, "--priority", "9");
+        assertThat(noVersion.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(noVersion.err()).contains("--expected-version is required");
+    }
+
+    @Test
+    void bulkRetryByFilterNeedsYesHasADryRunAndReportsEachJob() {
+        List<String> failed = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            String id = Jobs.enqueue(api, "bulk-q", Map.of("maxAttempts", 1)).path("id").asText();
+            fail(Jobs.claimOne(api, "bulk-q", 60_000));
+            failed.add(id);
+        }
+        Jobs.enqueue(api, "bulk-q", Map.of()); // queued: not matched by --status failed
+
+        Cli.Result refused = cli.run("jobs", "retry", "--status", "failed", "--queue", "bulk-q");
+        assertThat(refused.code()).as(refused.toString()).isEqualTo(ExitCodes.USAGE);
+        assertThat(refused.err()).contains("3 job(s)", "--yes");
+
+        Cli.Result dry = cli.run("jobs", "retry", "--status", "failed", "--queue", "bulk-q", "--dry-run", "-o", "jsonl");
+        assertThat(dry.code()).as(dry.toString()).isZero();
+        assertThat(dry.jsonl()).extracting(j -> j.path("id").asText()).containsExactlyInAnyOrderElementsOf(failed);
+        assertThat(dry.err()).contains("dry run");
+        failed.forEach(id -> assertThat(Jobs.get(api, id).path("status").asText()).isEqualTo("failed"));
+
+        Cli.Result done = cli.run("jobs", "retry", "--status", "failed", "--queue", "bulk-q", "--yes", "--rps", "100", "-o", "json");
+        assertThat(done.code()).as(done.toString()).isZero();
+        assertThat(done.json()).hasSize(3).allSatisfy(r -> assertThat(r.path("result").asText()).isEqualTo("ok"));
+        failed.forEach(id -> assertThat(Jobs.get(api, id).path("status").asText()).isEqualTo("queued"));
+        assertThat(Jobs.eventTypes(api, failed.get(0))).contains("retried");
+
+        Cli.Result none = cli.run("jobs", "retry", "--status", "failed", "--queue", "bulk-q", "--yes");
+        assertThat(none.code()).isZero();
+        assertThat(none.err()).contains("no job matches");
+    }
+
+    @Test
+    void bulkCancelReportsTheJobsItCouldNotCancel() {
+        String a = Jobs.enqueue(api, "bulk-cancel-q", Map.of("type", "x")).path("id").asText();
+        String b = Jobs.enqueue(api, "bulk-cancel-q", Map.of("type", "x")).path("id").asText();
+        Cli.Result r = cli.run("jobs", "cancel", "--queue", "bulk-cancel-q", "--type", "x", "--yes");
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(r.out()).contains(a, b, "ok");
+        assertThat(r.err()).contains("2 ok, 0 failed");
+    }
+
+    @Test
+    void bulkEditByFilterChangesEachJobAtTheVersionListed() {
+        String a = Jobs.enqueue(api, "bulk-edit-q", Map.of()).path("id").asText();
+        String b = Jobs.enqueue(api, "bulk-edit-q", Map.of()).path("id").asText();
+        Cli.Result r = cli.run("jobs", "edit", "--queue", "bulk-edit-q", "--priority", "7", "--yes", "-o", "jsonl");
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(r.jsonl()).extracting(j -> j.path("id").asText()).containsExactlyInAnyOrder(a, b);
+        assertThat(Jobs.get(api, a).path("priority").asInt()).isEqualTo(7);
+        assertThat(Jobs.get(api, b).path("priority").asInt()).isEqualTo(7);
+        assertThat(cli.run("jobs", "edit", "--queue", "bulk-edit-q", "--yes").code()).isEqualTo(ExitCodes.USAGE);
+    }
+
+    @Test
+    void errorsMapToExitCodes() {
+        assertThat(cli.run("jobs", "show", "999999999").code()).isEqualTo(ExitCodes.NOT_FOUND);
+        Cli.Result badToken = Cli.against(cluster.coordinator(0).port(), "not-a-token").run("jobs", "list");
+        assertThat(badToken.code()).isEqualTo(ExitCodes.AUTH);
+        assertThat(badToken.err()).contains("401").doesNotContain("not-a-token");
+        Cli.Result forbidden = Cli.against(cluster.coordinator(0).port(), Api.PRODUCER).run("jobs", "cancel", "1");
+        assertThat(forbidden.code()).isEqualTo(ExitCodes.AUTH);
+        Cli.Result noToken = Cli.against(cluster.coordinator(0).port(), null).run("jobs", "list");
+        assertThat(noToken.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(noToken.err()).contains("no token");
+        assertThat(cli.run("jobs", "list", "--no-such-flag").code()).isEqualTo(ExitCodes.USAGE);
+        Cli.Result refused = cli.run("jobs", "enqueue", "--type", "t", "--max-attempts", "0");
+        assertThat(refused.code()).as(refused.toString()).isEqualTo(ExitCodes.REFUSED);
+        assertThat(refused.err()).contains("400", "invalid_request", "maxAttempts");
+        Cli.Result down = Cli.against(closedPort(), Api.ADMIN).run("jobs", "list");
+        assertThat(down.code()).isEqualTo(ExitCodes.UNAVAILABLE);
+        assertThat(down.err()).contains("no answer from");
+        Cli.Result cut = Cli.against(closedPort(), Api.ADMIN).run("jobs", "cancel", "1", "2");
+        assertThat(cut.code()).as(cut.toString()).isEqualTo(ExitCodes.UNAVAILABLE);
+        assertThat(cut.err()).contains("stopped after 0 of 2");
+        Cli.Result both = cli.run("jobs", "cancel", "1", "--queue", "q");
+        assertThat(both.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(cli.run("jobs", "cancel").code()).isEqualTo(ExitCodes.USAGE);
+        Cli.Result reasonInBulk = cli.run("jobs", "cancel", "--queue", "q", "--reason", "x", "--yes");
+        assertThat(reasonInBulk.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(reasonInBulk.err()).contains("POST /jobs/bulk takes neither");
+    }
+
+    private static int closedPort() {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void appendLog(JsonNode claimed, int seq, String message) {
+        Api.Resp r = api.post("/api/v1/jobs/" + claimed.path("id").asText() + "/logs", Api.WORKER, Map.of(
+                "leaseToken", claimed.path("leaseToken").asText(),
+                "entries", List.of(Map.of("seq", seq, "level", "info", "message", message))));
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+    }
+
+    private static void complete(JsonNode claimed) {
+        Api.Resp r = api.post("/api/v1/jobs/" + claimed.path("id").asText() + "/complete", Api.WORKER,
+                Map.of("leaseToken", claimed.path("leaseToken").asText(), "result", Map.of("ok", true)));
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+    }
+
+    private static void fail(JsonNode claimed) {
+        Api.Resp r = api.post("/api/v1/jobs/" + claimed.path("id").asText() + "/fail", Api.WORKER, Map.of(
+                "leaseToken", claimed.path("leaseToken").asText(),
+                "error", Map.of("message", "boom", "type", "Test", "retryable", false)));
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+    }
+}
