@@ -28,6 +28,12 @@ public final class SettingNames {
      * application logs as the application does, so these are no {@code baton.worker.*} properties.
      */
     public static final Set<String> PROCESS = Set.of(LogFormat.NAME);
+    /**
+     * What the operator CLI {@code baton} reads (cli/README.md): an operator's shell that exports
+     * them for it may start a coordinator or a worker too, which must not call them typos.
+     */
+    public static final Set<String> CLI = Set.of("BATON_URL", "BATON_TOKEN", "BATON_PROFILE", "BATON_CLI_JAR",
+            "BATON_CLI_JAVA_OPTS");
     /** What the tests read (where to find PostgreSQL and Redis). */
     public static final Set<String> TESTS = Set.of("BATON_TEST_DB_URL", "BATON_TEST_DB_USER",
             "BATON_TEST_DB_PASSWORD", "BATON_TEST_REDIS_URL");
@@ -41,6 +47,7 @@ public final class SettingNames {
         others.addAll(WORKER);
         others.addAll(TESTS);
         others.addAll(PROCESS);
+        others.addAll(CLI);
         others.removeAll(own);
         return Set.copyOf(others);
     }

@@ -24,9 +24,11 @@ class UnknownNamesTest {
         all.addAll(SettingNames.WORKER);
         all.addAll(SettingNames.TESTS);
         all.addAll(SettingNames.PROCESS);
+        all.addAll(SettingNames.CLI);
         for (Set<String> own : List.of(SettingNames.COORDINATOR, SettingNames.WORKER)) {
             Set<String> others = SettingNames.otherThan(own);
             assertTrue(others.containsAll(SettingNames.TESTS));
+            assertTrue(others.containsAll(SettingNames.CLI), "an operator's shell sets the CLI's names too");
             assertTrue(others.stream().noneMatch(own::contains));
             assertEquals(all.size(), own.size() + others.size());
             // as a process of its own, each program reads BATON_LOG_FORMAT too, and calls no typo of it unknown

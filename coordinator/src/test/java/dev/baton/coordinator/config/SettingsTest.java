@@ -152,6 +152,13 @@ class SettingsTest {
     }
 
     @Test
+    void theOperatorCliNamesAreNoTypos() {
+        assertThat(Settings.unknownNames(Map.of("BATON_URL", "http://x", "BATON_TOKEN", "t", "BATON_PROFILE", "p",
+                "BATON_CLI_JAR", "j", "BATON_CLI_JAVA_OPTS", "o"))).isEmpty();
+        assertThat(Settings.unknownNames(Map.of("BATON_ULR", "http://x"))).isNotEmpty();
+    }
+
+    @Test
     void noVariableTheReadmeNamesIsCalledUnknown() throws Exception {
         String readme = Files.readString(Path.of("..", "README.md"));
         Map<String, String> named = new HashMap<>();
