@@ -81,6 +81,9 @@ public final class BatonCli extends CommandGroup {
         BatonCli root = new BatonCli(out, err, env, terminal);
         CommandLine cmd = new CommandLine(root);
         cmd.setCaseInsensitiveEnumValuesAllowed(true);
+        // --payload @file and --batch @file are read by the commands, as JSON: picocli's own
+        // @-file expansion would split the file into arguments (and strip a JSON string's quotes).
+        cmd.setExpandAtFiles(false);
         cmd.setOut(new PrintWriter(out, true));
         cmd.setErr(new PrintWriter(err, true));
         cmd.setExecutionExceptionHandler((e, line, parsed) -> {

@@ -57,7 +57,13 @@ public record Target(URI url, String token, String tokenSource) {
         if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) {
             throw new CliException(ExitCodes.USAGE, "the coordinator URL must start with http:// or https://: " + url);
         }
-        return new Target(uri, token == null ? null : token.strip(), source);
+        String stripped = token == null ? null : token.strip();
+        if (stripped != null && !stripped.chars().allMatch(ch -> ch >= 0x21 && ch <= 0x7e)) {
+            // The HTTP client would refuse the header and quote it, token and all.
+            throw new CliException(ExitCodes.USAGE, "the token (from " + source + ") holds a space, a line break or "
+                    + "another character a bearer token cannot; a token file must hold the token alone");
+        }
+        return new Target(uri, stripped, source);
     }
 
     /** {@code BATON_CONFIG}, else {@code $XDG_CONFIG_HOME/baton/config}, else {@code ~/.config/baton/config}. */

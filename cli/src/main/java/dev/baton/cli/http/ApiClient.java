@@ -121,7 +121,7 @@ public final class ApiClient {
                 }
             }
         } catch (IOException e) {
-            throw new CliException(ExitCodes.UNAVAILABLE, "the stream from " + target.url() + " broke: " + e.getMessage(), e);
+            throw new CliException(ExitCodes.UNAVAILABLE, "the stream from " + shown(target.url()) + " broke: " + e.getMessage(), e);
         }
     }
 
@@ -158,7 +158,7 @@ public final class ApiClient {
             return http.send(request, handler);
         } catch (IOException e) {
             String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": " + e.getMessage();
-            throw new CliException(ExitCodes.UNAVAILABLE, what + ": no answer from " + target.url() + " (" + reason + ")", e);
+            throw new CliException(ExitCodes.UNAVAILABLE, what + ": no answer from " + shown(target.url()) + " (" + reason + ")", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CliException(ExitCodes.FAILED, what + ": interrupted", e);
@@ -182,5 +182,14 @@ public final class ApiClient {
         } catch (IOException e) {
             return MissingNode.getInstance();
         }
+    }
+
+    /** {@code url} without its user information: a password in BATON_URL is never printed (hostile review, defect 4). */
+    static String shown(java.net.URI url) {
+        if (url.getRawUserInfo() == null) {
+            return url.toString();
+        }
+        return url.getScheme() + "://" + url.getHost() + (url.getPort() < 0 ? "" : ":" + url.getPort())
+                + (url.getRawPath() == null ? "" : url.getRawPath());
     }
 }

@@ -8,6 +8,7 @@ import dev.baton.cli.ExitCodes;
 import dev.baton.cli.http.ApiClient;
 import dev.baton.cli.http.ApiError;
 import dev.baton.cli.output.JobSummary;
+import dev.baton.cli.output.Text;
 import dev.baton.cli.output.Table;
 import dev.baton.common.Json;
 import dev.baton.common.Requests;
@@ -71,7 +72,7 @@ abstract class JobAction extends BatonCommand {
         }
         if (ids.size() == 1) {
             JsonNode job = one(ids.get(0));
-            print().value(job, () -> print().out().println(JobSummary.line(job, print().times())));
+            print().value(job, () -> print().out().println(Text.visible(JobSummary.line(job, print().times()))));
             return ExitCodes.OK;
         }
         Pacer pacer = new Pacer(bulk.rps);

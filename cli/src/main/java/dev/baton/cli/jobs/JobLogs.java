@@ -6,6 +6,7 @@ import dev.baton.cli.ExitCodes;
 import dev.baton.cli.http.ApiClient;
 import dev.baton.cli.output.Format;
 import dev.baton.cli.output.Printer;
+import dev.baton.cli.output.Text;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -90,6 +91,6 @@ final class JobLogs extends BatonCommand {
             default -> String.format("%-5s", level);
         };
         p.out().println(p.colour().dim(p.times().format(line.path("at").asText(null))) + "  #" + line.path("attempt").asText()
-                + "  " + shown + "  " + line.path("message").asText());
+                + "  " + shown + "  " + Text.visible(line.path("message").asText()));
     }
 }

@@ -1,5 +1,8 @@
 package dev.baton.cli.jobs;
 
+import dev.baton.cli.CliException;
+import dev.baton.cli.ExitCodes;
+
 /**
  * Keeps {@code --rps}: operation n may start no sooner than n / rps seconds after the first, so
  * that over any run the rate stays at or below what was asked.
@@ -11,7 +14,7 @@ final class Pacer {
 
     Pacer(Double rps) {
         if (rps != null && !(rps > 0)) {
-            throw new IllegalArgumentException("--rps must be above 0");
+            throw new CliException(ExitCodes.USAGE, "--rps must be above 0");
         }
         this.rps = rps;
     }

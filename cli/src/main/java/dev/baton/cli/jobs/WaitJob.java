@@ -7,6 +7,7 @@ import dev.baton.cli.CliException;
 import dev.baton.cli.ExitCodes;
 import dev.baton.cli.http.ApiClient;
 import dev.baton.cli.output.JobSummary;
+import dev.baton.cli.output.Text;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
@@ -41,7 +42,7 @@ final class WaitJob extends BatonCommand {
         } catch (TimeoutException e) {
             t.interrupt();
             JsonNode job = api().get("/api/v1/jobs/" + ApiClient.encode(id));
-            print().value(job, () -> print().out().println(JobSummary.line(job, print().times())));
+            print().value(job, () -> print().out().println(Text.visible(JobSummary.line(job, print().times()))));
             print().note("(job " + id + " not finished after " + timeout + ")");
             return ExitCodes.WAIT_TIMED_OUT;
         } catch (ExecutionException e) {
@@ -51,7 +52,7 @@ final class WaitJob extends BatonCommand {
             throw new CliException(ExitCodes.FAILED, "waiting for job " + id + ": " + e.getCause(), e.getCause());
         }
         JsonNode job = api().get("/api/v1/jobs/" + ApiClient.encode(id));
-        print().value(job, () -> print().out().println(JobSummary.line(job, print().times())));
+        print().value(job, () -> print().out().println(Text.visible(JobSummary.line(job, print().times()))));
         return switch (job.path("status").asText()) {
             case "succeeded" -> ExitCodes.OK;
             case "failed" -> ExitCodes.JOB_FAILED;

@@ -75,7 +75,7 @@ public final class Printer {
             w = Math.max(w, p[0].length());
         }
         for (String[] p : pairs) {
-            out.println(colour.bold(p[0] + ":") + " ".repeat(w - p[0].length() + 1) + (p[1] == null ? "-" : p[1]));
+            out.println(colour.bold(p[0] + ":") + " ".repeat(w - p[0].length() + 1) + (p[1] == null ? "-" : Text.visible(p[1])));
         }
     }
 
@@ -95,17 +95,17 @@ public final class Printer {
             err.println(Json.write(api.problem()));
             return;
         }
-        err.println(colour.red("error:") + " " + e.getMessage());
+        err.println(colour.red("error:") + " " + Text.visible(e.getMessage()));
         if (e instanceof ApiError api) {
             for (JsonNode f : api.problem().path("errors")) {
-                err.println("  " + f.path("field").asText() + ": " + f.path("message").asText());
+                err.println("  " + Text.visible(f.path("field").asText() + ": " + f.path("message").asText()));
             }
             if (api.problem().path("seqs").isArray()) {
                 err.println("  seqs: " + api.problem().path("seqs"));
             }
             JsonNode job = api.job();
             if (job.isObject()) {
-                err.println("  the job now: " + JobSummary.line(job, times));
+                err.println("  the job now: " + Text.visible(JobSummary.line(job, times)));
             }
         }
     }

@@ -16,7 +16,7 @@ public final class Table {
     public Table row(Object... cells) {
         List<String> r = new ArrayList<>();
         for (Object c : cells) {
-            r.add(c == null ? "-" : String.valueOf(c).replace('\n', ' '));
+            r.add(c == null ? "-" : Text.visible(String.valueOf(c)));
         }
         rows.add(r);
         return this;

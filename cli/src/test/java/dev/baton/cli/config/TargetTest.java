@@ -48,4 +48,17 @@ class TargetTest {
         assertThat(f.has("nope")).isFalse();
         assertThatThrownBy(() -> ProfileFile.parse(List.of("url = x"), "cfg")).hasMessageContaining("cfg line 1");
     }
+
+    /** Hostile review, defect 2: a token file with a comment line was quoted whole in the HTTP client's error. */
+    @Test
+    void aTokenACoordinatorCannotBeSentIsRefusedWithoutShowingIt() {
+        for (String token : new String[] {"adm-secret-1\n# the prod admin token", "sec\u0001ret", "two words"}) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> Target.resolve(null, token, null,
+                            Map.of("BATON_CONFIG", "/nonexistent")))
+                    .isInstanceOfSatisfying(dev.baton.cli.CliException.class, e -> {
+                        assertThat(e.exitCode()).isEqualTo(dev.baton.cli.ExitCodes.USAGE);
+                        assertThat(e.getMessage()).doesNotContain("secret", "sec", "words").contains("--token");
+                    });
+        }
+    }
 }

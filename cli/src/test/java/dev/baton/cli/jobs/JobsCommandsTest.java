@@ -38,6 +38,27 @@ class JobsCommandsTest {
         }
     }
 
+    /** Hostile review, defect 1: picocli expanded @file itself, splitting it into arguments and unquoting strings. */
+    @Test
+    void aPayloadFromAFileIsReadAsJsonInBothForms(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path object = java.nio.file.Files.writeString(dir.resolve("p.json"), "{\"x\": 1}\n");
+        java.nio.file.Path string = java.nio.file.Files.writeString(dir.resolve("s.json"), "\"7\"");
+        for (String[] form : new String[][] {{"--payload", "@" + object}, {"--payload=@" + object}}) {
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("-o", "json", "jobs", "enqueue",
+                    "--type", "file.t", "--queue", "file-q"));
+            args.addAll(java.util.List.of(form));
+            Cli.Result r = cli.run(args.toArray(String[]::new));
+            assertThat(r.code()).as(r.toString()).isZero();
+            assertThat(r.json().path("payload").path("x").asInt()).isEqualTo(1);
+        }
+        Cli.Result s = cli.run("-o", "json", "jobs", "enqueue", "--type", "file.t", "--queue", "file-q", "--payload",
+                "@" + string);
+        assertThat(s.code()).as(s.toString()).isZero();
+        assertThat(s.json().path("payload").isTextual()).as("a JSON string stays a string").isTrue();
+        assertThat(s.json().path("payload").asText()).isEqualTo("7");
+    }
+
     @Test
     void enqueueThenShowInBothForms() {
         Cli.Result enq = cli.run("jobs", "enqueue", "--type", "email.send", "--queue", "show-q", "--payload", "{\"to\":\"a@b\"}",
