@@ -1,4 +1,5 @@
-"""Real coordinators for the tests: a database of their own on BATON_TEST_PG, a private Redis
+"""Real coordinators for the tests: a database of their own on BATON_TEST_PG (else the Java tests'
+BATON_TEST_DB_URL, _USER and _PASSWORD; else 127.0.0.1:5432 as postgres), a private Redis
 prefix on BATON_TEST_REDIS_URL, and coordinator processes from BATON_COORDINATOR_JAR run by JAVA.
 
 Nothing here skips: a missing jar, Java, PostgreSQL or Redis fails the test with a message saying
@@ -67,13 +68,22 @@ class Settings:
         self.jar = env.get("BATON_COORDINATOR_JAR") or DEFAULT_JAR
         java_home = env.get("JAVA_HOME")
         self.java = env.get("JAVA") or (os.path.join(java_home, "bin", "java") if java_home else "java")
-        pg_url = env.get("BATON_TEST_PG") or "postgresql://postgres@127.0.0.1:5432"
-        if "://" not in pg_url:
-            pg_url = "postgresql://postgres@" + pg_url
-        p = urllib.parse.urlsplit(pg_url)
-        self.pg_host, self.pg_port = p.hostname or "127.0.0.1", p.port or 5432
-        self.pg_user, self.pg_password = urllib.parse.unquote(p.username or "postgres"), \
-            urllib.parse.unquote(p.password or "")
+        pg_url = env.get("BATON_TEST_PG")
+        jdbc_url = env.get("BATON_TEST_DB_URL")
+        if not pg_url and jdbc_url:
+            # the Java tests' settings: jdbc:postgresql://host:port/db, BATON_TEST_DB_USER/_PASSWORD
+            p = urllib.parse.urlsplit(jdbc_url[len("jdbc:"):] if jdbc_url.startswith("jdbc:") else jdbc_url)
+            self.pg_host, self.pg_port = p.hostname or "127.0.0.1", p.port or 5432
+            self.pg_user = env.get("BATON_TEST_DB_USER") or "postgres"
+            self.pg_password = env.get("BATON_TEST_DB_PASSWORD") or ""
+        else:
+            pg_url = pg_url or "postgresql://postgres@127.0.0.1:5432"
+            if "://" not in pg_url:
+                pg_url = "postgresql://postgres@" + pg_url
+            p = urllib.parse.urlsplit(pg_url)
+            self.pg_host, self.pg_port = p.hostname or "127.0.0.1", p.port or 5432
+            self.pg_user, self.pg_password = urllib.parse.unquote(p.username or "postgres"), \
+                urllib.parse.unquote(p.password or "")
         self.redis_url = env.get("BATON_TEST_REDIS_URL") or "redis://127.0.0.1:6379/0"
 
     def check(self):
