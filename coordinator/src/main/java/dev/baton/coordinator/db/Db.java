@@ -28,6 +28,7 @@ public final class Db {
     /** The connection this thread's transactions take one after another, if {@link #onOneConnection} pinned one. */
     private final ThreadLocal<Connection> pinned = new ThreadLocal<>();
     private final DataSource dataSource;
+    private final ConnectionHolders holders = new ConnectionHolders();
 
     public Db(DataSource dataSource) {
         this.dataSource = dataSource;
@@ -184,8 +185,8 @@ public final class Db {
         if (pinned.get() != null || enclosingTx.get() != null) {
             return work.get();
         }
-        try (Connection c = connect()) {
-            pinned.set(c);
+        try (Borrowed b = new Borrowed(connect(), holders)) {
+            pinned.set(b.connection());
             try {
                 return work.get();
             } finally {
@@ -196,11 +197,12 @@ public final class Db {
         }
     }
 
-    /** The pinned connection (left open), or one from the pool (given back on close). */
-    private record Borrowed(Connection connection, boolean own) implements AutoCloseable {
+    /** The pinned connection (left open: {@code holders} null), or one from the pool (given back on close). */
+    private record Borrowed(Connection connection, ConnectionHolders holders) implements AutoCloseable {
         @Override
         public void close() throws SQLException {
-            if (own) {
+            if (holders != null) {
+                holders.givenBack(connection);
                 connection.close();
             }
         }
@@ -208,16 +210,30 @@ public final class Db {
 
     private Borrowed borrow() {
         Connection c = pinned.get();
-        return c != null ? new Borrowed(c, false) : new Borrowed(connect(), true);
+        return c != null ? new Borrowed(c, null) : new Borrowed(connect(), holders);
     }
 
-    /** A pool that cannot hand out a connection means nothing of this request was written. */
+    /**
+     * A pool that cannot hand out a connection means nothing of this request was written. When
+     * none came free within the pool's wait, the log says who holds them ({@link ConnectionHolders}).
+     */
     private Connection connect() {
+        Connection c;
         try {
-            return dataSource.getConnection();
+            c = dataSource.getConnection();
         } catch (SQLException e) {
+            if (e instanceof SQLTransientConnectionException && allHeld(e)) {
+                holders.tellWhoHolds(e.getMessage());
+            }
             throw translate(e);
         }
+        holders.taken(c);
+        return c;
+    }
+
+    /** Whether the pool timed out with all its connections held, not for want of the database (then the driver's failure is its cause). */
+    private static boolean allHeld(SQLException poolTimeout) {
+        return poolTimeout.getCause() == null;
     }
 
     private static void commit(Connection c) throws SQLException {
