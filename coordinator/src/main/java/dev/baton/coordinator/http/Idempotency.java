@@ -9,6 +9,7 @@ import dev.baton.coordinator.db.Db;
 import dev.baton.coordinator.db.IdempotencyKeys;
 import dev.baton.coordinator.error.BatonException;
 import dev.baton.coordinator.error.ErrorCode;
+import dev.baton.coordinator.service.KeyedSteps;
 import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
@@ -58,10 +59,12 @@ public final class Idempotency {
             JsonInclude.Value.construct(JsonInclude.Include.NON_NULL, JsonInclude.Include.ALWAYS));
     private final Db db;
     private final IdempotencyKeys keys;
+    private final KeyedSteps keyedSteps;
 
-    public Idempotency(Db db, IdempotencyKeys keys) {
+    public Idempotency(Db db, IdempotencyKeys keys, KeyedSteps keyedSteps) {
         this.db = db;
         this.keys = keys;
+        this.keyedSteps = keyedSteps;
     }
 
     /** The answer of {@code work} for {@code route}, or, under a key already used, the stored one. */
@@ -74,11 +77,15 @@ public final class Idempotency {
      * As {@link #answer}, for a route whose work commits in steps of its own rather than in the
      * key's transaction: {@code work} gets the key it runs under (null without one) and stores
      * each step's answer with that step ({@link IdempotencyKeys#storeStep}); a try that ended
-     * before its answer was stored left those steps, and a resend finds them there.
+     * before its answer was stored left those steps, and a resend finds them there. Under a key
+     * it runs in a {@link KeyedSteps} slot, taken before the key's connection.
      */
     public MutableHttpResponse<?> answerInSteps(HttpRequest<?> request, String route, Record body,
                                                 Function<IdempotencyKeys.Taken, ? extends MutableHttpResponse<?>> work) {
-        return answer(request, route, body, work, true);
+        if (request.getHeaders().get(HEADER) == null) {
+            return work.apply(null);
+        }
+        return keyedSteps.inSlot(() -> answer(request, route, body, work, true));
     }
 
     private MutableHttpResponse<?> answer(HttpRequest<?> request, String route, Record body,

@@ -26,8 +26,11 @@ import java.util.function.Supplier;
  *
  * <p>Such a bulk holds two pooled connections at once, each taken once (the key's, and one its
  * steps take turns on: soak 10, seed 4 saw a bulk that took one per step wait for the pool at
- * every step, past 10 s), so at most a quarter of the pool's connections run keyed bulks; one
- * more waits for a slot up to the statement timeout, then is a 503 that wrote nothing.
+ * every step, past 10 s), so at most a quarter of the pool's connections run keyed bulks. The
+ * slot is taken before the key's connection ({@link #inSlot}, by the route): a bulk waiting for a
+ * slot, or a resend waiting for its key's first try, then holds no connection while it waits
+ * (finding 17: waiting in the key's transaction, they held the pool's connections idle). One more
+ * waits for a slot up to the statement timeout, then is a 503 that wrote nothing.
  */
 @Singleton
 public final class KeyedSteps {
@@ -43,8 +46,11 @@ public final class KeyedSteps {
         this.waitMs = settings.dbStatementTimeoutMs();
     }
 
-    /** Runs {@code bulk} in a slot, outside the key's transaction, with the answers an earlier try stored. */
-    <T> T run(IdempotencyKeys.Taken taken, Function<Map<Integer, BulkSucceeded>, T> bulk) {
+    /**
+     * Runs {@code work}, a keyed bulk route from before it takes its key, in one of the slots; a
+     * slot that does not come free within the statement timeout is a 503 that wrote nothing.
+     */
+    public <T> T inSlot(Supplier<T> work) {
         try {
             if (!slots.tryAcquire(waitMs, TimeUnit.MILLISECONDS)) {
                 throw new BatonException(ErrorCode.UNAVAILABLE, "too many bulks under an Idempotency-Key are running "
@@ -55,10 +61,15 @@ public final class KeyedSteps {
             throw new BatonException(ErrorCode.UNAVAILABLE, "the coordinator is stopping; nothing was written");
         }
         try {
-            return db.apart(() -> db.onOneConnection(() -> bulk.apply(stored(taken))));
+            return work.get();
         } finally {
             slots.release();
         }
+    }
+
+    /** Runs {@code bulk} (in the slot its route took) outside the key's transaction, with the answers an earlier try stored. */
+    <T> T run(IdempotencyKeys.Taken taken, Function<Map<Integer, BulkSucceeded>, T> bulk) {
+        return db.apart(() -> db.onOneConnection(() -> bulk.apply(stored(taken))));
     }
 
     private Map<Integer, BulkSucceeded> stored(IdempotencyKeys.Taken taken) {

@@ -157,6 +157,62 @@ class KeyedBulkTest {
         assertThat(again.raw()).isEqualTo(resent.raw());
     }
 
+    /**
+     * Finding 17: keyed bulks waiting for a slot (or resends waiting for their key's first try) did
+     * so inside the key's transaction, each holding a pooled connection idle; after a fault they
+     * exhausted the pool. A bulk now takes its slot before its key's connection.
+     */
+    @Test
+    void aKeyedBulkWaitingForASlotHoldsNoConnection() throws Exception {
+        long blocked = Long.parseLong(Jobs.enqueue(api, "bulk-slot", Map.of()).path("id").asText());
+        long free = Long.parseLong(Jobs.enqueue(api, "bulk-slot", Map.of()).path("id").asText());
+        String onBlocked = "{\"operations\":[{\"id\":\"" + blocked + "\",\"action\":\"cancel\"}]}";
+        try (Connection other = cluster.sql()) {
+            other.setAutoCommit(false);
+            lock(other, blocked);
+            long otherPid;
+            try (var rs = other.createStatement().executeQuery("select pg_backend_pid()")) {
+                rs.next();
+                otherPid = rs.getLong(1);
+            }
+            String idleInKeyTx = "select count(*) filter (where state = 'idle in transaction' and pid <> " + otherPid
+                    + "), count(*) filter (where wait_event_type = 'Lock') from pg_stat_activity "
+                    + "where datname = current_database()";
+            // TestCluster's pool of 10: two slots, both taken by bulks waiting for the blocked job
+            List<CompletableFuture<Api.Resp>> holding = List.of("slot-1", "slot-2").stream()
+                    .map(key -> CompletableFuture.supplyAsync(() -> api.send("POST", "/api/v1/jobs/bulk", Api.ADMIN,
+                            onBlocked, "application/json", Map.of("Idempotency-Key", key)))).toList();
+            assertThat(Jobs.eventually(15_000, () -> cluster.queryLong("select count(*) from pg_stat_activity "
+                    + "where datname = current_database() and wait_event_type = 'Lock'") == 2))
+                    .as("both slots' bulks wait for the blocked job").isTrue();
+            CompletableFuture<Api.Resp> third = CompletableFuture.supplyAsync(() -> api.send("POST",
+                    "/api/v1/jobs/bulk", Api.ADMIN, "{\"operations\":[{\"id\":\"" + free + "\",\"action\":"
+                            + "\"cancel\"}]}", "application/json", Map.of("Idempotency-Key", "slot-3")));
+            // sampled while both still wait (then the third waits for a slot; later it runs, or gives up)
+            long most = 0;
+            int samples = 0;
+            try (Connection sampler = cluster.sql(); PreparedStatement ps = sampler.prepareStatement(idleInKeyTx)) {
+                while (!third.isDone()) {
+                    try (var rs = ps.executeQuery()) {
+                        rs.next();
+                        if (rs.getLong(2) == 2) {
+                            most = Math.max(most, rs.getLong(1));
+                            samples++;
+                        }
+                    }
+                }
+            }
+            assertThat(samples).isPositive();
+            assertThat(most).as("only the two running bulks' keys hold a connection, idle").isEqualTo(2);
+            Api.Resp r = third.get();
+            assertThat(r.status()).as(r.toString()).isIn(200, 503);
+            other.rollback();
+            for (CompletableFuture<Api.Resp> f : holding) {
+                assertThat(f.get(30, TimeUnit.SECONDS).status()).isIn(200, 503);
+            }
+        }
+    }
+
     private static void lock(Connection c, long id) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("select 1 from jobs where id = ? for update")) {
             ps.setLong(1, id);
