@@ -31,7 +31,7 @@ import picocli.CommandLine.Option;
         footerHeading = "%nExit codes:%n",
         footer = {"  0 ok, 1 failed (or some items of a bulk failed), 2 usage, 3 conflict (409), 4 not found,",
                 "  5 unauthenticated or forbidden, 6 unavailable, 7 refused (400/413/415/422),",
-                "  10 job failed, 11 job cancelled, 12 wait timed out (jobs wait)."})
+                "  10 job failed, 11 job cancelled, 12 wait timed out (jobs wait), 130 interrupted (Ctrl-C)."})
 public final class BatonCli extends CommandGroup {
     @Option(names = "--url", scope = CommandLine.ScopeType.INHERIT, paramLabel = "URL",
             description = "The coordinator (default: BATON_URL, the profile's url, http://127.0.0.1:8080).")
@@ -81,6 +81,8 @@ public final class BatonCli extends CommandGroup {
         BatonCli root = new BatonCli(out, err, env, terminal);
         CommandLine cmd = new CommandLine(root);
         cmd.setCaseInsensitiveEnumValuesAllowed(true);
+        // One check for every id, name and value: an empty one is a usage error (hostile review, defect 17).
+        cmd.registerConverter(String.class, new Values.Text());
         // --payload @file and --batch @file are read by the commands, as JSON: picocli's own
         // @-file expansion would split the file into arguments (and strip a JSON string's quotes).
         cmd.setExpandAtFiles(false);
@@ -91,7 +93,11 @@ public final class BatonCli extends CommandGroup {
                 root.printer().error(ce);
                 return ce.exitCode();
             }
-            err.println("error: " + e);
+            if (e instanceof InterruptedException) {
+                err.println("error: interrupted");
+                return ExitCodes.INTERRUPTED;
+            }
+            err.println("error: " + Failures.reason(e));
             return ExitCodes.FAILED;
         });
         return cmd.execute(args);
