@@ -1,20 +1,20 @@
 package dev.baton.cli.admin;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.cli.Args;
 import dev.baton.cli.BatonCommand;
+import dev.baton.cli.CommandGroup;
 import dev.baton.cli.ExitCodes;
+import dev.baton.cli.Failures;
 import dev.baton.cli.http.ApiClient;
 import dev.baton.cli.output.Printer;
 import dev.baton.cli.output.Table;
 import dev.baton.common.Json;
 import dev.baton.common.Requests;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.baton.cli.Failures;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import dev.baton.cli.CommandGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;

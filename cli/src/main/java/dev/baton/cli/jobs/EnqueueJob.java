@@ -1,15 +1,15 @@
 package dev.baton.cli.jobs;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.cli.Args;
 import dev.baton.cli.BatonCommand;
 import dev.baton.cli.ExitCodes;
+import dev.baton.cli.Failures;
 import dev.baton.cli.http.ApiClient;
 import dev.baton.common.Job;
 import dev.baton.common.Json;
 import dev.baton.common.Requests;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.baton.cli.Failures;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -1,7 +1,7 @@
 package dev.baton.cli.jobs;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.cli.CliException;
 import dev.baton.cli.ExitCodes;
 import dev.baton.cli.Failures;
