@@ -83,6 +83,8 @@ public final class BatonCli extends CommandGroup {
         cmd.setCaseInsensitiveEnumValuesAllowed(true);
         // One check for every id, name and value: an empty one is a usage error (hostile review, defect 17).
         cmd.registerConverter(String.class, new Values.Text());
+        CommandLine.IParameterExceptionHandler standard = cmd.getParameterExceptionHandler();
+        cmd.setParameterExceptionHandler((e, line) -> standard.handleParseException(empty(e), line));
         // --payload @file and --batch @file are read by the commands, as JSON: picocli's own
         // @-file expansion would split the file into arguments (and strip a JSON string's quotes).
         cmd.setExpandAtFiles(false);
@@ -101,6 +103,18 @@ public final class BatonCli extends CommandGroup {
             return ExitCodes.FAILED;
         });
         return cmd.execute(args);
+    }
+
+    /**
+     * After ids that converted, picocli calls an empty one "unmatched" (it stops taking ids at the
+     * first it cannot convert): say what is wrong with it instead.
+     */
+    private static CommandLine.ParameterException empty(CommandLine.ParameterException e) {
+        if (e instanceof CommandLine.UnmatchedArgumentException u && u.getUnmatched().stream().anyMatch(String::isBlank)) {
+            return new CommandLine.ParameterException(e.getCommandLine(), "Invalid value: an id or name " + Values.Text.EMPTY
+                    + " (" + String.join(" ", u.getUnmatched().stream().map(a -> "'" + a + "'").toList()) + ")");
+        }
+        return e;
     }
 
     /** The client for the coordinator the flags, environment and profile name; made on first use. */

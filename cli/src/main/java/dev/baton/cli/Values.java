@@ -13,10 +13,12 @@ public final class Values {
 
     /** Every text option and parameter (registered for {@code String}): an id, name or value is never empty. */
     public static final class Text implements ITypeConverter<String> {
+        static final String EMPTY = "must not be empty";
+
         @Override
         public String convert(String value) {
             if (value.isBlank()) {
-                throw new TypeConversionException("must not be empty");
+                throw new TypeConversionException(EMPTY);
             }
             return value;
         }

@@ -462,8 +462,7 @@ class JobsCommandsTest {
                 {"jobs", "list", "--queue", ""}}) {
             Cli.Result r = cli.run(args);
             assertThat(r.code()).as(String.join("|", args) + "\n" + r).isEqualTo(ExitCodes.USAGE);
-            // picocli names an empty value after an id by quoting it: "Unmatched argument at index 3: ''"
-            assertThat(r.err()).as(r.toString()).containsAnyOf("must not be empty", "is empty", ": ''");
+            assertThat(r.err()).as(r.toString()).containsAnyOf("must not be empty", "is empty");
         }
         assertThat(cli.run("jobs", "list", "--queue", "empty-q", "-o", "json").json()).isEmpty();
     }
