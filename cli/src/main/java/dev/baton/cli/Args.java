@@ -107,12 +107,17 @@ public final class Args {
                 body = text;
             }
         } catch (IOException e) {
-            throw new CliException(ExitCodes.USAGE, "cannot read " + what + " " + text + ": " + e.getMessage());
+            throw new CliException(ExitCodes.USAGE, "cannot read " + what + " " + text + ": " + Failures.reason(e));
+        }
+        if (body.isBlank()) {
+            // An empty payload is no JSON value (hostile review, defect 13): {} is the empty object.
+            throw new CliException(ExitCodes.USAGE, what + " " + (text.equals("-") ? "from stdin" : text)
+                    + " is empty: give a JSON value ({} for an empty object)");
         }
         try {
             return Json.mapper().readTree(body);
         } catch (JsonProcessingException e) {
-            throw new CliException(ExitCodes.USAGE, what + " is not JSON: " + e.getOriginalMessage());
+            throw new CliException(ExitCodes.USAGE, what + " is not JSON: " + Failures.json(e));
         }
     }
 }

@@ -31,7 +31,7 @@ import picocli.CommandLine.Option;
         footerHeading = "%nExit codes:%n",
         footer = {"  0 ok, 1 failed (or some items of a bulk failed), 2 usage, 3 conflict (409), 4 not found,",
                 "  5 unauthenticated or forbidden, 6 unavailable, 7 refused (400/413/415/422),",
-                "  10 job failed, 11 job cancelled, 12 wait timed out (jobs wait)."})
+                "  10 job failed, 11 job cancelled, 12 wait timed out (jobs wait), 130 interrupted (Ctrl-C)."})
 public final class BatonCli extends CommandGroup {
     @Option(names = "--url", scope = CommandLine.ScopeType.INHERIT, paramLabel = "URL",
             description = "The coordinator (default: BATON_URL, the profile's url, http://127.0.0.1:8080).")
@@ -81,6 +81,10 @@ public final class BatonCli extends CommandGroup {
         BatonCli root = new BatonCli(out, err, env, terminal);
         CommandLine cmd = new CommandLine(root);
         cmd.setCaseInsensitiveEnumValuesAllowed(true);
+        // One check for every id, name and value: an empty one is a usage error (hostile review, defect 17).
+        cmd.registerConverter(String.class, new Values.Text());
+        CommandLine.IParameterExceptionHandler standard = cmd.getParameterExceptionHandler();
+        cmd.setParameterExceptionHandler((e, line) -> standard.handleParseException(empty(e), line));
         // --payload @file and --batch @file are read by the commands, as JSON: picocli's own
         // @-file expansion would split the file into arguments (and strip a JSON string's quotes).
         cmd.setExpandAtFiles(false);
@@ -91,10 +95,26 @@ public final class BatonCli extends CommandGroup {
                 root.printer().error(ce);
                 return ce.exitCode();
             }
-            err.println("error: " + e);
+            if (e instanceof InterruptedException) {
+                err.println("error: interrupted");
+                return ExitCodes.INTERRUPTED;
+            }
+            err.println("error: " + Failures.reason(e));
             return ExitCodes.FAILED;
         });
         return cmd.execute(args);
+    }
+
+    /**
+     * After ids that converted, picocli calls an empty one "unmatched" (it stops taking ids at the
+     * first it cannot convert): say what is wrong with it instead.
+     */
+    private static CommandLine.ParameterException empty(CommandLine.ParameterException e) {
+        if (e instanceof CommandLine.UnmatchedArgumentException u && u.getUnmatched().stream().anyMatch(String::isBlank)) {
+            return new CommandLine.ParameterException(e.getCommandLine(), "Invalid value: an id or name " + Values.Text.EMPTY
+                    + " (" + String.join(" ", u.getUnmatched().stream().map(a -> "'" + a + "'").toList()) + ")");
+        }
+        return e;
     }
 
     /** The client for the coordinator the flags, environment and profile name; made on first use. */

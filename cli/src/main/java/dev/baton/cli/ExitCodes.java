@@ -27,6 +27,8 @@ public final class ExitCodes {
     public static final int JOB_CANCELLED = 11;
     /** {@code jobs wait --timeout}: the job had not finished when the time was up. */
     public static final int WAIT_TIMED_OUT = 12;
+    /** Interrupted (Ctrl-C, SIGINT): 128 + 2, as a shell reports a command the signal ended. */
+    public static final int INTERRUPTED = 130;
 
     private ExitCodes() {
     }

@@ -3,6 +3,7 @@ package dev.baton.cli.admin;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.cli.BatonCommand;
 import dev.baton.cli.ExitCodes;
+import dev.baton.cli.PageOptions;
 import dev.baton.cli.http.ApiClient;
 import dev.baton.cli.output.Table;
 import dev.baton.common.Json;
@@ -11,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "audit", description = "The audit trail of admin changes, newest first.")
@@ -24,14 +26,13 @@ public final class AuditCommand extends BatonCommand {
     @Option(names = "--target", paramLabel = "TARGET", description = "job:<id>, queue:<name>, schedule:<name>, token:<name>.")
     String target;
 
-    @Option(names = "--limit", paramLabel = "N", description = "At most N entries (default 50).")
-    int limit = 50;
-
-    @Option(names = "--all", description = "Every entry, page after page.")
-    boolean all;
+    @Mixin
+    PageOptions pages;
 
     @Override
     public Integer call() {
+        boolean all = pages.all();
+        int limit = pages.limit();
         List<JsonNode> entries = new ArrayList<>();
         String cursor = null;
         do {

@@ -3,7 +3,9 @@ package dev.baton.cli.admin;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.cli.BatonCommand;
 import dev.baton.cli.CliException;
+import dev.baton.cli.CommandGroup;
 import dev.baton.cli.ExitCodes;
+import dev.baton.cli.Values;
 import dev.baton.cli.http.ApiClient;
 import dev.baton.cli.output.Printer;
 import dev.baton.cli.output.Table;
@@ -13,7 +15,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import dev.baton.cli.CommandGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -27,6 +28,13 @@ public final class QueuesCommand extends CommandGroup {
         List<JsonNode> queues = new ArrayList<>();
         api.get("/api/v1/queues").forEach(queues::add);
         return queues;
+    }
+
+    /** The queue named {@code name} as {@code GET /queues} lists it, or exit 4 saying so. */
+    static JsonNode find(ApiClient api, String name, String hint) {
+        return all(api).stream().filter(n -> name.equals(n.path("name").asText())).findFirst()
+                .orElseThrow(() -> new CliException(ExitCodes.NOT_FOUND, "no queue " + name
+                        + " (a queue is listed once it has jobs or settings)" + hint));
     }
 
     static Table table(List<JsonNode> queues, Printer p) {
@@ -61,24 +69,33 @@ public final class QueuesCommand extends CommandGroup {
 
         @Override
         public Integer call() {
-            JsonNode q = all(api()).stream().filter(n -> name.equals(n.path("name").asText())).findFirst()
-                    .orElseThrow(() -> new CliException(ExitCodes.NOT_FOUND, "no queue " + name
-                            + " (a queue is listed once it has jobs or settings)"));
+            JsonNode q = find(api(), name, "");
             print().value(q, () -> table(List.of(q), print()).print(print().out(), print().colour()));
             return ExitCodes.OK;
         }
     }
 
-    /** PUT /queues/{name} with the fields given; prints the queue as it is afterwards. */
+    /**
+     * PUT /queues/{name} with the fields given; prints the queue as it is afterwards. The PUT creates
+     * a queue it does not know, so a name no queue has is refused (exit 4) unless {@code --create}
+     * says that is meant (hostile review, defect 7).
+     */
     abstract static class Update extends BatonCommand {
         @Parameters(paramLabel = "NAME")
         String name;
+
+        @Option(names = "--create", description = "Create the queue if there is none of this name (without it: exit 4).")
+        boolean create;
 
         abstract Requests.QueueUpdate update();
 
         @Override
         public Integer call() {
-            api().send("PUT", "/api/v1/queues/" + ApiClient.encode(name), update(), Map.of());
+            Requests.QueueUpdate update = update();
+            if (!create) {
+                find(api(), name, ": check the name, or add --create to make it");
+            }
+            api().send("PUT", "/api/v1/queues/" + ApiClient.encode(name), update, Map.of());
             JsonNode q = all(api()).stream().filter(n -> name.equals(n.path("name").asText())).findFirst().orElse(null);
             if (q == null) {
                 print().note("queue " + name + " updated");
@@ -108,10 +125,12 @@ public final class QueuesCommand extends CommandGroup {
     @Command(name = "set", description = {"Set the queue's limits across the whole cluster.",
             "A limit once set cannot be removed through the API yet: set a large one."})
     static final class SetLimits extends Update {
-        @Option(names = "--max-running", paramLabel = "N", description = "At most N of its jobs running at once.")
+        @Option(names = "--max-running", paramLabel = "N", converter = Values.MaxRunning.class,
+                description = "At most N of its jobs running at once (0 to 1000000).")
         Integer maxRunning;
 
-        @Option(names = "--rate", paramLabel = "R", description = "At most R job starts a second (from 0.001).")
+        @Option(names = "--rate", paramLabel = "R", converter = Values.Rate.class,
+                description = "At most R job starts a second (0.001 to 1000000).")
         Double rate;
 
         @Override

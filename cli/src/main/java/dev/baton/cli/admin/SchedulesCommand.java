@@ -1,20 +1,22 @@
 package dev.baton.cli.admin;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.cli.Args;
 import dev.baton.cli.BatonCommand;
+import dev.baton.cli.CommandGroup;
 import dev.baton.cli.ExitCodes;
+import dev.baton.cli.Failures;
 import dev.baton.cli.http.ApiClient;
 import dev.baton.cli.output.Printer;
 import dev.baton.cli.output.Table;
 import dev.baton.common.Json;
 import dev.baton.common.Requests;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import dev.baton.cli.CommandGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -66,7 +68,8 @@ public final class SchedulesCommand extends CommandGroup {
         @Parameters(paramLabel = "NAME")
         String name;
 
-        @Option(names = "--file", paramLabel = "JSON|@FILE|-", description = "The whole PUT body: {\"cron\", \"timezone\", \"catchUp\", \"job\"}.")
+        @Option(names = "--file", paramLabel = "JSON|@FILE|-",
+                description = "The whole PUT body: {\"cron\", \"timezone\", \"catchUp\", \"job\"} (no other flag beside it).")
         String file;
 
         @Option(names = "--cron", paramLabel = "CRON", description = "Six fields, seconds first: \"0 */5 * * * *\".")
@@ -100,10 +103,18 @@ public final class SchedulesCommand extends CommandGroup {
         public Integer call() {
             Requests.PutSchedule body;
             if (file != null) {
+                // The file is the whole body: a flag beside it would be silently ignored, so it is refused (defect 14).
+                List<String> beside = spec.commandLine().getParseResult().matchedOptions().stream()
+                        .filter(o -> !o.inherited() && !o.longestName().equals("--file"))
+                        .map(OptionSpec::longestName).distinct().toList();
+                if (!beside.isEmpty()) {
+                    throw usage("--file holds the whole schedule: give " + String.join(", ", beside)
+                            + " in the file, or every field as flags without --file");
+                }
                 try {
                     body = Json.mapper().treeToValue(Args.json(file, "--file", System.in), Requests.PutSchedule.class);
-                } catch (IOException e) {
-                    throw usage("--file is not a schedule: " + e.getMessage().lines().findFirst().orElse(""));
+                } catch (JsonProcessingException e) {
+                    throw usage("--file is not a schedule: " + Failures.json(e));
                 }
             } else {
                 if (cron == null || type == null) {

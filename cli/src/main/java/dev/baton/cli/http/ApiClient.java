@@ -7,12 +7,14 @@ import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import dev.baton.cli.CliException;
 import dev.baton.cli.ExitCodes;
+import dev.baton.cli.Failures;
 import dev.baton.cli.config.Target;
 import dev.baton.common.Json;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -72,6 +74,10 @@ public final class ApiClient {
         if (r.statusCode() >= 300) {
             throw new ApiError(method + " " + path, r.statusCode(), json);
         }
+        if (json == null) {
+            throw new CliException(ExitCodes.FAILED, method + " " + path + ": the answer was not JSON (is "
+                    + shown(target.url()) + " a Baton coordinator?)");
+        }
         return new Answer(r.statusCode(), r.headers(), json);
     }
 
@@ -90,7 +96,8 @@ public final class ApiClient {
         try (InputStream in = r.body();
              BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
             if (r.statusCode() >= 300) {
-                throw new ApiError("GET " + path, r.statusCode(), parse(new String(in.readAllBytes(), StandardCharsets.UTF_8)));
+                JsonNode problem = parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+                throw new ApiError("GET " + path, r.statusCode(), problem == null ? MissingNode.getInstance() : problem);
             }
             String event = null;
             String id = null;
@@ -121,7 +128,7 @@ public final class ApiClient {
                 }
             }
         } catch (IOException e) {
-            throw new CliException(ExitCodes.UNAVAILABLE, "the stream from " + shown(target.url()) + " broke: " + e.getMessage(), e);
+            throw new CliException(ExitCodes.UNAVAILABLE, "the stream from " + shown(target.url()) + " broke: " + Failures.reason(e), e);
         }
     }
 
@@ -156,12 +163,15 @@ public final class ApiClient {
     private <T> HttpResponse<T> exchange(String what, HttpRequest request, HttpResponse.BodyHandler<T> handler) {
         try {
             return http.send(request, handler);
+        } catch (ConnectException e) {
+            throw new CliException(ExitCodes.UNAVAILABLE, what + ": cannot connect to " + shown(target.url()) + ": "
+                    + Failures.reason(e), e);
         } catch (IOException e) {
-            String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": " + e.getMessage();
-            throw new CliException(ExitCodes.UNAVAILABLE, what + ": no answer from " + shown(target.url()) + " (" + reason + ")", e);
+            throw new CliException(ExitCodes.UNAVAILABLE, what + ": no answer from " + shown(target.url()) + ": "
+                    + Failures.reason(e), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new CliException(ExitCodes.FAILED, what + ": interrupted", e);
+            throw new CliException(ExitCodes.INTERRUPTED, what + ": interrupted", e);
         }
     }
 
@@ -173,6 +183,7 @@ public final class ApiClient {
         }
     }
 
+    /** The body as JSON: missing when there is none, null when it is not JSON. */
     private static JsonNode parse(String body) {
         if (body == null || body.isBlank()) {
             return MissingNode.getInstance();
@@ -180,16 +191,12 @@ public final class ApiClient {
         try {
             return Json.mapper().readTree(body);
         } catch (IOException e) {
-            return MissingNode.getInstance();
+            return null;
         }
     }
 
     /** {@code url} without its user information: a password in BATON_URL is never printed (hostile review, defect 4). */
-    static String shown(java.net.URI url) {
-        if (url.getRawUserInfo() == null) {
-            return url.toString();
-        }
-        return url.getScheme() + "://" + url.getHost() + (url.getPort() < 0 ? "" : ":" + url.getPort())
-                + (url.getRawPath() == null ? "" : url.getRawPath());
+    static String shown(URI url) {
+        return Target.withoutUserInfo(url.toString());
     }
 }

@@ -3,6 +3,7 @@ package dev.baton.cli.jobs;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.cli.http.ApiClient;
 import dev.baton.common.Requests;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -23,6 +24,11 @@ final class CancelJobs extends JobAction {
     @Override
     String action() {
         return "cancel";
+    }
+
+    @Override
+    List<String> statuses() {
+        return List.of("queued", "running");
     }
 
     @Override

@@ -18,9 +18,12 @@ import picocli.CommandLine.Option;
 
 @Command(name = "edit", description = {"Change a queued job (PATCH /jobs/{id}) at the version you saw: --expected-version N.",
         "If the job changed since, nothing is changed: its fields now are shown beside yours, and the exit code is 3.",
-        "With a filter instead of an id, every matching job is changed at the version it was listed at (--yes)."})
+        "Labels are merged into the job's own (--set-label k=v, --set-label k= or --remove-label k removes one); an edit",
+        "of labels alone may leave --expected-version out: it is made at the version read.",
+        "With a filter instead of an id, every matching queued job is changed at the version it was listed at (--yes)."})
 final class EditJobs extends JobAction {
-    @Option(names = "--expected-version", paramLabel = "N", description = "The version you saw (required with an id).")
+    @Option(names = "--expected-version", paramLabel = "N",
+            description = "The version you saw (required with an id, unless only labels change).")
     Long expectedVersion;
 
     @Option(names = "--priority", paramLabel = "N")
@@ -35,8 +38,14 @@ final class EditJobs extends JobAction {
     @Option(names = "--max-attempts", paramLabel = "N")
     Integer maxAttempts;
 
-    @Option(names = "--set-label", paramLabel = "K=V", description = "The job's labels become these (repeatable).")
-    List<String> labels = new ArrayList<>();
+    @Option(names = "--set-label", paramLabel = "K=V", description = "Set one label, the others kept (repeatable); K= removes K.")
+    List<String> setLabels = new ArrayList<>();
+
+    @Option(names = "--remove-label", paramLabel = "K", description = "Remove one label (repeatable).")
+    List<String> removeLabels = new ArrayList<>();
+
+    /** The fields other than labels, read once (a --payload from stdin can be read only once). */
+    private Requests.Patch fields;
 
     @Override
     String verb() {
@@ -49,18 +58,40 @@ final class EditJobs extends JobAction {
     }
 
     @Override
-    Requests.Patch changes() {
-        Requests.Patch p = patch(null);
-        if (p.priority() == null && p.runAt() == null && p.payload() == null && p.maxAttempts() == null && p.labels() == null) {
-            throw usage("nothing to change: give --priority, --run-at, --payload, --max-attempts or --set-label");
-        }
-        return p;
+    List<String> statuses() {
+        return List.of("queued");
     }
 
-    private Requests.Patch patch(Long version) {
-        Instant at = runAt == null ? null : Args.future(runAt, Instant.now());
-        return new Requests.Patch(version, priority, at, Args.json(payload, "--payload", System.in), maxAttempts,
-                Args.labels(labels));
+    private LabelChanges labels() {
+        return new LabelChanges(setLabels, removeLabels);
+    }
+
+    /** The changes other than labels; a usage error when there is nothing at all to change. */
+    private Requests.Patch fields() {
+        if (fields == null) {
+            Instant at = runAt == null ? null : Args.future(runAt, Instant.now());
+            fields = new Requests.Patch(null, priority, at, Args.json(payload, "--payload", System.in), maxAttempts, null);
+            if (!changesFields() && labels().isEmpty()) {
+                throw usage("nothing to change: give --priority, --run-at, --payload, --max-attempts, --set-label or --remove-label");
+            }
+        }
+        return fields;
+    }
+
+    private boolean changesFields() {
+        return priority != null || runAt != null || payload != null || maxAttempts != null;
+    }
+
+    /** The PATCH for {@code job} as read: the fields given and its labels with the changes applied. */
+    private Requests.Patch patch(JsonNode job, Long version) {
+        Requests.Patch f = fields();
+        return new Requests.Patch(version, f.priority(), f.runAt(), f.payload(), f.maxAttempts(),
+                labels().applyTo(job.path("labels")));
+    }
+
+    @Override
+    Requests.Patch changes(JsonNode job) {
+        return patch(job, null);
     }
 
     @Override
@@ -68,7 +99,7 @@ final class EditJobs extends JobAction {
         if (expectedVersion != null) {
             throw usage("--expected-version goes with one job id; an edit by filter uses the version each job was listed at");
         }
-        changes();
+        fields();
     }
 
     @Override
@@ -76,26 +107,31 @@ final class EditJobs extends JobAction {
         if (ids.size() > 1) {
             throw usage("edit takes one job id (with --expected-version), or a filter");
         }
-        if (expectedVersion == null) {
+        if (expectedVersion == null && changesFields()) {
             throw usage("--expected-version is required: the version of the job you mean to change (baton jobs show " + id + ")");
         }
-        changes();
-        Requests.Patch patch = patch(expectedVersion);
+        fields();
+        String path = "/api/v1/jobs/" + ApiClient.encode(id);
+        JsonNode job = api().get(path);
+        // The labels sent are the job's as read with the changes applied, at the version read, or at yours
+        // if you gave one: if the job is not at it, the coordinator refuses (409) and nothing changes.
+        long since = expectedVersion == null ? job.path("version").asLong() : expectedVersion;
+        Requests.Patch patch = patch(job, since);
         try {
-            return api().send("PATCH", "/api/v1/jobs/" + ApiClient.encode(id), patch, Map.of()).body();
+            return api().send("PATCH", path, patch, Map.of()).body();
         } catch (ApiError e) {
             if ("version_conflict".equals(e.code()) && e.job().isObject() && print().human()) {
-                showConflict(e.job(), patch);
+                showConflict(e.job(), patch, since);
             }
             throw e;
         }
     }
 
     /** What changed: the job's fields now beside the ones this edit would have set. */
-    private void showConflict(JsonNode now, Requests.Patch mine) {
+    private void showConflict(JsonNode now, Requests.Patch mine, long since) {
         Printer p = print();
         PrintStream err = cli().err();
-        err.println("job " + now.path("id").asText() + " changed since version " + expectedVersion + ": it is at version "
+        err.println("job " + now.path("id").asText() + " changed since version " + since + ": it is at version "
                 + now.path("version").asText() + ", " + now.path("status").asText() + ", updated "
                 + p.times().format(now.path("updatedAt").asText(null)) + "; nothing was changed.");
         JsonNode yours = Json.mapper().valueToTree(mine);

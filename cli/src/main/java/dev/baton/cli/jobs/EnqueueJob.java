@@ -1,14 +1,15 @@
 package dev.baton.cli.jobs;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.cli.Args;
 import dev.baton.cli.BatonCommand;
 import dev.baton.cli.ExitCodes;
+import dev.baton.cli.Failures;
 import dev.baton.cli.http.ApiClient;
 import dev.baton.common.Job;
 import dev.baton.common.Json;
 import dev.baton.common.Requests;
-import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -86,8 +87,8 @@ final class EnqueueJob extends BatonCommand {
             for (JsonNode j : jobs) {
                 try {
                     list.add(Json.mapper().treeToValue(j, Requests.Enqueue.class));
-                } catch (IOException e) {
-                    throw usage("--batch: a job that is not a POST /jobs body: " + e.getMessage().lines().findFirst().orElse(""));
+                } catch (JsonProcessingException e) {
+                    throw usage("--batch: job " + (list.size() + 1) + " is not a POST /jobs body: " + Failures.json(e));
                 }
             }
             ApiClient.Answer a = api().send("POST", "/api/v1/jobs/batch", new Requests.EnqueueBatch(list), headers);

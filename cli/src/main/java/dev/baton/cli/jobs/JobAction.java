@@ -39,11 +39,14 @@ abstract class JobAction extends BatonCommand {
     /** The bulk operation's {@code action}. */
     abstract String action();
 
+    /** The statuses the action applies to (docs/protocol.md): a bulk lists only jobs in them. */
+    abstract List<String> statuses();
+
     /** The action on one job by its own route; returns the job after it. */
     abstract JsonNode one(String id);
 
-    /** The bulk operation's {@code changes} (null for none). */
-    Requests.Patch changes() {
+    /** The bulk operation's {@code changes} for {@code job} as listed (null for none). */
+    Requests.Patch changes(JsonNode job) {
         return null;
     }
 
@@ -114,9 +117,12 @@ abstract class JobAction extends BatonCommand {
 
     private int byFilter() throws InterruptedException {
         checkBulk();
-        JobPages.Result found = JobPages.read(api(), filter, bulk.max == null ? Integer.MAX_VALUE : bulk.max, bulk.max == null);
+        List<String> statuses = statusesListed();
+        JobPages.Result found = JobPages.read(api(), filter, statuses, bulk.max == null ? Integer.MAX_VALUE : bulk.max,
+                bulk.max == null);
         List<JsonNode> jobs = found.jobs();
-        String what = jobs.size() + " job(s) matching " + filter.describe();
+        String what = jobs.size() + " job(s) matching " + filter.describe()
+                + (filter.status() == null ? " (status " + String.join(" or ", statuses) + ")" : "");
         if (bulk.dryRun) {
             return dryRun(jobs, what);
         }
@@ -130,7 +136,7 @@ abstract class JobAction extends BatonCommand {
         }
         List<Requests.BulkOperation> ops = new ArrayList<>();
         for (JsonNode j : jobs) {
-            ops.add(new Requests.BulkOperation(j.path("id").asText(), action(), j.path("version").asLong(), changes()));
+            ops.add(new Requests.BulkOperation(j.path("id").asText(), action(), j.path("version").asLong(), changes(j)));
         }
         try {
             return results(BulkRunner.run(api(), ops, bulk.rps, line -> {
@@ -141,6 +147,23 @@ abstract class JobAction extends BatonCommand {
         } catch (BulkRunner.Stopped stopped) {
             return stoppedAfter(stopped.results, ops.size(), stopped.cause);
         }
+    }
+
+    /**
+     * The statuses a bulk lists: {@code --status} if the action applies to it (else a usage error: no
+     * job it matches could be acted on), or every status the action applies to. So the count asked
+     * to confirm, the dry run and the results hold only jobs the action can apply to (hostile review, defect 8).
+     */
+    private List<String> statusesListed() {
+        String given = filter.status();
+        if (given == null) {
+            return statuses();
+        }
+        if (!statuses().contains(given)) {
+            throw usage(verb() + " applies to " + String.join(" or ", statuses()) + " jobs only: --status " + given
+                    + " matches none it could " + verb());
+        }
+        return List.of(given);
     }
 
     private int dryRun(List<JsonNode> jobs, String what) {

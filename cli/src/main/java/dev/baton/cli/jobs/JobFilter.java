@@ -45,10 +45,15 @@ public final class JobFilter {
                 && search == null;
     }
 
+    /** {@code --status} as the API spells it (lower case), or null. */
+    public String status() {
+        return status == null ? null : status.toLowerCase(Locale.ROOT);
+    }
+
     /** The query parameters of {@code GET /jobs} for this filter. */
     public Map<String, Object> query(Instant now) {
         Map<String, Object> q = new LinkedHashMap<>();
-        q.put("status", status == null ? null : status.toLowerCase(Locale.ROOT));
+        q.put("status", status());
         q.put("queue", queue);
         q.put("type", type);
         Map<String, String> l = Args.labels(labels);

@@ -3,6 +3,7 @@ package dev.baton.cli.jobs;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.cli.BatonCommand;
 import dev.baton.cli.ExitCodes;
+import dev.baton.cli.Values;
 import dev.baton.cli.http.ApiClient;
 import dev.baton.cli.output.Format;
 import dev.baton.cli.output.Printer;
@@ -26,13 +27,31 @@ final class JobLogs extends BatonCommand {
     @Option(names = {"-f", "--follow"}, description = "Keep printing new lines until the job is finished.")
     boolean follow;
 
-    @Option(names = "--attempt", paramLabel = "N", description = "Only the lines of attempt N.")
+    @Option(names = "--attempt", paramLabel = "N", converter = Values.Count.class,
+            description = "Only the lines of attempt N (1 to the attempts made; with --follow, to maxAttempts).")
     Integer attempt;
 
     @Override
     public Integer call() {
-        String path = "/api/v1/jobs/" + ApiClient.encode(id) + "/logs";
-        return follow ? follow(path) : page(path);
+        String job = "/api/v1/jobs/" + ApiClient.encode(id);
+        if (attempt != null) {
+            checkAttempt(api().get(job));
+        }
+        return follow ? follow(job + "/logs") : page(job + "/logs");
+    }
+
+    /**
+     * An attempt the job has not made (or, followed while it is not finished, can never make) has no
+     * lines: a usage error rather than an empty answer (hostile review, defect 16).
+     */
+    private void checkAttempt(JsonNode job) {
+        int made = job.path("attempt").asInt();
+        boolean finished = List.of("succeeded", "failed", "cancelled").contains(job.path("status").asText());
+        int most = follow && !finished ? job.path("maxAttempts").asInt() : made;
+        if (attempt > most) {
+            throw usage("--attempt " + attempt + ": job " + id + " has made " + (made == 0 ? "no attempt yet" : made + " attempt(s)")
+                    + (follow && !finished ? " and can make at most " + most : ""));
+        }
     }
 
     private int page(String path) {

@@ -1,12 +1,14 @@
 package dev.baton.cli.jobs;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.cli.CliException;
+import dev.baton.cli.ExitCodes;
+import dev.baton.cli.Failures;
 import dev.baton.cli.output.Printer;
 import dev.baton.cli.output.Table;
 import dev.baton.common.Job;
 import dev.baton.common.Json;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.List;
 
 /** Jobs as table rows for people. */
@@ -17,8 +19,8 @@ final class JobRows {
     static Job typed(JsonNode node) {
         try {
             return Json.answers().treeToValue(node, Job.class);
-        } catch (IOException e) {
-            throw new UncheckedIOException("the coordinator sent a job this CLI cannot read", e);
+        } catch (JsonProcessingException e) {
+            throw new CliException(ExitCodes.FAILED, "the coordinator sent a job this CLI cannot read: " + Failures.json(e), e);
         }
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.cli.CliException;
 import dev.baton.cli.ExitCodes;
+import dev.baton.cli.Failures;
 import dev.baton.cli.http.ApiClient;
 import dev.baton.common.Json;
 import java.util.function.Consumer;
@@ -51,7 +52,7 @@ final class LogFollower {
         try {
             return Json.mapper().readTree(data);
         } catch (JsonProcessingException e) {
-            throw new CliException(ExitCodes.FAILED, "the log stream sent something that is not JSON: " + e.getOriginalMessage());
+            throw new CliException(ExitCodes.FAILED, "the log stream sent something that is not JSON: " + Failures.json(e));
         }
     }
 }

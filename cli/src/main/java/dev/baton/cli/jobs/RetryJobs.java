@@ -5,6 +5,7 @@ import dev.baton.cli.Args;
 import dev.baton.cli.http.ApiClient;
 import dev.baton.common.Requests;
 import java.time.Instant;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -28,6 +29,11 @@ final class RetryJobs extends JobAction {
     @Override
     String action() {
         return "retry";
+    }
+
+    @Override
+    List<String> statuses() {
+        return List.of("failed", "cancelled");
     }
 
     @Override

@@ -5,6 +5,7 @@ import dev.baton.cli.Args;
 import dev.baton.cli.BatonCommand;
 import dev.baton.cli.CliException;
 import dev.baton.cli.ExitCodes;
+import dev.baton.cli.Failures;
 import dev.baton.cli.http.ApiClient;
 import dev.baton.cli.output.JobSummary;
 import dev.baton.cli.output.Text;
@@ -49,7 +50,7 @@ final class WaitJob extends BatonCommand {
             if (e.getCause() instanceof CliException ce) {
                 throw ce;
             }
-            throw new CliException(ExitCodes.FAILED, "waiting for job " + id + ": " + e.getCause(), e.getCause());
+            throw new CliException(ExitCodes.FAILED, "waiting for job " + id + ": " + Failures.reason(e.getCause()), e.getCause());
         }
         JsonNode job = api().get("/api/v1/jobs/" + ApiClient.encode(id));
         print().value(job, () -> print().out().println(Text.visible(JobSummary.line(job, print().times()))));

@@ -98,7 +98,10 @@ public final class Printer {
         err.println(colour.red("error:") + " " + Text.visible(e.getMessage()));
         if (e instanceof ApiError api) {
             for (JsonNode f : api.problem().path("errors")) {
-                err.println("  " + Text.visible(f.path("field").asText() + ": " + f.path("message").asText()));
+                String field = f.path("field").asText() + ": " + f.path("message").asText();
+                if (!e.getMessage().contains(field)) { // one field error is the detail already (hostile review, defect 18)
+                    err.println("  " + Text.visible(field));
+                }
             }
             if (api.problem().path("seqs").isArray()) {
                 err.println("  seqs: " + api.problem().path("seqs"));

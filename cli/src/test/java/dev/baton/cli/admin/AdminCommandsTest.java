@@ -119,7 +119,7 @@ class AdminCommandsTest {
 
         Cli.Result asViewer = Cli.against(cluster.coordinator(0).port(), secret).run("jobs", "list");
         assertThat(asViewer.code()).as(asViewer.toString()).isZero();
-        assertThat(Cli.against(cluster.coordinator(0).port(), secret).run("queues", "pause", "x").code())
+        assertThat(Cli.against(cluster.coordinator(0).port(), secret).run("queues", "pause", "x", "--create").code())
                 .isEqualTo(ExitCodes.AUTH);
 
         assertThat(cli.run("tokens", "create", "ops-viewer", "--role", "viewer").code()).isEqualTo(ExitCodes.CONFLICT);
@@ -167,6 +167,100 @@ class AdminCommandsTest {
         // --url wins over the profile's
         Cli.Result flag = new Cli(env).run("health", "--url", "http://127.0.0.1:1");
         assertThat(flag.code()).isEqualTo(ExitCodes.UNAVAILABLE);
+    }
+
+    /** Hostile review, defect 7: pausing a queue that does not exist created it. */
+    @Test
+    void aQueueThatDoesNotExistIsNotCreatedUnlessAsked() {
+        for (String[] args : new String[][] {{"queues", "pause", "nosuch-q"}, {"queues", "resume", "nosuch-q"},
+                {"queues", "set", "nosuch-q", "--max-running", "3"}}) {
+            Cli.Result r = cli.run(args);
+            assertThat(r.code()).as(r.toString()).isEqualTo(ExitCodes.NOT_FOUND);
+            assertThat(r.err()).contains("no queue nosuch-q", "--create");
+        }
+        assertThat(cli.run("queues", "list").out()).doesNotContain("nosuch-q");
+        Cli.Result created = cli.run("queues", "pause", "created-q", "--create", "-o", "json");
+        assertThat(created.code()).as(created.toString()).isZero();
+        assertThat(created.json().path("paused").asBoolean()).isTrue();
+        assertThat(cli.run("queues", "resume", "created-q").code()).isZero();
+    }
+
+    /** Hostile review, defect 6: limits out of range are usage errors naming the option. */
+    @Test
+    void queueLimitsOutOfRangeAreUsageErrors() {
+        Jobs.enqueue(api, "limits-q", Map.of());
+        for (String[] args : new String[][] {{"--max-running", "-1"}, {"--rate", "0"}, {"--rate", "-2"},
+                {"--rate", "NaN"}, {"--max-running", "2000000"}}) {
+            Cli.Result r = cli.run("queues", "set", "limits-q", args[0], args[1]);
+            assertThat(r.code()).as(r.toString()).isEqualTo(ExitCodes.USAGE);
+            assertThat(r.err()).contains(args[0]);
+        }
+        Cli.Result audit = cli.run("audit", "--limit", "0");
+        assertThat(audit.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(audit.err()).contains("--limit");
+    }
+
+    /** Hostile review, defects 15 and 17: --all beside --limit, and empty values, in audit. */
+    @Test
+    void auditRefusesLimitWithAllAndEmptyValues() {
+        Cli.Result both = cli.run("audit", "--all", "--limit", "1");
+        assertThat(both.code()).as(both.toString()).isEqualTo(ExitCodes.USAGE);
+        assertThat(both.err()).contains("--all", "--limit");
+        for (String option : new String[] {"--actor", "--action", "--target"}) {
+            Cli.Result r = cli.run("audit", option, "");
+            assertThat(r.code()).as(r.toString()).isEqualTo(ExitCodes.USAGE);
+            assertThat(r.err()).contains(option, "empty");
+        }
+        assertThat(cli.run("schedules", "show", "").code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(cli.run("tokens", "revoke", " ").code()).isEqualTo(ExitCodes.USAGE);
+    }
+
+    /** Hostile review, defect 14: flags beside --file were ignored. */
+    @Test
+    void schedulePutFileWithFlagsIsAUsageError() {
+        Cli.Result r = cli.run("schedules", "put", "mixed", "--file",
+                "{\"cron\":\"0 0 4 * * *\",\"job\":{\"type\":\"t\"}}", "--cron", "0 0 5 * * *", "--queue", "q");
+        assertThat(r.code()).as(r.toString()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).contains("--file", "--cron", "--queue");
+        assertThat(cli.run("schedules", "show", "mixed").code()).isEqualTo(ExitCodes.NOT_FOUND);
+        Cli.Result typed = cli.run("schedules", "put", "typed", "--file", "{\"cron\":\"0 0 4 * * *\",\"job\":{\"type\":\"t\",\"priority\":\"x\"}}");
+        assertThat(typed.code()).as(typed.toString()).isEqualTo(ExitCodes.USAGE);
+        assertThat(typed.err()).contains("job.priority").doesNotContain("java.", "com.fasterxml", "dev.baton");
+    }
+
+    /** Hostile review, defect 12: profile file errors name the file, the line and what is wrong. */
+    @Test
+    void profileFileErrorsSayWhereAndWhat(@TempDir Path dir) throws Exception {
+        Path config = dir.resolve("config");
+        Map<String, String> env = new HashMap<>();
+        env.put("BATON_CONFIG", config.toString());
+        Cli c = new Cli(env);
+
+        Files.writeString(config, "[default]\nurl = http://127.0.0.1:1\n\n[ops]\ntokne = abc\n");
+        Cli.Result typo = c.run("queues", "list", "--profile", "ops");
+        assertThat(typo.code()).as(typo.toString()).isEqualTo(ExitCodes.USAGE);
+        assertThat(typo.err()).contains(config.toString(), "line 5", "tokne", "token-file");
+
+        Files.writeString(config, "[default]\nurl = http://127.0.0.1:1\n[ops]\nurl = http://127.0.0.1:2\n");
+        Cli.Result missing = c.run("queues", "list", "--profile", "prod");
+        assertThat(missing.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(missing.err()).contains("[prod]", config.toString(), "default, ops");
+        env.put("BATON_PROFILE", "prod");
+        assertThat(new Cli(env).run("health").err()).contains("BATON_PROFILE", "default, ops");
+        env.remove("BATON_PROFILE");
+
+        Files.writeString(config, "url = http://127.0.0.1:1\n");
+        assertThat(c.run("health").err()).contains(config.toString(), "line 1", "[default]");
+        Files.writeString(config, "[default\nurl = http://127.0.0.1:1\n");
+        assertThat(c.run("health").err()).contains("line 1", "]");
+        Files.writeString(config, "[default]\nurl\n");
+        assertThat(c.run("health").err()).contains("line 2", "key = value");
+
+        Files.writeString(config, "[default]\nurl = http://127.0.0.1:1\ntoken-file = " + dir.resolve("absent") + "\n");
+        Cli.Result noFile = c.run("queues", "list");
+        assertThat(noFile.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(noFile.err()).contains(dir.resolve("absent").toString(), "no such file", "[default]")
+                .doesNotContain("Exception");
     }
 
     @Test

@@ -61,4 +61,31 @@ class TargetTest {
                     });
         }
     }
+
+    /** Hostile review, defect 10: the API's own prefix in the URL doubled every path. */
+    @Test
+    void theApiPrefixIsLeftOffAndAQueryOrFragmentRefused() {
+        for (String url : new String[] {"http://h:8080/api/v1", "http://h:8080/api/v1/", "http://h:8080//", "http://h:8080"}) {
+            assertThat(Target.coordinator(url, "--url").toString()).as(url).isEqualTo("http://h:8080");
+        }
+        assertThat(Target.coordinator("https://h/baton/api/v1/", "--url").toString()).isEqualTo("https://h/baton");
+        for (String url : new String[] {"http://h:8080/?x=1", "http://h:8080#top", "http://u:pw@h/api/v1?x", "http:///x"}) {
+            assertThatThrownBy(() -> Target.coordinator(url, "BATON_URL")).as(url)
+                    .isInstanceOfSatisfying(CliException.class, e -> {
+                        assertThat(e.exitCode()).isEqualTo(dev.baton.cli.ExitCodes.USAGE);
+                        assertThat(e.getMessage()).contains("BATON_URL").doesNotContain("pw");
+                    });
+        }
+    }
+
+    /** Hostile review, defect 12: a mistake in the profile file is named by file, line and what is wrong. */
+    @Test
+    void profileFileMistakesAreNamed() {
+        assertThatThrownBy(() -> ProfileFile.parse(List.of("[ops]", "tokne = x"), "cfg"))
+                .hasMessageContaining("cfg line 2").hasMessageContaining("unknown setting tokne");
+        assertThatThrownBy(() -> ProfileFile.parse(List.of("[ops", "url = x"), "cfg")).hasMessageContaining("cfg line 1");
+        assertThatThrownBy(() -> ProfileFile.parse(List.of("[ops]", "url ="), "cfg")).hasMessageContaining("url has no value");
+        assertThatThrownBy(() -> ProfileFile.parse(List.of("[]"), "cfg")).hasMessageContaining("names no profile");
+        assertThat(ProfileFile.parse(List.of("[a]", "[b]"), "cfg").names()).containsExactly("a", "b");
+    }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.cli.Cli;
 import dev.baton.cli.ExitCodes;
+import dev.baton.common.Json;
 import dev.baton.coordinator.testing.Api;
 import dev.baton.coordinator.testing.Jobs;
 import dev.baton.coordinator.testing.TestCluster;
@@ -340,7 +341,7 @@ class JobsCommandsTest {
         assertThat(refused.err()).contains("400", "invalid_request", "maxAttempts");
         Cli.Result down = Cli.against(closedPort(), Api.ADMIN).run("jobs", "list");
         assertThat(down.code()).isEqualTo(ExitCodes.UNAVAILABLE);
-        assertThat(down.err()).contains("no answer from");
+        assertThat(down.err()).contains("cannot connect to");
         Cli.Result cut = Cli.against(closedPort(), Api.ADMIN).run("jobs", "cancel", "1", "2");
         assertThat(cut.code()).as(cut.toString()).isEqualTo(ExitCodes.UNAVAILABLE);
         assertThat(cut.err()).contains("stopped after 0 of 2");
@@ -350,6 +351,182 @@ class JobsCommandsTest {
         Cli.Result reasonInBulk = cli.run("jobs", "cancel", "--queue", "q", "--reason", "x", "--yes");
         assertThat(reasonInBulk.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(reasonInBulk.err()).contains("POST /jobs/bulk takes neither");
+    }
+
+    /** Hostile review, defect 6: --max 0 acted on nothing and said so; counts and limits out of range are usage errors. */
+    @Test
+    void countsAndLimitsOutOfRangeAreUsageErrorsNamingTheOption() {
+        String id = Jobs.enqueue(api, "range-q", Map.of()).path("id").asText();
+        for (String[] args : new String[][] {
+                {"jobs", "retry", "--queue", "range-q", "--max", "0", "--yes"},
+                {"jobs", "cancel", "--queue", "range-q", "--max", "-1", "--yes"},
+                {"jobs", "list", "--limit", "0"},
+                {"jobs", "list", "--limit", "-5"},
+                {"jobs", "logs", id, "--attempt", "0"},
+                {"jobs", "logs", id, "--attempt", "-1"},
+                {"jobs", "cancel", "--queue", "range-q", "--rps", "0", "--yes"}}) {
+            Cli.Result r = cli.run(args);
+            String option = java.util.Arrays.stream(args).filter(a -> a.startsWith("--") && !a.equals("--queue")
+                    && !a.equals("--yes")).findFirst().orElseThrow();
+            assertThat(r.code()).as(String.join(" ", args) + "\n" + r).isEqualTo(ExitCodes.USAGE);
+            assertThat(r.err()).as(r.toString()).contains(option);
+        }
+        assertThat(Jobs.get(api, id).path("status").asText()).isEqualTo("queued");
+    }
+
+    /** Hostile review, defect 16: --attempt beyond the attempts the job can have is refused with a clear message. */
+    @Test
+    void anAttemptTheJobHasNotMadeIsRefused() {
+        JsonNode job = Jobs.enqueue(api, "attempt-q", Map.of("maxAttempts", 2));
+        String id = job.path("id").asText();
+        Cli.Result none = cli.run("jobs", "logs", id, "--attempt", "1");
+        assertThat(none.code()).as(none.toString()).isEqualTo(ExitCodes.USAGE);
+        assertThat(none.err()).contains("job " + id, "no attempt");
+        appendLog(Jobs.claimOne(api, "attempt-q", 60_000), 1, "one");
+        assertThat(cli.run("jobs", "logs", id, "--attempt", "1").out()).contains("one");
+        Cli.Result beyond = cli.run("jobs", "logs", id, "--attempt", "3");
+        assertThat(beyond.code()).as(beyond.toString()).isEqualTo(ExitCodes.USAGE);
+        assertThat(beyond.err()).contains("--attempt 3", "1 attempt");
+    }
+
+    /** Hostile review, defect 8: a bulk by filter counted and sent jobs the action can never apply to. */
+    @Test
+    void bulkByFilterPicksOnlyTheJobsTheActionAppliesTo() {
+        // claimOne takes the oldest ready job, so each is enqueued, then moved on, before the next
+        String failed = Jobs.enqueue(api, "applies-q", Map.of("maxAttempts", 1)).path("id").asText();
+        fail(Jobs.claimOne(api, "applies-q", 60_000));
+        String succeeded = Jobs.enqueue(api, "applies-q", Map.of()).path("id").asText();
+        complete(Jobs.claimOne(api, "applies-q", 60_000));
+        String cancelled = Jobs.enqueue(api, "applies-q", Map.of()).path("id").asText();
+        assertThat(cli.run("jobs", "cancel", cancelled).code()).isZero();
+        String queued = Jobs.enqueue(api, "applies-q", Map.of("runAt", "2099-01-01T00:00:00Z")).path("id").asText();
+
+        Cli.Result retryDry = cli.run("jobs", "retry", "--queue", "applies-q", "--dry-run", "-o", "jsonl");
+        assertThat(retryDry.code()).as(retryDry.toString()).isZero();
+        assertThat(retryDry.jsonl()).extracting(j -> j.path("id").asText()).containsExactly(cancelled, failed);
+        assertThat(retryDry.err()).contains("2 job(s)", "failed or cancelled");
+        Cli.Result retryAsk = cli.run("jobs", "retry", "--queue", "applies-q");
+        assertThat(retryAsk.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(retryAsk.err()).contains("2 job(s)");
+
+        Cli.Result cancelDry = cli.run("jobs", "cancel", "--queue", "applies-q", "--dry-run", "-o", "jsonl");
+        assertThat(cancelDry.jsonl()).extracting(j -> j.path("id").asText()).containsExactly(queued);
+
+        Cli.Result never = cli.run("jobs", "retry", "--status", "succeeded", "--queue", "applies-q", "--yes");
+        assertThat(never.code()).as(never.toString()).isEqualTo(ExitCodes.USAGE);
+        assertThat(never.err()).contains("--status succeeded", "failed", "cancelled");
+        assertThat(cli.run("jobs", "cancel", "--status", "failed", "--queue", "applies-q", "--yes").code())
+                .isEqualTo(ExitCodes.USAGE);
+        assertThat(cli.run("jobs", "edit", "--status", "running", "--queue", "applies-q", "--priority", "1", "--yes").code())
+                .isEqualTo(ExitCodes.USAGE);
+
+        Cli.Result retried = cli.run("jobs", "retry", "--queue", "applies-q", "--max", "1", "--yes", "-o", "json");
+        assertThat(retried.code()).as(retried.toString()).isZero();
+        assertThat(retried.json()).hasSize(1);
+        assertThat(retried.json().get(0).path("id").asText()).isEqualTo(cancelled);
+        assertThat(Jobs.get(api, succeeded).path("status").asText()).isEqualTo("succeeded");
+        assertThat(Jobs.get(api, failed).path("status").asText()).isEqualTo("failed");
+    }
+
+    /** Hostile review, defect 9: --set-label replaced every label; it merges, and k= or --remove-label removes. */
+    @Test
+    void editMergesLabelsAtTheVersionRead() {
+        String id = Jobs.enqueue(api, "labels-q", Map.of("labels", Map.of("a", "1", "b", "2"))).path("id").asText();
+        Cli.Result add = cli.run("jobs", "edit", id, "--set-label", "c=3", "-o", "json");
+        assertThat(add.code()).as(add.toString()).isZero();
+        assertThat(Jobs.get(api, id).path("labels")).isEqualTo(Json.mapper().valueToTree(Map.of("a", "1", "b", "2", "c", "3")));
+
+        Cli.Result remove = cli.run("jobs", "edit", id, "--set-label", "a=", "--remove-label", "b", "--expected-version", "2");
+        assertThat(remove.code()).as(remove.toString()).isZero();
+        assertThat(Jobs.get(api, id).path("labels")).isEqualTo(Json.mapper().valueToTree(Map.of("c", "3")));
+
+        Cli.Result stale = cli.run("jobs", "edit", id, "--set-label", "d=4", "--expected-version", "1");
+        assertThat(stale.code()).as(stale.toString()).isEqualTo(ExitCodes.CONFLICT);
+        assertThat(stale.err()).contains("changed since version 1", "at version 3", "labels");
+        assertThat(Jobs.get(api, id).path("labels").has("d")).isFalse();
+    }
+
+    /** Hostile review, defects 13 and 17: empty values (a payload, an id, a name) are usage errors everywhere. */
+    @Test
+    void emptyValuesAreUsageErrors(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path empty = java.nio.file.Files.writeString(dir.resolve("empty.json"), "\n");
+        for (String[] args : new String[][] {
+                {"jobs", "enqueue", "--type", "t", "--queue", "empty-q", "--payload", ""},
+                {"jobs", "enqueue", "--type", "t", "--queue", "empty-q", "--payload", "@" + empty},
+                {"jobs", "enqueue", "--type", "", "--queue", "empty-q"},
+                {"jobs", "enqueue", "--type", "t", "--queue", " "},
+                {"jobs", "show", ""},
+                {"jobs", "logs", ""},
+                {"jobs", "wait", " "},
+                {"jobs", "cancel", "1", ""},
+                {"jobs", "list", "--queue", ""}}) {
+            Cli.Result r = cli.run(args);
+            assertThat(r.code()).as(String.join("|", args) + "\n" + r).isEqualTo(ExitCodes.USAGE);
+            assertThat(r.err()).as(r.toString()).containsAnyOf("must not be empty", "is empty");
+        }
+        assertThat(cli.run("jobs", "list", "--queue", "empty-q", "-o", "json").json()).isEmpty();
+    }
+
+    /** Hostile review, defect 15: --limit was ignored beside --all. */
+    @Test
+    void limitAndAllTogetherAreAUsageError() {
+        Cli.Result r = cli.run("jobs", "list", "--all", "--limit", "2");
+        assertThat(r.code()).as(r.toString()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).contains("--all", "--limit");
+    }
+
+    /** Hostile review, defect 10: a URL ending in /api/v1 doubled the path; a query or fragment is refused. */
+    @Test
+    void aUrlEndingInTheApiPathWorks() {
+        for (String suffix : List.of("/api/v1", "/api/v1/", "/")) {
+            Cli c = new Cli(Map.of("BATON_URL", "http://127.0.0.1:" + cluster.coordinator(0).port() + suffix,
+                    "BATON_TOKEN", Api.ADMIN, "BATON_CONFIG", "/nonexistent/baton-config"));
+            Cli.Result r = c.run("jobs", "list", "--limit", "1");
+            assertThat(r.code()).as(suffix + "\n" + r).isZero();
+        }
+        for (String bad : List.of("?x=1", "/#top")) {
+            Cli.Result r = cli.run("jobs", "list", "--url", "http://127.0.0.1:" + cluster.coordinator(0).port() + bad);
+            assertThat(r.code()).as(r.toString()).isEqualTo(ExitCodes.USAGE);
+            assertThat(r.err()).contains(bad.contains("?") ? "query" : "fragment");
+        }
+    }
+
+    /** Hostile review, defect 11: JDK and Jackson class names in errors. */
+    @Test
+    void errorsAreInPlainWords() {
+        int port = closedPort();
+        Cli.Result down = Cli.against(port, Api.ADMIN).run("jobs", "list");
+        assertThat(down.code()).isEqualTo(ExitCodes.UNAVAILABLE);
+        assertThat(down.err()).contains("cannot connect to http://127.0.0.1:" + port + ": connection refused")
+                .doesNotContain("java.", "Exception");
+        Cli.Result batch = cli.run("jobs", "enqueue", "--batch", "[{\"type\":\"a\",\"nope\":1}]");
+        assertThat(batch.code()).as(batch.toString()).isEqualTo(ExitCodes.USAGE);
+        assertThat(batch.err()).contains("nope").doesNotContain("com.fasterxml", "dev.baton", "java.");
+        Cli.Result typed = cli.run("jobs", "enqueue", "--batch", "[{\"type\":\"a\",\"priority\":\"high\"}]");
+        assertThat(typed.code()).as(typed.toString()).isEqualTo(ExitCodes.USAGE);
+        assertThat(typed.err()).contains("priority").doesNotContain("com.fasterxml", "java.", "`");
+    }
+
+    /** Hostile review, defect 18: a 400's field error was printed in the summary line and again below it. */
+    @Test
+    void aFieldErrorIsPrintedOnce() {
+        Cli.Result r = cli.run("jobs", "enqueue", "--type", "t", "--max-attempts", "0");
+        assertThat(r.code()).as(r.toString()).isEqualTo(ExitCodes.REFUSED);
+        assertThat(r.err().split("maxAttempts", -1)).as(r.toString()).hasSize(2);
+    }
+
+    /** Hostile review, defect 19: an interrupted wait (Ctrl-C) exits 130. */
+    @Test
+    void anInterruptedWaitExits130() throws Exception {
+        String id = Jobs.enqueue(api, "interrupt-q", Map.of()).path("id").asText();
+        CompletableFuture<Cli.Result> result = new CompletableFuture<>();
+        Thread t = new Thread(() -> result.complete(cli.run("jobs", "wait", id)));
+        t.start();
+        Thread.sleep(1500);
+        t.interrupt();
+        Cli.Result r = result.get(30, TimeUnit.SECONDS);
+        assertThat(r.code()).as(r.toString()).isEqualTo(130);
+        assertThat(r.err()).contains("interrupted").doesNotContain("java.");
     }
 
     private static int closedPort() {
