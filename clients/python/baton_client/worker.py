@@ -153,7 +153,9 @@ class Worker:
                 failures += 1
                 continue
             except BatonProblem as e:
-                LOG.error("claim refused: %s", e)
+                hint = {401: " (the coordinator does not know this worker's token)",
+                        403: " (this token is not a worker token, or not for these queues)"}.get(e.status, "")
+                LOG.error("claim refused: %s%s; trying again in 5 s", e, hint)
                 self._stop.wait(5.0)
                 continue
             except Exception:  # a bug or an answer nobody expected must not end claiming for good

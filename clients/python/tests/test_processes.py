@@ -14,9 +14,9 @@ SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "worker_proces
 
 
 class WorkerProcess:
-    def __init__(self, cluster, queue, **settings):
+    def __init__(self, cluster, queue, token=None, **settings):
         self.output_path = tempfile.mktemp(prefix="baton-py-worker-", suffix=".log")
-        env = dict(os.environ, BATON_URLS=cluster.url, BATON_TOKEN=cluster.tokens["worker"], BATON_QUEUE=queue,
+        env = dict(os.environ, BATON_URLS=cluster.url, BATON_TOKEN=token or cluster.tokens["worker"], BATON_QUEUE=queue,
                    **{k: str(v) for k, v in settings.items()})
         self._out = open(self.output_path, "wb")
         self.process = subprocess.Popen([sys.executable, SCRIPT], env=env, stdout=self._out, stderr=subprocess.STDOUT)
@@ -115,6 +115,15 @@ class WorkerProcessTest(unittest.TestCase):
         self.assertEqual(after.status, "queued")  # failed as retryable at once, not left to its lease
         self.assertEqual(after.last_error["type"], "worker_stopped")
         self.assertEqual([e["type"] for e in self.admin.events(job.id)], ["enqueued", "claimed", "retry_scheduled"])
+
+    def test_a_wrong_token_is_said_on_stderr_even_when_the_program_never_configured_logging(self):
+        queue = harness.unique_queue("badtoken")
+        worker = self.start_worker(queue, token="not-a-token-the-coordinator-knows", BATON_NO_LOGGING_CONFIG="1")
+        eventually(lambda: "unauthenticated" in worker.output(), timeout=30,
+                   what="the worker to say its token was refused")
+        self.assertIn("claim refused", worker.output())
+        worker.process.send_signal(signal.SIGTERM)
+        self.assertEqual(worker.wait(), 0, worker.output())
 
 
 if __name__ == "__main__":
