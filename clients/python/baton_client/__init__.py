@@ -3,8 +3,6 @@
 See README.md beside this package, and docs/protocol.md for the wire contract.
 """
 
-import logging
-
 from .client import BatonClient, Page
 from .errors import (BatonAlreadyExists, BatonConflict, BatonError, BatonForbidden, BatonIdempotencyKeyReused,
                      BatonInvalidRequest, BatonInvalidTransition, BatonLeaseLost, BatonLogConflict,
@@ -24,5 +22,6 @@ __all__ = [
 ]
 __version__ = "0.1.0"
 
-# A library logs to "baton_client" and leaves handlers to the application.
-logging.getLogger("baton_client").addHandler(logging.NullHandler())
+# A library logs to "baton_client" and leaves handlers to the application. No NullHandler on purpose:
+# in a program that configured no logging, Python's last resort then prints WARNING and ERROR lines
+# (a refused token, a coordinator down) to stderr instead of a worker failing in silence.

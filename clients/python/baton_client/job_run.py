@@ -10,7 +10,6 @@ thread from outside, so the handler's next ``ctx.checkpoint()``, ``ctx.sleep()``
 or ``ctx.progress()`` raises :class:`JobStopped`.
 """
 
-import json
 import logging
 import threading
 import time
@@ -19,6 +18,7 @@ from .errors import (BatonConflict, BatonError, BatonInvalidRequest, BatonNotFou
                      BatonProblem, BatonUnavailable)
 from .reporter import Reporter, storable
 from .retry import delay
+from .transport import encode
 
 LOG = logging.getLogger("baton_client")
 FLUSH_S = 0.2
@@ -73,9 +73,16 @@ class JobContext:
         self.checkpoint()
 
     def progress(self, current, total=None, message=None):
-        """Records progress; only the newest value is sent, with compare-and-swap on the version."""
+        """Records progress; only the newest value is sent, with compare-and-swap on the version.
+        ``current`` and ``total`` are whole numbers (``total`` may be None), ``message`` a str or
+        None; U+0000 and lone surrogates in it become U+FFFD. Any other value is not sent (a warning
+        says why): progress is a report, and a bad one never fails the job."""
         self.checkpoint()
-        self._run.reporter.progress(current, total, message)
+        why = _progress_refusal(current, total, message)
+        if why:
+            LOG.warning("job %s: progress not sent: %s", self.job.id, why)
+            return
+        self._run.reporter.progress(current, total, None if message is None else storable(message))
         self._run.start_flushing()
 
     def log(self, level, message):
@@ -124,12 +131,12 @@ class JobRun:
             result = handler(JobContext(self))
         except BaseException as e:  # a handler's failure is the job's, never the worker's
             failure = e
-        if failure is None:
-            try:  # a result that cannot be sent would be refused for every resend: fail it for good now
-                json.dumps(result, allow_nan=False)
-            except (TypeError, ValueError) as e:
-                failure = _ResultNotJson("the handler's result is not JSON: %s" % e)
         try:
+            if failure is None:
+                try:  # a result that cannot be sent would fail every resend: fail the job for good now
+                    encode({} if result is None else result)
+                except Exception as e:  # TypeError, ValueError (a lone surrogate, NaN), RecursionError, ...
+                    failure = _ResultNotJson("the handler's result is not JSON: %s" % _describe(e))
             if self._lost:
                 LOG.info("job %s attempt %s: %s; its outcome belongs to someone else", self.job.id, self.job.attempt,
                          self.stop_reason)
@@ -141,7 +148,7 @@ class JobRun:
             elif isinstance(failure, JobStopped) and failure.reason == "shutdown":
                 self._settle(lambda: self._fail("the worker stopped before the job ended", "worker_stopped", True))
             else:
-                message = storable(str(failure) or type(failure).__name__)[:8000]
+                message = storable(_describe(failure))[:8000]
                 retryable = not isinstance(failure, NonRetryable)
                 error_type = "result_not_json" if isinstance(failure, _ResultNotJson) else type(failure).__name__
                 if not isinstance(failure, Exception):
@@ -167,6 +174,8 @@ class JobRun:
 
     def _fail(self, message, error_type, retryable):
         job = self._client.fail(self.job.id, self.job.lease_token, message, error_type, retryable)
+        if not isinstance(job.raw, dict):
+            raise BatonUnavailable("unexpected answer to fail: %r" % (job.raw,))
         return "retried" if job.status == "queued" else "failed"
 
     def _settle(self, send, completing=False):
@@ -195,14 +204,17 @@ class JobRun:
                 LOG.error("job %s: the coordinator refused the outcome: %s", self.job.id, e)
                 self.outcome = "refused"
                 return
-            except BatonUnavailable as e:
+            except Exception as e:  # BatonUnavailable, or an answer nobody expected: both are resent
+                if not isinstance(e, BatonUnavailable):
+                    LOG.warning("job %s: the outcome's answer was not understood; resending it", self.job.id,
+                                exc_info=attempt == 0)
                 deadline = self._closing_deadline()
                 if deadline is not None and time.monotonic() >= deadline:
                     LOG.warning("job %s: outcome not sent before the worker stopped (%s); its lease will lapse",
                                 self.job.id, e)
                     self.outcome = "abandoned"
                     return
-                time.sleep(delay(attempt, 0.1, 5.0, e.retry_after))
+                time.sleep(delay(attempt, 0.1, 5.0, getattr(e, "retry_after", None)))
                 attempt += 1
 
     # -- lease -------------------------------------------------------------------------------------------
@@ -254,14 +266,41 @@ class JobRun:
                 LOG.warning("job %s: flush failed unexpectedly", self.job.id, exc_info=True)
 
     def _flush_until_sent(self):
-        """Before complete or fail: every buffered line and the newest progress must be acknowledged."""
+        """Before complete or fail: every buffered line and the newest progress must be acknowledged.
+        Each round flushes (which first waits for a flush the flusher has in flight: a progress it
+        took from the buffer is not ``pending`` but not acknowledged either), then looks again."""
         attempt = 0
-        while not self._lost and self.reporter.pending():
+        while not self._lost:
             try:
                 self.reporter.flush()
-            except BatonUnavailable as e:
+                if not self.reporter.pending():
+                    return
+            except Exception as e:  # BatonUnavailable, or an answer nobody expected: what is unsent stays
+                if not isinstance(e, BatonUnavailable):
+                    LOG.warning("job %s: flush failed unexpectedly", self.job.id, exc_info=attempt == 0)
                 deadline = self._closing_deadline()
                 if deadline is not None and time.monotonic() >= deadline:
                     return
-                time.sleep(delay(attempt, 0.1, 2.0, e.retry_after))
+                time.sleep(delay(attempt, 0.1, 2.0, getattr(e, "retry_after", None)))
                 attempt += 1
+
+
+def _describe(error):
+    """An exception as a message; one whose ``str()`` itself fails is named by its class."""
+    try:
+        return str(error) or type(error).__name__
+    except Exception:
+        return type(error).__name__
+
+
+def _progress_refusal(current, total, message):
+    """Why this progress cannot be sent, or None."""
+    def whole(n):
+        return isinstance(n, int) and not isinstance(n, bool) and -2 ** 63 <= n < 2 ** 63
+    if not whole(current):
+        return "current %r is not a whole number" % (current,)
+    if total is not None and not whole(total):
+        return "total %r is not a whole number" % (total,)
+    if message is not None and not isinstance(message, str):
+        return "the message is not a str"
+    return None

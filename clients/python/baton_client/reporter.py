@@ -140,9 +140,7 @@ class Reporter:
                 self._on_lost(e)
                 return
             except BatonUnavailable:
-                with self._lock:  # keep it, unless a newer value arrived meanwhile
-                    if self._progress is None and not self.closed:
-                        self._progress = p
+                self._keep(p)
                 raise
             except BatonProblem as e:
                 if isinstance(e, BatonConflict):
@@ -150,11 +148,20 @@ class Reporter:
                 else:
                     LOG.warning("job %s: progress refused (%s)", self._job_id, e)
                 return
+            except Exception as e:  # an answer nobody expected: applied or not, it is resent like a lost one
+                self._keep(p)
+                raise BatonUnavailable("progress answer not understood: %r" % e) from e
+
+    def _keep(self, p):
+        with self._lock:  # keep it, unless a newer value arrived meanwhile
+            if self._progress is None and not self.closed:
+                self._progress = p
 
 
 def storable(text):
-    """``text`` as PostgreSQL can store it: U+0000 and lone surrogates become U+FFFD."""
-    return text.replace("\x00", "\ufffd").encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    """``text`` as PostgreSQL can store it: U+0000 and each lone surrogate become one U+FFFD (a
+    surrogate pair, as two code points, becomes the character it encodes)."""
+    return text.replace("\x00", "\ufffd").encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
 def refusal(level, message):

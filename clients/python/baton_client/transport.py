@@ -65,7 +65,7 @@ class Transport:
         sent = {"Authorization": "Bearer " + self._token, "Accept": "application/json"}
         data = None
         if body is not None:
-            data = json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+            data = encode(body)
             sent["Content-Type"] = "application/json"
         if headers:
             sent.update(headers)
@@ -116,6 +116,13 @@ class Transport:
                 self._failover_logged = now
         (LOG.warning if loud else LOG.debug)(
             "coordinator %s failed (%s); switching to %s", _shown(self._bases[failed_index]), why, _shown_url(to))
+
+
+def encode(body):
+    """A request body as it is sent: compact JSON in UTF-8. Raises ValueError (a lone surrogate, NaN,
+    a circular reference), TypeError (not JSON) or RecursionError (nested too deep) for one that
+    cannot be sent."""
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
 
 
 def _parse(url):

@@ -43,6 +43,7 @@ class Worker:
         self._slots = threading.Condition()
         self._runs = set()
         self._stop = threading.Event()
+        self._stop_asked = False  # set by stop(): a plain flag, so a signal handler takes no lock
         self._closing_deadline = None
         self._poller = None
         self._closed = False
@@ -79,8 +80,13 @@ class Worker:
         return self
 
     def stop(self):
-        """Asks the worker to stop claiming (safe from a signal handler); :meth:`run` then drains."""
-        self._stop.set()
+        """Asks the worker to stop claiming; :meth:`run` then drains. Safe from a signal handler: it
+        only sets a flag (an Event's set() takes a lock the interrupted main thread may hold), which
+        the poller and run() look at several times a second."""
+        self._stop_asked = True
+
+    def _stopping(self):
+        return self._stop_asked or self._stop.is_set()
 
     def run(self):
         """Starts, blocks until SIGTERM/SIGINT or :meth:`stop`, then drains (see :meth:`close`)."""
@@ -90,7 +96,7 @@ class Worker:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 previous[sig] = signal.signal(sig, lambda signum, frame: self.stop())
         try:
-            while not self._stop.wait(0.5):
+            while not self._stop_asked and not self._stop.wait(0.2):
                 pass
         finally:
             self.close()
@@ -136,12 +142,12 @@ class Worker:
     def _poll_loop(self):
         types = sorted(self._handlers)
         failures = 0
-        while not self._stop.is_set():
+        while not self._stopping():
             with self._slots:
-                while len(self._runs) >= self.concurrency and not self._stop.is_set():
+                while len(self._runs) >= self.concurrency and not self._stopping():
                     self._slots.wait(0.5)
                 free = self.concurrency - len(self._runs)
-            if self._stop.is_set():
+            if self._stopping():
                 return
             try:
                 jobs = self.client.claim(self.worker_id, self.queues, types, min(free, 100), self.claim_wait_ms,
@@ -153,7 +159,9 @@ class Worker:
                 failures += 1
                 continue
             except BatonProblem as e:
-                LOG.error("claim refused: %s", e)
+                hint = {401: " (the coordinator does not know this worker's token)",
+                        403: " (this token is not a worker token, or not for these queues)"}.get(e.status, "")
+                LOG.error("claim refused: %s%s; trying again in 5 s", e, hint)
                 self._stop.wait(5.0)
                 continue
             except Exception:  # a bug or an answer nobody expected must not end claiming for good

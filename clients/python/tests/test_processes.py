@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import textwrap
 import unittest
 
 import harness
@@ -14,9 +15,9 @@ SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "worker_proces
 
 
 class WorkerProcess:
-    def __init__(self, cluster, queue, **settings):
+    def __init__(self, cluster, queue, token=None, **settings):
         self.output_path = tempfile.mktemp(prefix="baton-py-worker-", suffix=".log")
-        env = dict(os.environ, BATON_URLS=cluster.url, BATON_TOKEN=cluster.tokens["worker"], BATON_QUEUE=queue,
+        env = dict(os.environ, BATON_URLS=cluster.url, BATON_TOKEN=token or cluster.tokens["worker"], BATON_QUEUE=queue,
                    **{k: str(v) for k, v in settings.items()})
         self._out = open(self.output_path, "wb")
         self.process = subprocess.Popen([sys.executable, SCRIPT], env=env, stdout=self._out, stderr=subprocess.STDOUT)
@@ -115,6 +116,43 @@ class WorkerProcessTest(unittest.TestCase):
         self.assertEqual(after.status, "queued")  # failed as retryable at once, not left to its lease
         self.assertEqual(after.last_error["type"], "worker_stopped")
         self.assertEqual([e["type"] for e in self.admin.events(job.id)], ["enqueued", "claimed", "retry_scheduled"])
+
+    def test_a_wrong_token_is_said_on_stderr_even_when_the_program_never_configured_logging(self):
+        queue = harness.unique_queue("badtoken")
+        worker = self.start_worker(queue, token="not-a-token-the-coordinator-knows", BATON_NO_LOGGING_CONFIG="1")
+        eventually(lambda: "unauthenticated" in worker.output(), timeout=30,
+                   what="the worker to say its token was refused")
+        self.assertIn("claim refused", worker.output())
+        worker.process.send_signal(signal.SIGTERM)
+        self.assertEqual(worker.wait(), 0, worker.output())
+
+    def test_a_sigterm_arriving_while_the_main_thread_holds_a_lock_of_the_worker_still_stops_it(self):
+        # A signal handler runs on the main thread between two bytecodes, possibly while run()'s loop
+        # holds the lock inside the stop Event; a handler that took that lock too would wait forever.
+        # The Event below sends the signal at exactly that moment, every time.
+        script = textwrap.dedent("""
+            import os, signal, sys, threading
+            sys.path.insert(0, %r)
+            from baton_client import Worker
+
+            class SignalInside(threading.Event):
+                def wait(self, timeout=None):
+                    if threading.current_thread() is threading.main_thread():
+                        with self._cond:
+                            os.kill(os.getpid(), signal.SIGTERM)
+                            sum(range(1000))  # the handler runs here, the lock held
+                    return super().wait(timeout)
+
+            worker = Worker(sys.argv[1], sys.argv[2], queues=[sys.argv[3]], claim_wait_ms=200)
+            worker._stop = SignalInside()
+            worker.handler("never")(lambda ctx: None)
+            worker.run()
+            print("worker returned")
+            """ % harness.PACKAGE_ROOT)
+        p = subprocess.run([sys.executable, "-c", script, self.cluster.url, self.cluster.tokens["worker"],
+                            harness.unique_queue("signal-lock")], capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("worker returned", p.stdout)
 
 
 if __name__ == "__main__":

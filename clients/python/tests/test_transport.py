@@ -8,7 +8,7 @@ import threading
 import unittest
 
 import harness  # noqa: F401 (puts the package on sys.path)
-from baton_client import BatonClient, BatonConflict, BatonProblem, BatonUnavailable
+from baton_client import BatonClient, BatonConflict, BatonProblem, BatonUnavailable, NonRetryable, Worker
 from baton_client.retry import delay
 
 
@@ -84,6 +84,70 @@ class TransportTest(unittest.TestCase):
         url = self.serve((200, {"Content-Type": "application/json"}, b"{truncated"))
         with self.assertRaises(BatonUnavailable):
             BatonClient(url, "token", retries=0).get("1")
+
+
+class _Routed(http.server.BaseHTTPRequestHandler):
+    """Answers by path: ``routes`` maps a path's ending to a list of (status, body) served in turn
+    (the last one again once the list is down to it); ``seen`` records every path asked."""
+    routes = {}
+    seen = []
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.seen.append(self.path)
+        for ending, answers in self.routes.items():
+            if self.path.endswith(ending):
+                status, body = answers.pop(0) if len(answers) > 1 else answers[0]
+                break
+        else:
+            status, body = 404, b'{"status": 404, "code": "not_found"}'
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+class GarbledOutcomeTest(unittest.TestCase):
+    """A worker whose coordinator (or a proxy in front of it) answers an outcome with a 2xx it cannot
+    read resends the outcome; it never drops it."""
+
+    def setUp(self):
+        self.servers = []
+
+    def tearDown(self):
+        for s in self.servers:
+            s.shutdown()
+            s.server_close()
+
+    def test_a_fail_answered_with_an_empty_200_is_resent_until_understood(self):
+        job = {"id": "1", "type": "t", "queue": "q", "status": "running", "attempt": 1, "version": 2,
+               "payload": {}, "leaseToken": "lease-1"}
+        handler = type("Handler", (_Routed,), {"seen": [], "routes": {
+            "/claims": [(200, json.dumps({"jobs": [job]}).encode()), (200, b'{"jobs": []}')],
+            "/jobs/1/fail": [(200, b""), (200, b"[]"),
+                             (200, json.dumps(dict(job, status="failed", version=3)).encode())],
+        }})
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        self.servers.append(server)
+        worker = Worker("http://127.0.0.1:%d" % server.server_address[1], "token", queues=["q"], concurrency=1,
+                        lease_ms=3000, claim_wait_ms=100)
+
+        @worker.handler("t")
+        def fails(ctx):
+            raise NonRetryable("no")
+
+        worker.start()
+        try:
+            harness.eventually(lambda: worker.outcomes, timeout=20, what="the job's outcome")
+        finally:
+            worker.close()
+        self.assertEqual(worker.outcomes, {"failed": 1})
+        self.assertEqual(handler.seen.count("/api/v1/jobs/1/fail"), 3)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """A worker process for the tests that kill or stop one: ``python3 worker_process.py`` with
 BATON_URLS (comma-separated), BATON_TOKEN, BATON_QUEUE, BATON_LEASE_MS, BATON_CONCURRENCY and
-BATON_GRACE_S. Its handlers:
+BATON_GRACE_S (BATON_NO_LOGGING_CONFIG: leave logging unconfigured). Its handlers:
 
 - ``hold``: waits (not cooperatively: plain time.sleep) until the file ``payload["release"]`` exists;
 - ``hold.cooperative``: waits with ``ctx.sleep``, so it stops when told to;
@@ -18,7 +18,8 @@ from baton_client import Worker  # noqa: E402
 
 
 def main():
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s")
+    if not os.environ.get("BATON_NO_LOGGING_CONFIG"):  # else as a script that never configures logging
+        logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s")
     worker = Worker(os.environ["BATON_URLS"].split(","), os.environ["BATON_TOKEN"],
                     queues=[os.environ["BATON_QUEUE"]], concurrency=int(os.environ.get("BATON_CONCURRENCY", "2")),
                     lease_ms=int(os.environ.get("BATON_LEASE_MS", "3000")), claim_wait_ms=1000,
