@@ -219,10 +219,15 @@ final class JobRun implements JobContext {
         }
     }
 
-    /** Before complete or fail: every buffered line and the newest progress must be acknowledged. */
+    /**
+     * Before complete or fail: every buffered line and the newest progress must be acknowledged.
+     * It flushes at least once, even with nothing pending: that waits for a timer's flush under
+     * way (its progress taken out of {@code pendingProgress}, not yet acknowledged), which the
+     * outcome would otherwise overtake, leaving the job with an older progress.
+     */
     private void flushUntilSent() {
-        for (int attempt = 0; !lost && (!logBuffer.isEmpty() || !inflightLogs.isEmpty() || pendingProgress.get() != null);
-             attempt++) {
+        for (int attempt = 0; !lost && (attempt == 0 || !logBuffer.isEmpty() || !inflightLogs.isEmpty()
+                || pendingProgress.get() != null); attempt++) {
             try {
                 flush();
             } catch (BatonClient.Unavailable u) {
