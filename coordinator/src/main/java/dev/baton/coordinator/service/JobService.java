@@ -9,6 +9,7 @@ import dev.baton.common.Responses.BulkResult;
 import dev.baton.common.Responses.BulkSucceeded;
 import dev.baton.common.Responses.Event;
 import dev.baton.common.Responses.JobPage;
+import dev.baton.coordinator.config.Settings;
 import dev.baton.coordinator.db.AuditTrail;
 import dev.baton.coordinator.db.Db;
 import dev.baton.coordinator.db.IdempotencyKeys;
@@ -30,6 +31,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,9 +54,12 @@ public final class JobService {
     private final AuditTrail audit;
     private final JobMetrics metrics;
     private final KeyedSteps keyedSteps;
+    /** How long a bulk starts operations: the database bound (docs/protocol.md), BATON_DB_STATEMENT_TIMEOUT_MS + 2 s. */
+    private final long bulkBudgetMs;
 
     public JobService(Db db, JobInserts inserts, JobEdits edits, JobQueries queries, JobFactory factory,
-                      Wakeups wakeups, AuditTrail audit, JobMetrics metrics, KeyedSteps keyedSteps) {
+                      Wakeups wakeups, AuditTrail audit, JobMetrics metrics, KeyedSteps keyedSteps, Settings settings) {
+        this.bulkBudgetMs = settings.dbStatementTimeoutMs() + 2000;
         this.metrics = metrics;
         this.keyedSteps = keyedSteps;
         this.audit = audit;
@@ -327,6 +332,7 @@ public final class JobService {
         List<BulkSucceeded> succeeded = new ArrayList<>();
         List<BulkFailed> failed = new ArrayList<>();
         int committed = 0;
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(bulkBudgetMs);
         for (int i = 0; i < operations.size(); i++) {
             Requests.BulkOperation op = operations.get(i);
             BulkSucceeded before = stored.get(i);
@@ -334,6 +340,11 @@ public final class JobService {
                 succeeded.add(before);
                 committed++;
                 continue;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                // soak 11, seed 3: on a slow database link a keyed bulk of 11 ran past its client's 10 s
+                outOfTime(operations, i, taken, committed, failed);
+                break;
             }
             try {
                 BulkSucceeded done = taken == null ? apply(op, actor) : keyedSteps.step(taken, i, () -> apply(op, actor));
@@ -353,6 +364,25 @@ public final class JobService {
             }
         }
         return new BulkResult(succeeded, failed);
+    }
+
+    /**
+     * A bulk that ran past its budget starts no more operations. Under a key it is a 503 (its
+     * resend with the same key answers what committed and runs the rest); without one, the
+     * operations not started are reported in {@code failed} as {@code unavailable}, to send again.
+     */
+    private void outOfTime(List<Requests.BulkOperation> operations, int from, IdempotencyKeys.Taken taken,
+                           int committed, List<BulkFailed> failed) {
+        String why = "this bulk ran past " + bulkBudgetMs + " ms (the database is slow)";
+        if (taken != null) {
+            throw new BatonException(ErrorCode.UNAVAILABLE, why + " after " + committed + " of its " + operations.size()
+                    + " operations had committed: send it again with the same Idempotency-Key, which answers them "
+                    + "as they were and runs the rest");
+        }
+        for (int j = from; j < operations.size(); j++) {
+            failed.add(new BulkFailed(operations.get(j).id(), ErrorCode.UNAVAILABLE.code(), "not attempted: " + why
+                    + "; send this operation again", null));
+        }
     }
 
     private BulkSucceeded apply(Requests.BulkOperation op, Actor actor) {

@@ -25,6 +25,7 @@ public final class TcpProxy implements AutoCloseable {
     private volatile ServerSocket server;
     private volatile boolean closed;
     private volatile boolean blackholed;
+    private volatile long delayMs;
 
     public TcpProxy(String targetHost, int targetPort) throws IOException {
         this(InetAddress.getLoopbackAddress(), targetHost, targetPort);
@@ -79,6 +80,11 @@ public final class TcpProxy implements AutoCloseable {
      */
     public void blackhole() {
         blackholed = true;
+    }
+
+    /** Holds every chunk {@code ms} before forwarding it, either way (0: none): a slow link that answers. */
+    public void slow(long ms) {
+        delayMs = ms;
     }
 
     /**
@@ -144,6 +150,10 @@ public final class TcpProxy implements AutoCloseable {
             try (InputStream in = from.getInputStream()) {
                 int n;
                 while ((n = in.read(buf)) >= 0) {
+                    long delay = delayMs;
+                    if (delay > 0) {
+                        Thread.sleep(delay);
+                    }
                     if (!blackholed && to != null) {
                         to.getOutputStream().write(buf, 0, n);
                         to.getOutputStream().flush();
@@ -151,6 +161,8 @@ public final class TcpProxy implements AutoCloseable {
                 }
             } catch (IOException ignored) {
                 // one side went away
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             } finally {
                 try {
                     from.close();
