@@ -1,5 +1,6 @@
 package dev.baton.coordinator.db;
 
+import io.micronaut.http.HttpRequest;
 import io.micronaut.http.context.ServerRequestContext;
 import java.sql.Connection;
 import java.util.Comparator;
@@ -25,14 +26,20 @@ final class ConnectionHolders {
     private static final Pattern NUMBERS = Pattern.compile("(?<=/)\\d+(?=/|$)");
     private static final Pattern THREAD_NUMBER = Pattern.compile("[-#]?-?\\d+$");
 
-    private record Hold(String by, long sinceNanos) {
+    /** The request it serves (null outside one) and its thread's name: named only when told. */
+    private record Hold(HttpRequest<?> request, String thread, long sinceNanos) {
+        String by() {
+            return request != null ? request.getMethodName() + " " + NUMBERS.matcher(request.getPath()).replaceAll("{id}")
+                    : THREAD_NUMBER.matcher(thread).replaceFirst("");
+        }
     }
 
     private final Map<Connection, Hold> held = new ConcurrentHashMap<>();
     private final AtomicLong lastToldNanos = new AtomicLong(System.nanoTime() - QUIET_NANOS);
 
     void taken(Connection c) {
-        held.put(c, new Hold(currentHolder(), System.nanoTime()));
+        held.put(c, new Hold(ServerRequestContext.currentRequest().orElse(null), Thread.currentThread().getName(),
+                System.nanoTime()));
     }
 
     void givenBack(Connection c) {
@@ -63,12 +70,5 @@ final class ConnectionHolders {
                 .map(e -> String.format("%d by %s (oldest %.1f s)", e.getValue()[0], e.getKey(),
                         e.getValue()[1] / 1e9))
                 .collect(Collectors.joining(", "));
-    }
-
-    /** The request this thread serves (its method and path, ids as {id}), else its thread's name without its number. */
-    private static String currentHolder() {
-        return ServerRequestContext.currentRequest()
-                .map(r -> r.getMethodName() + " " + NUMBERS.matcher(r.getPath()).replaceAll("{id}"))
-                .orElseGet(() -> THREAD_NUMBER.matcher(Thread.currentThread().getName()).replaceFirst(""));
     }
 }
