@@ -14,7 +14,11 @@ final class Notices {
             "edited", "The job was changed.",
             "unchanged", "Nothing was changed: the form had the job's values.",
             "paused", "The queue was paused: its jobs stay queued until it is resumed.",
-            "resumed", "The queue was resumed.");
+            "resumed", "The queue was resumed.",
+            "limits", "The queue's limits were set.",
+            "schedule-created", "The schedule was created.",
+            "schedule-saved", "The schedule was saved: ticks it had enqueued ahead were cancelled.",
+            "schedule-deleted", "The schedule was deleted: ticks it had enqueued ahead were cancelled.");
 
     private Notices() {
     }

@@ -36,6 +36,8 @@ public final class JobQueries {
 
     private static final String RUNNING_BY_WORKER =
             "select worker_id, count(*) from jobs where status = 'running' group by worker_id";
+    private static final String RUNNING_JOBS_OF = "select id, type, queue from jobs "
+            + "where status = 'running' and worker_id = ? order by id limit ?";
 
     /** The job's queue, or null when there is no such job. */
     public String queueOf(Connection c, long id) throws SQLException {
@@ -155,6 +157,25 @@ public final class JobQueries {
     }
 
     /** How many jobs each worker holds running, by worker id; a worker running none is absent. */
+    /** A job a worker runs, as the dashboard's workers page lists it. */
+    public record RunningJob(long id, String type, String queue) {
+    }
+
+    /** The first {@code limit} jobs (oldest first) that {@code workerId} runs now. */
+    public List<RunningJob> runningJobsOf(Connection c, String workerId, int limit) throws SQLException {
+        List<RunningJob> jobs = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(RUNNING_JOBS_OF)) {
+            ps.setString(1, workerId);
+            ps.setInt(2, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    jobs.add(new RunningJob(rs.getLong(1), rs.getString(2), rs.getString(3)));
+                }
+            }
+        }
+        return jobs;
+    }
+
     public Map<String, Long> runningByWorker(Connection c) throws SQLException {
         Map<String, Long> m = new HashMap<>();
         try (PreparedStatement ps = c.prepareStatement(RUNNING_BY_WORKER); ResultSet rs = ps.executeQuery()) {

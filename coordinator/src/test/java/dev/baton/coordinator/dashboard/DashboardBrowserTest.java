@@ -210,13 +210,22 @@ class DashboardBrowserTest {
     @Order(7)
     void aQueueIsPausedAndResumed() {
         open("/ui");
-        browser.driver.findElement(By.cssSelector("tr.queue[data-queue='reports'] button")).click();
+        browser.driver.findElement(By.cssSelector("tr.queue[data-queue='reports'] button.pause")).click();
         waitFor(() -> browser.driver.getCurrentUrl().contains("done=paused"));
         assertThat(text(By.cssSelector("tr.queue[data-queue='reports']"))).contains("paused");
         assertThat(api.get("/api/v1/queues", Api.ADMIN).body().toString()).contains("\"name\":\"reports\",\"paused\":true");
         assertClean("overview after pause");
-        browser.driver.findElement(By.cssSelector("tr.queue[data-queue='reports'] button")).click();
+        browser.driver.findElement(By.cssSelector("tr.queue[data-queue='reports'] button.pause")).click();
         waitFor(() -> browser.driver.getCurrentUrl().contains("done=resumed"));
+        browser.driver.findElement(By.cssSelector("tr.queue[data-queue='reports'] input[name='maxRunning']")).sendKeys("3");
+        browser.driver.findElement(By.cssSelector("tr.queue[data-queue='reports'] input[name='ratePerSecond']"))
+                .sendKeys("2.5");
+        browser.driver.findElement(By.cssSelector("tr.queue[data-queue='reports'] button.set-limits")).click();
+        waitFor(() -> browser.driver.getCurrentUrl().contains("done=limits"));
+        assertThat(text(By.cssSelector("tr.queue[data-queue='reports']"))).contains("3").contains("2.5");
+        assertThat(api.get("/api/v1/queues", Api.ADMIN).body().toString())
+                .contains("\"name\":\"reports\",\"paused\":false").contains("\"maxRunning\":3,\"ratePerSecond\":2.5");
+        assertClean("overview after limits");
     }
 
     @Test
@@ -282,6 +291,71 @@ class DashboardBrowserTest {
         waitFor(() -> text(By.id("progress-count")).equals("7 / 10"));
         assertThat(browser.driver.executeScript("return window.__samePage")).as("no reload").isEqualTo(true);
         assertClean("live progress");
+    }
+
+    @Test
+    @Order(11)
+    void theWorkersPageListsEachLiveWorkerWithTheJobsItRuns() {
+        Jobs.enqueue(api, "crew", Map.of("type", "video.encode"));
+        String id = Jobs.claimOne(api, "crew", 60_000).path("id").asText();
+        By runningJob = By.cssSelector("tr.worker[data-worker='test-worker'] a.running-job[data-id='" + id + "']");
+        waitFor(() -> {
+            open("/ui/workers"); // the registry is written in the background of the claim
+            return !browser.driver.findElements(runningJob).isEmpty();
+        });
+        assertThat(text(By.cssSelector("tr.worker[data-worker='test-worker']"))).contains("crew")
+                .contains("video.encode").contains("ago");
+        assertClean("workers");
+        browser.screenshot(shots, "workers");
+        browser.driver.findElement(runningJob).click();
+        waitFor(() -> browser.driver.getCurrentUrl().endsWith("/ui/jobs/" + id));
+        assertThat(text(By.id("job-type"))).isEqualTo("video.encode");
+    }
+
+    @Test
+    @Order(12)
+    void schedulesAreCreatedCheckedEditedAndDeletedFromTheirPage() {
+        browser.driver.findElement(By.id("logout")).click();
+        waitFor(() -> browser.driver.getCurrentUrl().endsWith("/ui/login"));
+        logIn(Api.ADMIN);
+        open("/ui/schedules");
+        fillSchedule("nightly-report", "0 0 3 * * *", "Europe/Paris");
+        waitFor(() -> browser.driver.getCurrentUrl().contains("done=schedule-created"));
+        By row = By.cssSelector("tr.schedule[data-schedule='nightly-report']");
+        assertThat(text(row)).contains("at 03:00 every day").contains("Europe/Paris").contains("report.build");
+        assertThat(api.get("/api/v1/schedules/nightly-report", Api.ADMIN).status()).isEqualTo(200);
+        assertClean("schedules");
+        browser.screenshot(shots, "schedules");
+
+        fillSchedule("broken", "0 0 3 * *", "UTC");
+        WebElement errors = waitForElement(By.id("schedule-errors"));
+        assertThat(errors.getText()).contains("cron");
+        assertThat(browser.driver.findElement(By.id("s-name")).getAttribute("value")).as("kept as typed").isEqualTo("broken");
+        assertThat(api.get("/api/v1/schedules/broken", Api.ADMIN).status()).isEqualTo(404);
+
+        open("/ui/schedules");
+        browser.driver.findElement(By.cssSelector("tr.schedule[data-schedule='nightly-report'] a.edit-schedule")).click();
+        waitFor(() -> "0 0 3 * * *".equals(browser.driver.findElement(By.id("s-cron")).getAttribute("value")));
+        browser.driver.findElement(By.id("s-cron")).clear();
+        browser.driver.findElement(By.id("s-cron")).sendKeys("0 30 9 * * MON-FRI");
+        browser.driver.findElement(By.id("s-save")).click();
+        waitFor(() -> browser.driver.getCurrentUrl().contains("done=schedule-saved"));
+        assertThat(text(row)).contains("at 09:30, Monday to Friday");
+
+        browser.driver.findElement(By.cssSelector("tr.schedule[data-schedule='nightly-report'] summary")).click();
+        browser.driver.findElement(By.cssSelector("tr.schedule[data-schedule='nightly-report'] button.confirm-delete")).click();
+        waitFor(() -> browser.driver.getCurrentUrl().contains("done=schedule-deleted"));
+        assertThat(browser.driver.findElements(row)).isEmpty();
+        assertThat(api.get("/api/v1/schedules/nightly-report", Api.ADMIN).status()).isEqualTo(404);
+    }
+
+    private static void fillSchedule(String name, String cron, String zone) {
+        for (String[] field : new String[][] {{"s-name", name}, {"s-cron", cron}, {"s-timezone", zone}}) {
+            WebElement input = browser.driver.findElement(By.id(field[0]));
+            input.clear();
+            input.sendKeys(field[1]);
+        }
+        browser.driver.findElement(By.id("s-save")).click();
     }
 
     private static long progress(String id, String lease, long version, long current) {

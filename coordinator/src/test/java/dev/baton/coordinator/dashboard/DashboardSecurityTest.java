@@ -91,6 +91,26 @@ class DashboardSecurityTest {
     }
 
     @Test
+    void queueLimitsAreSetFromAFormThatIsCheckedOnTheServer() {
+        UiClient ui = UiClient.loggedIn(port, Api.ADMIN);
+        for (Map<String, String> bad : List.of(Map.of("queue", "lim", "maxRunning", "two"),
+                Map.of("queue", "lim", "ratePerSecond", "1e999x"), Map.of("queue", "lim", "maxRunning", "-1"),
+                Map.of("queue", "lim"), Map.of("maxRunning", "2"))) {
+            HttpResponse<String> r = ui.post("/ui/queues/limits", ui.withCsrf(bad));
+            assertThat(r.statusCode()).as(bad.toString()).isEqualTo(400);
+        }
+        assertThat(cluster.queryLong("select count(*) from queues where name = 'lim'")).as("nothing written").isZero();
+        HttpResponse<String> ok = ui.post("/ui/queues/limits", ui.withCsrf(Map.of("queue", "lim", "maxRunning", "4",
+                "ratePerSecond", "")));
+        assertThat(ok.statusCode()).as(ok.body()).isEqualTo(303);
+        assertThat(cluster.queryLong("select max_running from queues where name = 'lim'")).isEqualTo(4);
+        UiClient viewer = UiClient.loggedIn(port, VIEWER);
+        assertThat(viewer.post("/ui/queues/limits", viewer.withCsrf(Map.of("queue", "lim", "maxRunning", "9")))
+                .statusCode()).isEqualTo(403);
+        assertThat(cluster.queryLong("select max_running from queues where name = 'lim'")).isEqualTo(4);
+    }
+
+    @Test
     void aChangeNeedsTheSessionsCsrfToken() {
         UiClient ui = UiClient.loggedIn(port, Api.ADMIN);
         HttpResponse<String> none = ui.post("/ui/queues/pause", Map.of("queue", "sec"));
