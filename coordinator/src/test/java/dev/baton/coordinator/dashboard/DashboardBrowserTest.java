@@ -127,7 +127,8 @@ class DashboardBrowserTest {
         browser.driver.findElement(By.id("f-q")).sendKeys("customer:acme");
         browser.driver.findElement(By.id("f-apply")).click();
         waitFor(() -> browser.driver.findElements(By.cssSelector("tr.job")).size() == 1);
-        assertThat(browser.driver.findElement(By.cssSelector("tr.job")).getAttribute("data-id")).isEqualTo(acmeJob);
+        // read in a wait: htmx may swap the rows again (the list refreshes itself) between finding and reading
+        waitFor(() -> acmeJob.equals(browser.driver.findElement(By.cssSelector("tr.job")).getAttribute("data-id")));
         waitFor(() -> browser.driver.getCurrentUrl().contains("customer%3Aacme"));
         browser.driver.findElement(By.id("f-q")).clear();
         browser.driver.findElement(By.id("f-q")).sendKeys("{\"order\": {\"id\": 7}}");
