@@ -124,6 +124,10 @@ class NoSecretInLogsIT {
                     .equals("up"))).as("Redis reached with its ACL user; see " + coordinatorOut).isTrue();
 
             session(api, admin, producer, envWorker, viewer, dashboard, otlp, port, coordinatorOut);
+            // the span exporter sends every few seconds: its failure (to the dead OTLP port) must be
+            // in the log before the stop, whose own flush may come after logging has ended
+            assertThat(Jobs.eventually(60_000, () -> read(coordinatorOut).contains("Failed to export")))
+                    .as("an export to the dead OTLP endpoint failed; see " + coordinatorOut).isTrue();
 
             coordinator.toHandle().destroy(); // SIGTERM
             assertThat(coordinator.waitFor(60, TimeUnit.SECONDS)).isTrue();

@@ -99,7 +99,7 @@ public record EditForm(long version, Map<String, String> base, Map<String, Strin
         }
     }
 
-    private static Integer whole(String field, String v) {
+    static Integer whole(String field, String v) {
         try {
             return Integer.parseInt(v.strip());
         } catch (NumberFormatException e) {
@@ -107,7 +107,7 @@ public record EditForm(long version, Map<String, String> base, Map<String, Strin
         }
     }
 
-    private static Instant time(String v) {
+    static Instant time(String v) {
         try {
             return Instant.parse(v.strip());
         } catch (DateTimeParseException e) {
@@ -115,7 +115,7 @@ public record EditForm(long version, Map<String, String> base, Map<String, Strin
         }
     }
 
-    private static JsonNode json(String field, String v) {
+    static JsonNode json(String field, String v) {
         try {
             JsonNode node = Json.mapper().readTree(v);
             if (node == null || node.isMissingNode()) {
@@ -152,7 +152,7 @@ public record EditForm(long version, Map<String, String> base, Map<String, Strin
         }
     }
 
-    private static Map<String, String> labels(String v) {
+    static Map<String, String> labels(String v) {
         try {
             Map<String, String> labels = Json.mapper().readValue(v, new TypeReference<Map<String, String>>() { });
             labels.forEach((k, value) -> {

@@ -55,7 +55,7 @@ public final class JobPages {
         try {
             form = JobFilterForm.read(request);
         } catch (BatonException e) {
-            form = new JobFilterForm(null, null, null, null, null);
+            form = JobFilterForm.NONE;
             return withError(params, form, e);
         }
         params.put("form", form);

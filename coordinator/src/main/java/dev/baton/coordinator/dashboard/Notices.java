@@ -8,17 +8,19 @@ import java.util.Map;
  * picked from this list by its key, so a link can never make a page say anything else.
  */
 final class Notices {
-    private static final Map<String, String> TEXT = Map.of(
-            "cancelled", "The job was cancelled.",
-            "retried", "The job was queued again.",
-            "edited", "The job was changed.",
-            "unchanged", "Nothing was changed: the form had the job's values.",
-            "paused", "The queue was paused: its jobs stay queued until it is resumed.",
-            "resumed", "The queue was resumed.",
-            "limits", "The queue's limits were set.",
-            "schedule-created", "The schedule was created.",
-            "schedule-saved", "The schedule was saved: ticks it had enqueued ahead were cancelled.",
-            "schedule-deleted", "The schedule was deleted: ticks it had enqueued ahead were cancelled.");
+    private static final Map<String, String> TEXT = Map.ofEntries(
+            Map.entry("cancelled", "The job was cancelled."),
+            Map.entry("retried", "The job was queued again."),
+            Map.entry("edited", "The job was changed."),
+            Map.entry("unchanged", "Nothing was changed: the form had the job's values."),
+            Map.entry("paused", "The queue was paused: its jobs stay queued until it is resumed."),
+            Map.entry("resumed", "The queue was resumed."),
+            Map.entry("limits", "The queue's limits were set."),
+            Map.entry("schedule-created", "The schedule was created."),
+            Map.entry("schedule-saved", "The schedule was saved: ticks it had enqueued ahead were cancelled."),
+            Map.entry("schedule-deleted", "The schedule was deleted: ticks it had enqueued ahead were cancelled."),
+            Map.entry("enqueued", "The job was enqueued."),
+            Map.entry("deduplicated", "Not enqueued: a job with this uniqueKey is still active; here it is."));
 
     private Notices() {
     }

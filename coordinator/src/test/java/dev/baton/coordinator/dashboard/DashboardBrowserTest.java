@@ -350,6 +350,104 @@ class DashboardBrowserTest {
         assertThat(api.get("/api/v1/schedules/nightly-report", Api.ADMIN).status()).isEqualTo(404);
     }
 
+    @Test
+    @Order(13)
+    void aJobIsEnqueuedFromAFormCheckedInTheBrowserAndOnTheServer() {
+        open("/ui/enqueue");
+        browser.driver.findElement(By.id("e-type")).sendKeys("invoice.send");
+        browser.driver.findElement(By.id("e-queue")).clear();
+        browser.driver.findElement(By.id("e-queue")).sendKeys("billing");
+        WebElement payload = browser.driver.findElement(By.id("e-payload"));
+        payload.clear();
+        payload.sendKeys("{\"invoice\": 42");
+        browser.driver.findElement(By.id("e-runAt")).sendKeys("tomorrow");
+        browser.screenshot(shots, "enqueue");
+        browser.driver.findElement(By.id("e-submit")).click();
+        assertThat((String) browser.driver.executeScript("return document.getElementById('e-payload').validationMessage"))
+                .as("stopped in the browser").contains("not valid JSON");
+        assertThat(browser.driver.getCurrentUrl()).endsWith("/ui/enqueue");
+        payload = browser.driver.findElement(By.id("e-payload"));
+        payload.sendKeys("}");
+        browser.driver.findElement(By.id("e-submit")).click();
+        WebElement errors = waitForElement(By.id("enqueue-errors"));
+        assertThat(errors.getText()).as("the server's check").contains("runAt");
+        assertThat(browser.driver.findElement(By.id("e-type")).getAttribute("value")).isEqualTo("invoice.send");
+        assertThat(api.get("/api/v1/jobs?queue=billing", Api.ADMIN).body().path("items")).isEmpty();
+        browser.driver.findElement(By.id("e-runAt")).clear();
+        browser.driver.findElement(By.id("e-submit")).click();
+        waitFor(() -> browser.driver.getCurrentUrl().contains("done=enqueued"));
+        assertThat(text(By.id("job-type"))).isEqualTo("invoice.send");
+        assertThat(text(By.id("job-queue"))).isEqualTo("billing");
+        assertThat(text(By.id("payload"))).contains("\"invoice\" : 42");
+        assertClean("enqueue");
+    }
+
+    @Test
+    @Order(14)
+    void jobsAreFilteredByLabelAndCreationTime() {
+        open("/ui/jobs");
+        browser.driver.findElement(By.id("f-label")).sendKeys("team:billing");
+        browser.driver.findElement(By.id("f-apply")).click();
+        waitFor(() -> browser.driver.getCurrentUrl().contains("label=team%3Abilling"));
+        waitFor(() -> browser.driver.findElements(By.cssSelector("tr.job")).size() == 1);
+        waitFor(() -> acmeJob.equals(browser.driver.findElement(By.cssSelector("tr.job")).getAttribute("data-id")));
+        open("/ui/jobs?to=2020-01-01T00:00:00Z");
+        assertThat(browser.driver.findElements(By.cssSelector("tr.job"))).as("none created before 2020").isEmpty();
+        open("/ui/jobs?from=1d&queue=mail");
+        assertThat(browser.driver.findElements(By.cssSelector("tr.job"))).hasSize(2);
+        open("/ui/jobs?from=yesterday");
+        assertThat(browser.driver.findElement(By.tagName("main")).getText()).contains("from").contains("2d");
+        assertClean("jobs by label and time");
+    }
+
+    @Test
+    @Order(15)
+    void tickedRowsAndEverythingMatchingAreCancelledAndRetriedInBulk() {
+        List<String> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            ids.add(Jobs.enqueue(api, "batch", Map.of("type", "bulk.item")).path("id").asText());
+        }
+        String a = ids.get(0);
+        String b = ids.get(1);
+        open("/ui/jobs?queue=batch");
+        browser.driver.findElement(By.cssSelector("tr.job[data-id='" + a + "'] input.pick")).click();
+        browser.driver.findElement(By.cssSelector("tr.job[data-id='" + b + "'] input.pick")).click();
+        assertThat(api.patch("/api/v1/jobs/" + b, Api.ADMIN, Map.of("expectedVersion", 1, "priority", 4)).status())
+                .as("b changes after the page showed it").isEqualTo(200);
+        browser.driver.findElement(By.id("bulk-cancel")).click();
+        waitForElement(By.id("bulk-succeeded"));
+        assertThat(browser.driver.findElements(By.cssSelector("tr.bulk-done"))).hasSize(1);
+        assertThat(text(By.cssSelector("tr.bulk-done"))).startsWith(a);
+        assertThat(text(By.cssSelector("tr.bulk-refused[data-id='" + b + "']"))).contains("version_conflict")
+                .contains("queued");
+        assertClean("bulk result");
+        browser.screenshot(shots, "bulk-result");
+        assertThat(Jobs.get(api, b).path("status").asText()).as("never acted on blindly").isEqualTo("queued");
+
+        browser.driver.findElement(By.id("bulk-back")).click();
+        waitFor(() -> browser.driver.getCurrentUrl().contains("queue=batch"));
+        browser.driver.findElement(By.id("bulk-cancel-matching")).click();
+        assertThat(waitForElement(By.id("bulk-count")).getText()).as("the two still queued, not the cancelled one")
+                .startsWith("2 ");
+        assertClean("bulk confirm");
+        browser.screenshot(shots, "bulk-confirm");
+        browser.driver.findElement(By.id("bulk-confirm")).click();
+        waitForElement(By.id("bulk-succeeded"));
+        assertThat(browser.driver.findElements(By.cssSelector("tr.bulk-done"))).hasSize(2);
+        for (String id : ids) {
+            assertThat(Jobs.get(api, id).path("status").asText()).isEqualTo("cancelled");
+        }
+        browser.driver.findElement(By.id("bulk-back")).click();
+        waitFor(() -> browser.driver.getCurrentUrl().contains("queue=batch"));
+        browser.driver.findElement(By.id("bulk-retry-matching")).click();
+        assertThat(waitForElement(By.id("bulk-count")).getText()).startsWith("3 ");
+        browser.driver.findElement(By.id("bulk-confirm")).click();
+        waitForElement(By.id("bulk-succeeded"));
+        for (String id : ids) {
+            assertThat(Jobs.get(api, id).path("status").asText()).isEqualTo("queued");
+        }
+    }
+
     private static void fillSchedule(String name, String cron, String zone) {
         for (String[] field : new String[][] {{"s-name", name}, {"s-cron", cron}, {"s-timezone", zone}}) {
             WebElement input = browser.driver.findElement(By.id(field[0]));

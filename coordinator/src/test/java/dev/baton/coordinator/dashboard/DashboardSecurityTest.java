@@ -111,6 +111,22 @@ class DashboardSecurityTest {
     }
 
     @Test
+    void aBulkActionIsCheckedOnTheServerAndRefusedToAViewer() {
+        UiClient ui = UiClient.loggedIn(port, Api.ADMIN);
+        for (Map<String, String> bad : List.of(Map.of("action", "delete", "job_1", "1"), Map.of("action", "cancel"),
+                Map.of("action", "cancel", "job_1", "x"))) {
+            assertThat(ui.post("/ui/jobs/bulk/selected", ui.withCsrf(bad)).statusCode()).as(bad.toString()).isEqualTo(400);
+        }
+        for (Map<String, String> bad : List.of(Map.of("action", "retry", "status", "succeeded"),
+                Map.of("action", "retry", "status", "nonsense"), Map.of("action", "cancel", "from", "yesterday"))) {
+            assertThat(ui.post("/ui/jobs/bulk/matching", ui.withCsrf(bad)).statusCode()).as(bad.toString()).isEqualTo(400);
+        }
+        UiClient viewer = UiClient.loggedIn(port, VIEWER);
+        assertThat(viewer.post("/ui/jobs/bulk/matching", viewer.withCsrf(Map.of("action", "cancel", "confirm", "yes")))
+                .statusCode()).isEqualTo(403);
+    }
+
+    @Test
     void aChangeNeedsTheSessionsCsrfToken() {
         UiClient ui = UiClient.loggedIn(port, Api.ADMIN);
         HttpResponse<String> none = ui.post("/ui/queues/pause", Map.of("queue", "sec"));
