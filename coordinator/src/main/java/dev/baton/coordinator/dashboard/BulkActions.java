@@ -80,8 +80,10 @@ public final class BulkActions {
     public HttpResponse<?> matching(HttpRequest<?> request, @Nullable @Body Map<String, String> form) {
         String action = action(form);
         JobFilterForm filter = JobFilterForm.of(form);
-        List<String> ids = matching(filter, action);
-        if (!"yes".equals(form.get("confirm"))) {
+        boolean confirmed = "yes".equals(form.get("confirm"));
+        // confirmed: only the jobs the count could have seen (none enqueued after it)
+        List<String> ids = matching(filter, action, confirmed ? upTo(form) : null);
+        if (!confirmed) {
             Map<String, Object> params = new HashMap<>();
             params.put("frame", Frame.of(UiSession.of(request), "jobs"));
             params.put("action", action);
@@ -89,6 +91,7 @@ public final class BulkActions {
             params.put("capped", ids.size() == MAX_MATCHING);
             params.put("statuses", String.join(" or ", APPLIES.get(action).stream().map(JobStatus::wire).toList()));
             params.put("fields", filter.fields());
+            params.put("upTo", ids.isEmpty() ? "0" : ids.getFirst());
             params.put("back", filter.link(null));
             return pages.ok("bulkConfirm", params);
         }
@@ -104,8 +107,11 @@ public final class BulkActions {
         return done(request, action, new BulkResult(succeeded, failed), filter);
     }
 
-    /** The ids (newest first) of the jobs matching {@code filter} in a status {@code action} applies to. */
-    private List<String> matching(JobFilterForm filter, String action) {
+    /**
+     * The ids (newest first) of the jobs matching {@code filter} in a status {@code action} applies
+     * to, no newer than {@code upTo} (null: any).
+     */
+    private List<String> matching(JobFilterForm filter, String action, Long upTo) {
         List<JobStatus> statuses = APPLIES.get(action);
         JobStatus asked = status(filter.status());
         if (asked != null && !statuses.contains(asked)) {
@@ -114,7 +120,7 @@ public final class BulkActions {
         }
         List<Long> ids = new ArrayList<>();
         for (JobStatus status : asked == null ? statuses : List.of(asked)) {
-            Long before = null;
+            Long before = upTo == null ? null : upTo + 1;
             while (ids.size() < MAX_MATCHING) {
                 JobPage page = jobs.list(filter.toFilter(status, before, 1000));
                 for (Job j : page.items()) {
@@ -153,6 +159,18 @@ public final class BulkActions {
         } catch (IllegalArgumentException e) {
             throw BatonException.invalid("status", "is not a job status");
         }
+    }
+
+    private static Long upTo(Map<String, String> form) {
+        try {
+            long upTo = Long.parseLong(form.getOrDefault("upTo", "").strip());
+            if (upTo >= 0 && upTo < Long.MAX_VALUE) {
+                return upTo;
+            }
+        } catch (NumberFormatException ignored) {
+            // refused below
+        }
+        throw BatonException.invalid("upTo", "must be the newest job id the confirmation counted");
     }
 
     private static Long version(String value) {

@@ -232,7 +232,9 @@ class DashboardBrowserTest {
     @Test
     @Order(8)
     void noStoredValueRunsAsScriptOnAnyPage() {
-        for (String page : List.of("/ui", "/ui/jobs", "/ui/jobs?queue=" + Show.enc(XSS.get(1)), "/ui/jobs/" + xssJob)) {
+        for (String page : List.of("/ui", "/ui/jobs", "/ui/jobs?queue=" + Show.enc(XSS.get(1)),
+                "/ui/jobs?label=" + Show.enc("x:" + XSS.get(0)) + "&from=" + Show.enc(XSS.get(1)), "/ui/workers",
+                "/ui/schedules", "/ui/enqueue", "/ui/jobs/" + xssJob)) {
             open(page);
             assertThat(browser.driver.executeScript("return typeof window.__x")).as(page).isEqualTo("undefined");
             assertThat(browser.driver.findElements(By.cssSelector("main img"))).as(page).isEmpty();
@@ -431,12 +433,15 @@ class DashboardBrowserTest {
                 .startsWith("2 ");
         assertClean("bulk confirm");
         browser.screenshot(shots, "bulk-confirm");
+        String later = Jobs.enqueue(api, "batch", Map.of("type", "bulk.item")).path("id").asText();
         browser.driver.findElement(By.id("bulk-confirm")).click();
         waitForElement(By.id("bulk-succeeded"));
         assertThat(browser.driver.findElements(By.cssSelector("tr.bulk-done"))).hasSize(2);
         for (String id : ids) {
             assertThat(Jobs.get(api, id).path("status").asText()).isEqualTo("cancelled");
         }
+        assertThat(Jobs.get(api, later).path("status").asText()).as("enqueued after the count: not confirmed")
+                .isEqualTo("queued");
         browser.driver.findElement(By.id("bulk-back")).click();
         waitFor(() -> browser.driver.getCurrentUrl().contains("queue=batch"));
         browser.driver.findElement(By.id("bulk-retry-matching")).click();
