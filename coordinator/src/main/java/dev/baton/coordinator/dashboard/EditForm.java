@@ -155,6 +155,9 @@ public record EditForm(long version, Map<String, String> base, Map<String, Strin
     static Map<String, String> labels(String v) {
         try {
             Map<String, String> labels = Json.mapper().readValue(v, new TypeReference<Map<String, String>>() { });
+            if (labels == null) { // the text "null": no object at all
+                throw BatonException.invalid("labels", "must be a JSON object of strings, such as {\"team\": \"billing\"}");
+            }
             labels.forEach((k, value) -> {
                 String problem = StorableText.problem(k) != null ? StorableText.problem(k)
                         : value == null ? null : StorableText.problem(value);
