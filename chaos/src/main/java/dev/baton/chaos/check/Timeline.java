@@ -65,9 +65,10 @@ final class Timeline {
         Map<String, Long> firstSends = firstSends();
         for (Op op : ops) {
             forEachAck(op, (job, version, replayable) -> {
-                // A resent complete or fail is the same operation as its first send: answered with the
-                // job as that send left it (docs/protocol.md), it may be older than what was
-                // acknowledged since, but not older than what was acknowledged before the first send.
+                // A resent complete or fail, or a bulk resent under its Idempotency-Key, is the same
+                // operation as its first send: answered with the job as that send left it
+                // (docs/protocol.md), it may be older than what was acknowledged since, but not older
+                // than what was acknowledged before the first send.
                 long asked = replayable ? Math.min(op.startMs(), firstSends.getOrDefault(sendKey(op), op.startMs()))
                         : op.startMs();
                 Ack before = newestBefore(acks.get(job), asked);
@@ -93,26 +94,39 @@ final class Timeline {
         return t.verdict();
     }
 
-    /** When each complete or fail was first sent with no answer: (kind, job, attempt) to the earliest start. */
+    /**
+     * When each complete or fail was first sent with no answer ((kind, job, attempt) to the earliest
+     * start), and each keyed bulk first sent (its key to the earliest start of any send: a 503 under
+     * a key may have done part of it too).
+     */
     private Map<String, Long> firstSends() {
         Map<String, Long> first = new HashMap<>();
         for (Op op : ops) {
-            if ((op.kind().equals("complete") || op.kind().equals("fail")) && op.outcome() == Op.Outcome.UNKNOWN) {
+            if ((op.kind().equals("complete") || op.kind().equals("fail")) && op.outcome() == Op.Outcome.UNKNOWN
+                    || keyedBulk(op)) {
                 first.merge(sendKey(op), op.startMs(), Math::min);
             }
         }
         return first;
     }
 
+    private static boolean keyedBulk(Op op) {
+        return op.kind().equals("bulk") && op.data().hasNonNull("key");
+    }
+
     private static String sendKey(Op op) {
-        return op.kind() + "/" + op.jobId() + "/" + op.data().path("attempt").asInt();
+        return keyedBulk(op) ? "bulk/" + op.data().path("key").asText()
+                : op.kind() + "/" + op.jobId() + "/" + op.data().path("attempt").asInt();
     }
 
     private interface AckSink {
         void accept(String job, long version, boolean replayable);
     }
 
-    /** The versions {@code op} acknowledged; a resent complete or fail is answered with its first version again. */
+    /**
+     * The versions {@code op} acknowledged; a resent complete or fail, or a resent keyed bulk, is
+     * answered with its first versions again.
+     */
     private static void forEachAck(Op op, AckSink sink) {
         if (!op.ok() && !op.kind().equals("progress_applied")) {
             return;
@@ -124,7 +138,7 @@ final class Timeline {
                     op.data().path("version").asLong(), false);
             case "complete", "fail" -> sink.accept(op.jobId(), op.data().path("version").asLong(), true);
             case "bulk" -> op.data().path("succeeded").forEach(s -> sink.accept(s.path("id").asText(),
-                    s.path("version").asLong(), false));
+                    s.path("version").asLong(), keyedBulk(op)));
             default -> {
             }
         }

@@ -197,6 +197,37 @@ class CheckerTest {
                 "no answer older than an earlier acknowledgement");
     }
 
+    /**
+     * Soak 12, seed 14: a bulk under an Idempotency-Key whose first send cancelled the job (its
+     * answer lost: no answer in 10 s), then an admin retried the job (acknowledged), then the bulk
+     * was resent with the same key and answered, as the protocol says, with what its first send
+     * did: the cancel's version, older than the retry's.
+     */
+    @Test
+    void aResentKeyedBulkMayAnswerWhatItsFirstSendDidButNothingOlder() {
+        adversaryJobCompleted(1); // acknowledges versions 2 to 4 between 10,000 and 10,010 ms
+        ops.add(new Op(90, "test", "bulk", null, 0, 20_000, 30_000, Op.Outcome.UNKNOWN, 0, null,
+                data().put("key", "k1")));
+        ops.add(new Op(91, "test", "retry", "1", 0, 21_000, 21_010, Op.Outcome.OK, 200, null,
+                data().put("version", 6)));
+        ObjectNode resent = data().put("key", "k1");
+        resent.putArray("succeeded").addObject().put("id", "1").put("version", 5);
+        ops.add(new Op(92, "test", "bulk", null, 0, 30_000, 30_010, Op.Outcome.OK, 200, null, resent));
+        assertThat(failed()).doesNotContain("no answer older than an earlier acknowledgement");
+        ops.removeLast();
+        ObjectNode older = data().put("key", "k1");
+        older.putArray("succeeded").addObject().put("id", "1").put("version", 3);
+        ops.add(new Op(92, "test", "bulk", null, 0, 30_000, 30_010, Op.Outcome.OK, 200, null, older));
+        assertThat(failed()).as("older than what came before the first send").contains(
+                "no answer older than an earlier acknowledgement");
+        ops.removeLast();
+        ObjectNode otherKey = data().put("key", "k2");
+        otherKey.putArray("succeeded").addObject().put("id", "1").put("version", 5);
+        ops.add(new Op(92, "test", "bulk", null, 0, 30_000, 30_010, Op.Outcome.OK, 200, null, otherKey));
+        assertThat(failed()).as("another key is another operation").contains(
+                "no answer older than an earlier acknowledgement");
+    }
+
     @Test
     void anEventOfTheWrongKindForItsMoveIsFound() {
         adversaryJobCompleted(1);
