@@ -18,20 +18,20 @@ import java.util.regex.Pattern;
 
 /**
  * The jobs page's filter as the query string gives it (status, queue, type, a label {@code k:v},
- * created from/to, payload search, page cursor), read into the filter GET /api/v1/jobs uses: the
+ * created from/to, a search in the payload, result or error, page cursor), read into the filter GET /api/v1/jobs uses: the
  * same statement, newest first, keyset paged on id. A time is RFC 3339 or an age ({@code 90m},
  * {@code 6h}, {@code 2d}: that long ago).
  */
 public record JobFilterForm(String status, String queue, String type, String label, String from, String to, String q,
-                            String cursor) {
+                            String in, String cursor) {
     static final int PAGE = 50;
-    static final JobFilterForm NONE = new JobFilterForm(null, null, null, null, null, null, null, null);
+    static final JobFilterForm NONE = new JobFilterForm(null, null, null, null, null, null, null, null, null);
     private static final Pattern AGE = Pattern.compile("(\\d{1,6})\\s*(m|min|h|d)");
 
     static JobFilterForm read(HttpRequest<?> request) {
         return new JobFilterForm(param(request, "status"), param(request, "queue"), param(request, "type"),
-                param(request, "label"), param(request, "from"), param(request, "to"), param(request, PayloadQuery.FIELD),
-                param(request, "cursor"));
+                param(request, "label"), param(request, "from"), param(request, "to"), param(request, SearchQuery.FIELD),
+                param(request, SearchQuery.IN), param(request, "cursor"));
     }
 
     /** The filter; 400 naming the field that cannot be used. */
@@ -50,7 +50,7 @@ public record JobFilterForm(String status, String queue, String type, String lab
 
     /** The same filter with another status, from {@code beforeId} down, {@code limit} a page (for bulk actions). */
     JobQueries.Filter toFilter(JobStatus withStatus, Long beforeId, int limit) {
-        return new JobQueries.Filter(withStatus, queue, type, labelJson(), PayloadQuery.toContainment(q),
+        return new JobQueries.Filter(withStatus, queue, type, labelJson(), SearchQuery.search(in, q),
                 time("from", from), time("to", to), beforeId, limit);
     }
 
@@ -63,7 +63,8 @@ public record JobFilterForm(String status, String queue, String type, String lab
         p.put("label", label);
         p.put("from", from);
         p.put("to", to);
-        p.put(PayloadQuery.FIELD, q);
+        p.put(SearchQuery.FIELD, q);
+        p.put(SearchQuery.IN, in);
         p.values().removeIf(Objects::isNull);
         return p;
     }
@@ -71,7 +72,8 @@ public record JobFilterForm(String status, String queue, String type, String lab
     /** The filter from a form's fields (a bulk action's post), as {@link #read} takes it from a query string. */
     static JobFilterForm of(Map<String, String> form) {
         return new JobFilterForm(field(form, "status"), field(form, "queue"), field(form, "type"), field(form, "label"),
-                field(form, "from"), field(form, "to"), field(form, PayloadQuery.FIELD), null);
+                field(form, "from"), field(form, "to"), field(form, SearchQuery.FIELD),
+                field(form, SearchQuery.IN), null);
     }
 
     private static String field(Map<String, String> form, String name) {

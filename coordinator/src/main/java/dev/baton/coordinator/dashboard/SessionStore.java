@@ -30,6 +30,12 @@ public final class SessionStore {
             where id_hash = ? and expires_at > now() and last_seen_at > now() - make_interval(secs => ?)
             returning token_hash, csrf_token""";
 
+    // The same guard, without counting as use: what the page does by itself (a live refresh, the
+    // log tail's recheck) must not keep an unattended session open.
+    private static final String FIND_IF_LIVE = """
+            select token_hash, csrf_token from dashboard_sessions
+            where id_hash = ? and expires_at > now() and last_seen_at > now() - make_interval(secs => ?)""";
+
     private static final String DELETE = "delete from dashboard_sessions where id_hash = ?";
 
     private static final String DELETE_ENDED = """
@@ -49,7 +55,16 @@ public final class SessionStore {
 
     /** The session, touched, when it exists, has not expired and was used within {@code idle}; else null. */
     public Stored touchIfLive(Connection c, byte[] idHash, Duration idle) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(TOUCH_IF_LIVE)) {
+        return stored(c, TOUCH_IF_LIVE, idHash, idle);
+    }
+
+    /** As {@link #touchIfLive}, leaving the session's last use as it was. */
+    public Stored findIfLive(Connection c, byte[] idHash, Duration idle) throws SQLException {
+        return stored(c, FIND_IF_LIVE, idHash, idle);
+    }
+
+    private static Stored stored(Connection c, String sql, byte[] idHash, Duration idle) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setBytes(1, idHash);
             ps.setLong(2, idle.toSeconds());
             try (ResultSet rs = ps.executeQuery()) {

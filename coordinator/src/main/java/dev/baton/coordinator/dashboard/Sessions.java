@@ -8,6 +8,9 @@ import dev.baton.coordinator.error.ErrorCode;
 import io.micronaut.context.annotation.Requires;
 import jakarta.inject.Singleton;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.regex.Pattern;
 
 /**
@@ -57,11 +60,19 @@ public final class Sessions {
 
     /** The live session {@code id} names, or null: none, ended, or its token no longer valid (it is then deleted). */
     public UiSession find(String id) {
+        return find(id, true);
+    }
+
+    /**
+     * As {@link #find(String)}; {@code use} false for what a page does by itself (a live refresh):
+     * the session is found but not kept alive by it, so an unattended page still ends it.
+     */
+    public UiSession find(String id, boolean use) {
         if (id == null || !ID.matcher(id).matches()) {
             return null;
         }
         byte[] idHash = Tokens.hash(id);
-        SessionStore.Stored stored = db.run(c -> store.touchIfLive(c, idHash, IDLE));
+        SessionStore.Stored stored = db.run(c -> use ? store.touchIfLive(c, idHash, IDLE) : store.findIfLive(c, idHash, IDLE));
         if (stored == null) {
             return null;
         }
@@ -77,6 +88,28 @@ public final class Sessions {
             });
             return null;
         }
+    }
+
+    /**
+     * Whether session {@code id} is still live, for a stream that outlasts its request (the log
+     * tail asks about once a second): looked up again at most every {@code recheck}, without
+     * counting as use; while the database cannot answer, the last answer stands.
+     */
+    public BooleanSupplier stillLive(String id, Duration recheck) {
+        AtomicLong checkedAt = new AtomicLong(System.nanoTime());
+        AtomicBoolean live = new AtomicBoolean(true);
+        return () -> {
+            long now = System.nanoTime();
+            if (live.get() && now - checkedAt.get() >= recheck.toNanos()) {
+                checkedAt.set(now);
+                try {
+                    live.set(find(id, false) != null);
+                } catch (BatonException e) {
+                    // The database is away: the stream's own reads wait for it too.
+                }
+            }
+            return live.get();
+        };
     }
 
     public void logout(String id) {

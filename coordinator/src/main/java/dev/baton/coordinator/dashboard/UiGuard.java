@@ -32,6 +32,8 @@ import java.net.URI;
 public final class UiGuard implements Ordered {
     static final String LOGIN = "/ui/login";
     static final String LOGOUT = "/ui/logout";
+    /** The header dashboard.js puts on a request the page makes by itself, not the user. */
+    static final String BACKGROUND = "X-Baton-Background";
     static final int ORDER = ServerFilterPhase.SECURITY.order() - 10;
     private final Sessions sessions;
     private final Pages pages;
@@ -62,7 +64,8 @@ public final class UiGuard implements Ordered {
         if (path.equals(LOGIN)) {
             return null;
         }
-        UiSession session = sessions.find(SessionCookie.read(request));
+        // A refresh the page makes by itself (dashboard.js marks it) finds the session without using it.
+        UiSession session = sessions.find(SessionCookie.read(request), !request.getHeaders().contains(BACKGROUND));
         if (session == null) {
             return change
                     ? pages.refusal(HttpStatus.FORBIDDEN, "Logged out", "Your session has ended: log in again.", null)

@@ -63,12 +63,55 @@ public final class JobQueries {
         return queues;
     }
 
-    /** {@code payloadJson}: a JSON object the payload must contain (jsonb {@code @>}), or null. */
-    public record Filter(JobStatus status, String queue, String type, String labelsJson, String payloadJson,
-                         Instant createdAfter, Instant createdBefore, Long beforeId, int limit) {
+    /** Which of a job's JSON documents a search looks in, and its column. */
+    public enum Searched {
+        PAYLOAD("payload"), RESULT("result"), ERROR("last_error");
+
+        private final String column;
+
+        Searched(String column) {
+            this.column = column;
+        }
+
+        /** The name a form or query string uses: payload, result, error. */
+        public String wire() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** A JSON object that {@code in} must contain (jsonb {@code @>}). */
+    public record Search(Searched in, String json) {
+    }
+
+    /**
+     * {@code search}: what a job's payload, result or error must contain, or null; {@code fromId}:
+     * the lowest id to read (a search's bound per page), or null.
+     */
+    public record Filter(JobStatus status, String queue, String type, String labelsJson, Search search,
+                         Instant createdAfter, Instant createdBefore, Long beforeId, int limit, Long fromId) {
         public Filter(JobStatus status, String queue, String type, String labelsJson, Instant createdAfter,
                       Instant createdBefore, Long beforeId, int limit) {
             this(status, queue, type, labelsJson, null, createdAfter, createdBefore, beforeId, limit);
+        }
+
+        public Filter(JobStatus status, String queue, String type, String labelsJson, Search search,
+                      Instant createdAfter, Instant createdBefore, Long beforeId, int limit) {
+            this(status, queue, type, labelsJson, search, createdAfter, createdBefore, beforeId, limit, null);
+        }
+
+        /** The same filter reading no id below {@code lowest}. */
+        public Filter from(long lowest) {
+            return new Filter(status, queue, type, labelsJson, search, createdAfter, createdBefore, beforeId, limit, lowest);
+        }
+    }
+
+    private static final String NEWEST_ID = "select coalesce(max(id), 0) from jobs";
+
+    /** The highest job id there is (0 for none): the primary key's last entry. */
+    public long newestId(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(NEWEST_ID); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
         }
     }
 
@@ -92,9 +135,10 @@ public final class JobQueries {
             sql.append(" and labels @> ?::jsonb");
             params.add(f.labelsJson());
         }
-        if (f.payloadJson() != null) {
-            sql.append(" and payload @> ?::jsonb");
-            params.add(f.payloadJson());
+        if (f.search() != null) {
+            // The column comes from the enum, never from the request.
+            sql.append(" and ").append(f.search().in().column).append(" @> ?::jsonb");
+            params.add(f.search().json());
         }
         if (f.createdAfter() != null) {
             sql.append(" and created_at > ?");
@@ -107,6 +151,10 @@ public final class JobQueries {
         if (f.beforeId() != null) {
             sql.append(" and id < ?");
             params.add(f.beforeId());
+        }
+        if (f.fromId() != null) {
+            sql.append(" and id >= ?");
+            params.add(f.fromId());
         }
         sql.append(" order by id desc limit ?");
         params.add(f.limit() + 1);
@@ -156,7 +204,6 @@ public final class JobQueries {
         }
     }
 
-    /** How many jobs each worker holds running, by worker id; a worker running none is absent. */
     /** A job a worker runs, as the dashboard's workers page lists it. */
     public record RunningJob(long id, String type, String queue) {
     }
@@ -176,6 +223,7 @@ public final class JobQueries {
         return jobs;
     }
 
+    /** How many jobs each worker holds running, by worker id; a worker running none is absent. */
     public Map<String, Long> runningByWorker(Connection c) throws SQLException {
         Map<String, Long> m = new HashMap<>();
         try (PreparedStatement ps = c.prepareStatement(RUNNING_BY_WORKER); ResultSet rs = ps.executeQuery()) {

@@ -8,6 +8,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -197,6 +199,27 @@ public final class ProgressLogRepository {
             ps.setLong(2, position);
             ps.setInt(3, limit);
             return JobRows.list(ps, rs -> new StoredLine(rs.getLong("position"), JobRows.logEntry(rs)));
+        }
+    }
+
+    /**
+     * The {@code limit} lines just before {@code position}, in position order: a page back through
+     * a long log, or its last lines ({@code position} {@link Long#MAX_VALUE}). job_logs_by_position
+     * serves it read backwards, so it costs a page whatever the log holds.
+     */
+    public List<StoredLine> linesBefore(Connection c, long jobId, long position, int limit) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                select position, attempt, seq, level, message, at from job_logs
+                where job_id = ? and position < ?
+                order by position desc
+                limit ?""")) {
+            ps.setLong(1, jobId);
+            ps.setLong(2, position);
+            ps.setInt(3, limit);
+            List<StoredLine> lines = new ArrayList<>(JobRows.list(ps,
+                    rs -> new StoredLine(rs.getLong("position"), JobRows.logEntry(rs))));
+            Collections.reverse(lines);
+            return lines;
         }
     }
 

@@ -31,6 +31,27 @@ public final class QueueSettings {
 
     private static final String SETTINGS = "select name, paused, max_running, rate_per_second from queues";
 
+    // Every queue that has jobs or settings, without counting: a loose scan of jobs_by_queue, one
+    // index probe per queue, whatever the queues hold.
+    private static final String NAMES = """
+            with recursive q as (
+                (select queue from jobs order by queue limit 1)
+                union all
+                select (select j.queue from jobs j where j.queue > q.queue order by j.queue limit 1)
+                from q where q.queue is not null
+            )
+            select queue from q where queue is not null
+            union
+            select name from queues
+            order by 1""";
+
+    /** The name of every queue that holds jobs or has settings, in name order. */
+    public List<String> names(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(NAMES)) {
+            return JobRows.list(ps, rs -> rs.getString(1));
+        }
+    }
+
     // Absent (null) settings stay as they are (a new row: not paused, no cap, no rate). A changed
     // rate starts with a full bucket: what was owed at the old rate (up to 1000 s at 0.001/s) would
     // otherwise hold back the new one.

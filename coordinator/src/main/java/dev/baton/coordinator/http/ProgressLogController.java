@@ -24,6 +24,7 @@ import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 import java.util.Map;
 import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
 
 /** Progress and logs of docs/protocol.md: the worker's writes and everyone's reads. */
 @Controller("/api/v1")
@@ -73,12 +74,14 @@ public final class ProgressLogController {
     @Allowed({Role.ADMIN, Role.PRODUCER, Role.WORKER, Role.VIEWER})
     public Publisher<Event<String>> stream(@PathVariable String id, HttpRequest<?> request) {
         long jobId = Ids.job(id);
-        String lastEventId = request.getHeaders().get("Last-Event-ID");
-        LogCursor after = lastEventId != null && !lastEventId.isEmpty()
-                ? LogCursor.parse(lastEventId, "Last-Event-ID")
-                : LogCursor.parse(Params.text(request, "after"), "after");
+        LogCursor after = LogCursor.resume(request.getHeaders().get("Last-Event-ID"), Params.text(request, "after"));
         service.requireJob(jobId);
-        return tail.follow(jobId, after, Caller.validity(request)).map(item -> switch (item) {
+        return events(tail.follow(jobId, after, Caller.validity(request)));
+    }
+
+    /** The stream's items as Server-Sent Events (the dashboard's log tail sends the same). */
+    public static Publisher<Event<String>> events(Flux<LogTail.Item> items) {
+        return items.map(item -> switch (item) {
             case LogTail.Item.Line line -> Event.of(Json.write(line.entry())).id(line.cursor());
             // An empty data field: EventSource dispatches nothing for it; the comment says why it is there.
             case LogTail.Item.Idle idle -> Event.of("").comment("waiting for lines");

@@ -154,6 +154,22 @@ public final class JobService {
         return new JobPage(List.copyOf(page), Ids.cursor("j", Long.parseLong(page.get(page.size() - 1).id())));
     }
 
+    /**
+     * A page of a search that reads at most {@code span} ids below where the page starts, so that
+     * a value found once in millions of jobs costs a bounded read per page (nothing indexes the
+     * documents searched). When the span ends before the page fills, the next cursor goes on below
+     * it: the page may be short, even empty, and still have a next one.
+     */
+    public JobPage search(JobQueries.Filter filter, long span) {
+        long top = filter.beforeId() != null ? filter.beforeId() : db.run(queries::newestId) + 1;
+        long floor = Math.max(1, top - span);
+        JobPage page = list(filter.from(floor));
+        if (page.nextCursor() == null && floor > 1) {
+            return new JobPage(page.items(), Ids.cursor("j", floor));
+        }
+        return page;
+    }
+
     public List<Event> events(String id, long after, int limit) {
         long jobId = Ids.job(id);
         return db.run(c -> {

@@ -22,6 +22,14 @@ public record LogCursor(long position) {
         return text == null ? START : new LogCursor(Ids.parseCursor(KIND, text, field));
     }
 
+    /**
+     * Where a log stream starts: after the line whose id a reconnecting EventSource sends
+     * ({@code Last-Event-ID}), else after {@code after} (null: the start).
+     */
+    public static LogCursor resume(String lastEventId, String after) {
+        return lastEventId != null && !lastEventId.isEmpty() ? parse(lastEventId, "Last-Event-ID") : parse(after, "after");
+    }
+
     public String wire() {
         return Ids.cursor(KIND, position);
     }

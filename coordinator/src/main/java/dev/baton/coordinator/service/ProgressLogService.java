@@ -209,15 +209,30 @@ public final class ProgressLogService {
 
     /** One page in the order lines were stored; see {@link #nextCursor} for what the cursor promises. */
     public LogPage page(String id, String after, int limit) {
-        long jobId = Ids.job(id);
-        LogCursor from = LogCursor.parse(after, "after");
-        List<StoredLine> lines = db.run(c -> {
+        List<StoredLine> lines = linesAfter(Ids.job(id), LogCursor.parse(after, "after"), limit);
+        return new LogPage(lines.stream().map(StoredLine::entry).toList(), nextCursor(lines, after));
+    }
+
+    /** Up to {@code limit} lines after {@code after}, in log order; 404 when there is no such job. */
+    public List<StoredLine> linesAfter(long jobId, LogCursor after, int limit) {
+        return ofJob(jobId, c -> repo.linesAfter(c, jobId, after.position(), limit));
+    }
+
+    /**
+     * Up to {@code limit} lines just before the line {@code before} was made after (null: the
+     * log's last lines), in log order; 404 when there is no such job.
+     */
+    public List<StoredLine> linesBefore(long jobId, LogCursor before, int limit) {
+        return ofJob(jobId, c -> repo.linesBefore(c, jobId, before == null ? Long.MAX_VALUE : before.position(), limit));
+    }
+
+    private List<StoredLine> ofJob(long jobId, Db.Work<List<StoredLine>> read) {
+        return db.run(c -> {
             if (repo.status(c, jobId) == null) {
                 throw BatonException.noJob(jobId);
             }
-            return repo.linesAfter(c, jobId, from.position(), limit);
+            return read.apply(c);
         });
-        return new LogPage(lines.stream().map(StoredLine::entry).toList(), nextCursor(lines, after));
     }
 
     /**

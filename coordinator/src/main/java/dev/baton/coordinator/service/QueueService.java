@@ -17,6 +17,7 @@ import java.util.TreeMap;
 /** Queue settings and counts. */
 @Singleton
 public final class QueueService {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(QueueService.class);
     private final Db db;
     private final QueueSettings queueSettings;
     private final Wakeups wakeups;
@@ -33,12 +34,25 @@ public final class QueueService {
      * Queues with counts. Queued and running counts and the oldest queued age are exact and live:
      * they walk the partial indexes over active jobs, so they cost what the backlog costs, not what
      * the table holds. Finished counts (succeeded, failed, cancelled) grow with history, so each
-     * coordinator recounts them at most every {@link #FINISHED_COUNTS_TTL_NANOS} (5 s): they may
-     * be up to 5 s old.
+     * coordinator recounts them in the background, at most every {@link #FINISHED_COUNTS_TTL_NANOS}
+     * (5 s) and only while someone reads them: they are seconds old, a minute at most.
      */
     public List<Queue> list() {
+        return list(true);
+    }
+
+    /**
+     * As {@link #list()}, but never waiting for the finished counts once there are some: after a
+     * quiet spell they may be older than a minute for this one answer (a recount starts). For the
+     * dashboard, whose overview must answer at once however many jobs have finished.
+     */
+    public List<Queue> listWithLastCounts() {
+        return list(false);
+    }
+
+    private List<Queue> list(boolean waitWhenOld) {
         Map<String, Map<String, Long>> counts = new TreeMap<>();
-        finishedCounts().forEach((queue, byStatus) -> counts.computeIfAbsent(queue, k -> emptyCounts()).putAll(byStatus));
+        finishedCounts(waitWhenOld).forEach((queue, byStatus) -> counts.computeIfAbsent(queue, k -> emptyCounts()).putAll(byStatus));
         return db.run(c -> {
             Map<String, Long> oldest = new LinkedHashMap<>();
             for (QueueSettings.Count n : queueSettings.activeCounts(c)) {
@@ -63,18 +77,50 @@ public final class QueueService {
         });
     }
 
+    /** The name of every queue that holds jobs or has settings, without counting anything. */
+    public List<String> names() {
+        return db.run(queueSettings::names);
+    }
+
     private record FinishedCounts(long takenAtNanos, Map<String, Map<String, Long>> byQueue) {
     }
 
     private static final long FINISHED_COUNTS_TTL_NANOS = 5_000_000_000L;
+    private static final long FINISHED_COUNTS_MAX_AGE_NANOS = 60_000_000_000L;
     private final java.util.concurrent.atomic.AtomicReference<FinishedCounts> finished =
             new java.util.concurrent.atomic.AtomicReference<>();
+    private final java.util.concurrent.atomic.AtomicBoolean recounting = new java.util.concurrent.atomic.AtomicBoolean();
 
-    private Map<String, Map<String, Long>> finishedCounts() {
+    /**
+     * The finished counts. A read that finds them older than the TTL (5 s) starts one recount in
+     * the background and answers with the last ones, so a request on a busy dashboard never pays
+     * for a scan that grows with history, and many at once start one scan. Only the first read, or
+     * one after a minute without reads, waits for the count.
+     */
+    private Map<String, Map<String, Long>> finishedCounts(boolean waitWhenOld) {
         FinishedCounts cached = finished.get();
-        if (cached != null && System.nanoTime() - cached.takenAtNanos() < FINISHED_COUNTS_TTL_NANOS) {
-            return cached.byQueue();
+        if (cached == null) {
+            return recountFinished();
         }
+        long age = System.nanoTime() - cached.takenAtNanos();
+        if (waitWhenOld && age >= FINISHED_COUNTS_MAX_AGE_NANOS) {
+            return recountFinished(); // after a quiet spell: not an hour-old answer
+        }
+        if (age >= FINISHED_COUNTS_TTL_NANOS && recounting.compareAndSet(false, true)) {
+            Thread.ofVirtual().name("finished-counts").start(() -> {
+                try {
+                    recountFinished();
+                } catch (RuntimeException e) {
+                    LOG.warn("finished job counts not recounted (the last ones stand, up to a minute): {}", e.toString());
+                } finally {
+                    recounting.set(false);
+                }
+            });
+        }
+        return cached.byQueue();
+    }
+
+    private Map<String, Map<String, Long>> recountFinished() {
         Map<String, Map<String, Long>> fresh = db.run(c -> {
             Map<String, Map<String, Long>> m = new TreeMap<>();
             for (QueueSettings.Count n : queueSettings.finishedCounts(c)) {

@@ -80,6 +80,15 @@ class DashboardBrowserTest {
                 "error", Map.of("message", XSS.get(1), "type", XSS.get(0), "retryable", false))).status()).isEqualTo(200);
         cluster.execute("update jobs set type = ?, queue = ? where id = ?", XSS.get(0), XSS.get(1), Long.parseLong(xssJob));
         cluster.execute("insert into queues (name, paused) values (?, false)", XSS.get(2));
+        // A worker whose id is one (the API takes any id up to 200 characters), running a job.
+        Jobs.enqueue(api, "xss-run", Map.of("type", "xss.run"));
+        Api.Resp claim = api.post("/api/v1/claims", Api.WORKER, Map.of("workerId", XSS.get(1),
+                "queues", List.of("xss-run"), "limit", 1, "leaseMs", 600_000));
+        assertThat(claim.body().path("jobs")).as(claim.toString()).hasSize(1);
+        // A schedule named after one, enqueueing a type and queue that are others (the API refuses these names).
+        cluster.execute("insert into schedules (name, cron, timezone, job) values (?, '0 0 3 1 1 *', 'UTC', ?::jsonb)",
+                XSS.get(1), dev.baton.common.Json.write(Map.of("queue", XSS.get(2), "type", XSS.get(0),
+                        "payload", Map.of("html", XSS.get(0)))));
     }
 
     @AfterAll
@@ -112,7 +121,12 @@ class DashboardBrowserTest {
         assertThat(browser.driver.manage().getCookieNamed(SessionCookie.NAME).isHttpOnly()).isTrue();
         WebElement mail = browser.driver.findElement(By.cssSelector("tr.queue[data-queue='mail']"));
         assertThat(mail.getText()).contains("mail");
-        assertThat(browser.driver.findElements(By.cssSelector("tr.queue"))).hasSize(4);
+        // Finished counts are seconds old (recounted in the background): a queue holding only a
+        // job that failed a moment ago shows once they are recounted.
+        waitFor(() -> {
+            open("/ui");
+            return browser.driver.findElements(By.cssSelector("tr.queue")).size() == 5;
+        });
         assertClean("overview");
         browser.screenshot(shots, "overview");
     }
@@ -121,7 +135,7 @@ class DashboardBrowserTest {
     @Order(3)
     void jobsAreFilteredOnTheServer() {
         open("/ui/jobs");
-        assertThat(browser.driver.findElements(By.cssSelector("tr.job"))).hasSize(4);
+        assertThat(browser.driver.findElements(By.cssSelector("tr.job"))).hasSize(5);
         new Select(browser.driver.findElement(By.id("f-queue"))).selectByValue("mail");
         waitFor(() -> browser.driver.findElements(By.cssSelector("tr.job")).size() == 2);
         browser.driver.findElement(By.id("f-q")).sendKeys("customer:acme");
@@ -138,7 +152,7 @@ class DashboardBrowserTest {
         new Select(browser.driver.findElement(By.id("f-queue"))).selectByValue("");
         browser.driver.findElement(By.id("f-q")).clear();
         browser.driver.findElement(By.id("f-apply")).click();
-        waitFor(() -> browser.driver.findElements(By.cssSelector("tr.job")).size() == 4);
+        waitFor(() -> browser.driver.findElements(By.cssSelector("tr.job")).size() == 5);
         browser.screenshot(shots, "jobs");
     }
 
@@ -247,6 +261,18 @@ class DashboardBrowserTest {
         assertThat(browser.driver.findElement(By.id("last-error")).getText()).contains(XSS.get(1));
         assertThat(browser.driver.findElement(By.id("job-labels")).getText()).contains(XSS.get(2));
         browser.screenshot(shots, "job-escaped");
+        open("/ui/schedules");
+        assertThat(text(By.tagName("main"))).as("schedule name, type and queue shown as text")
+                .contains(XSS.get(1)).contains(XSS.get(0));
+        waitFor(() -> {
+            open("/ui/workers"); // the registry is written in the background of the claim
+            return text(By.tagName("main")).contains(XSS.get(1));
+        });
+        assertThat(browser.driver.findElements(By.cssSelector("main img"))).isEmpty();
+        assertClean("a worker id and a schedule that carry markup");
+        open("/ui");
+        assertThat(text(By.id("failures"))).as("the failure's error type, on the overview").contains(XSS.get(0));
+        assertClean("overview failures");
     }
 
     @Test
@@ -451,6 +477,136 @@ class DashboardBrowserTest {
         for (String id : ids) {
             assertThat(Jobs.get(api, id).path("status").asText()).isEqualTo("queued");
         }
+    }
+
+    @Test
+    @Order(16)
+    void aLongLogIsPagedBackAndItsTailFollowedLive() {
+        Jobs.enqueue(api, "tail", Map.of("type", "log.long"));
+        JsonNode running = Jobs.claimOne(api, "tail", 600_000);
+        String id = running.path("id").asText();
+        String lease = running.path("leaseToken").asText();
+        appendLines(id, lease, 1, 250, "line ");
+        open("/ui/jobs/" + id);
+        assertThat(seqsShown()).as("the last 100 lines").isEqualTo(range(151, 250));
+        browser.driver.findElement(By.id("log-earlier")).click();
+        waitFor(() -> seqsShown().equals(range(51, 150)));
+        browser.driver.findElement(By.id("log-earlier")).click();
+        waitFor(() -> seqsShown().equals(range(1, 50)));
+        assertThat(browser.driver.findElements(By.id("log-earlier"))).as("nothing before the first line").isEmpty();
+        browser.driver.findElement(By.id("log-later")).click();
+        waitFor(() -> seqsShown().equals(range(51, 150)));
+        assertThat(browser.driver.findElements(By.id("log-live"))).as("a page back is not followed").isEmpty();
+
+        browser.driver.findElement(By.id("log-latest")).click();
+        waitFor(() -> seqsShown().equals(range(151, 250)));
+        browser.driver.executeScript("window.__samePage = true");
+        appendLines(id, lease, 251, 252, "more ");
+        Api.Resp r = api.post("/api/v1/jobs/" + id + "/logs", Api.WORKER, Map.of("leaseToken", lease,
+                "entries", List.of(Map.of("seq", 253, "level", "error", "message", XSS.get(1)))));
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+        waitFor(() -> seqsShown().equals(range(151, 253)));
+        assertThat(text(By.cssSelector("#log tbody tr:last-child"))).contains(XSS.get(1)).contains("error");
+        assertThat(browser.driver.executeScript("return window.__samePage")).as("no reload").isEqualTo(true);
+        assertThat(browser.driver.findElements(By.cssSelector("main img"))).isEmpty();
+        assertClean("live log tail");
+        browser.driver.executeScript("document.getElementById('log-title').scrollIntoView()");
+        browser.screenshot(shots, "job-log");
+        assertThat(api.post("/api/v1/jobs/" + id + "/complete", Api.WORKER, Map.of("leaseToken", lease,
+                "result", Map.of("lines", 253))).status()).isEqualTo(200);
+        waitFor(() -> text(By.id("log-live")).contains("finished"));
+    }
+
+    @Test
+    @Order(17)
+    void theOverviewChartsTheLastHourLiveAndLinksEachFailureType() {
+        open("/ui");
+        assertThat(browser.driver.findElements(By.cssSelector("#throughput-chart polyline"))).hasSize(3);
+        assertThat(browser.driver.findElements(By.cssSelector("#wait-chart polyline"))).hasSize(2);
+        assertThat(browser.driver.findElement(By.cssSelector("#throughput-chart polyline.started")).getAttribute("points")
+                .split(" ")).as("a point a minute").hasSize(60);
+        long failedBefore = Long.parseLong(text(By.id("hour-failed")));
+        browser.driver.executeScript("window.__samePage = true");
+        Jobs.enqueue(api, "charts", Map.of("type", "chart.fail", "maxAttempts", 1, "payload", Map.of("n", 1)));
+        JsonNode running = Jobs.claimOne(api, "charts", 60_000);
+        String failedId = running.path("id").asText();
+        assertThat(api.post("/api/v1/jobs/" + failedId + "/fail", Api.WORKER, Map.of("leaseToken",
+                running.path("leaseToken").asText(), "error", Map.of("message", "disk full", "type", "io.DiskFull",
+                        "retryable", false))).status()).isEqualTo(200);
+        // The section fetches itself every 10 s and the coordinator reads the hour again after 5 s.
+        new WebDriverWait(browser.driver, Duration.ofSeconds(40)).ignoring(StaleElementReferenceException.class)
+                .until(d -> Long.parseLong(text(By.id("hour-failed"))) == failedBefore + 1);
+        assertThat(browser.driver.executeScript("return window.__samePage")).as("no reload").isEqualTo(true);
+        assertClean("overview charts");
+        browser.driver.executeScript("document.getElementById('activity').scrollIntoView()");
+        browser.screenshot(shots, "overview-activity");
+        waitFor(() -> { // the section is swapped every 10 s: find and click in one go, again if it went stale
+            browser.driver.findElement(By.xpath("//table[@id='failures']//a[text()='io.DiskFull']")).click();
+            return true;
+        });
+        waitFor(() -> browser.driver.getCurrentUrl().contains("in=error"));
+        assertThat(browser.driver.findElements(By.cssSelector("tr.job")).stream().map(e -> e.getAttribute("data-id")).toList())
+                .as("the failed jobs of that error type").containsExactly(failedId);
+
+        Jobs.enqueue(api, "charts", Map.of("type", "chart.ok", "payload", Map.of("n", 2)));
+        running = Jobs.claimOne(api, "charts", 60_000);
+        String invoiced = running.path("id").asText();
+        assertThat(api.post("/api/v1/jobs/" + invoiced + "/complete", Api.WORKER, Map.of("leaseToken",
+                running.path("leaseToken").asText(), "result", Map.of("invoice", Map.of("number", "INV-9")))).status())
+                .isEqualTo(200);
+        open("/ui/jobs?in=result&q=" + Show.enc("invoice.number:INV-9"));
+        assertThat(browser.driver.findElements(By.cssSelector("tr.job")).stream().map(e -> e.getAttribute("data-id")).toList())
+                .as("a search in results").containsExactly(invoiced);
+        open("/ui/jobs?in=nowhere&q=a:b");
+        assertThat(text(By.id("filter-error"))).contains("in").contains("payload, result or error");
+    }
+
+    @Test
+    @Order(18)
+    void theJobsListRefreshesItselfUnlessPausedOrARowIsTicked() {
+        String first = Jobs.enqueue(api, "fresh", Map.of("type", "fresh.one")).path("id").asText();
+        open("/ui/jobs?queue=fresh");
+        browser.driver.executeScript("""
+                window.__held = 0;
+                document.addEventListener('htmx:beforeRequest', e => { if (e.defaultPrevented) window.__held++; });""");
+        String second = Jobs.enqueue(api, "fresh", Map.of("type", "fresh.two")).path("id").asText();
+        waitFor(() -> !browser.driver.findElements(By.cssSelector("tr.job[data-id='" + second + "']")).isEmpty());
+
+        browser.driver.findElement(By.cssSelector("tr.job[data-id='" + first + "'] input.pick")).click();
+        String third = Jobs.enqueue(api, "fresh", Map.of("type", "fresh.three")).path("id").asText();
+        waitFor(() -> ((Number) browser.driver.executeScript("return window.__held")).longValue() >= 1);
+        assertThat(browser.driver.findElements(By.cssSelector("tr.job[data-id='" + third + "']"))).as("held").isEmpty();
+        assertThat(browser.driver.findElement(By.cssSelector("tr.job[data-id='" + first + "'] input.pick")).isSelected())
+                .as("the tick survives").isTrue();
+
+        browser.driver.findElement(By.cssSelector("tr.job[data-id='" + first + "'] input.pick")).click();
+        waitFor(() -> !browser.driver.findElements(By.cssSelector("tr.job[data-id='" + third + "']")).isEmpty());
+
+        browser.driver.findElement(By.id("live-toggle")).click();
+        browser.driver.executeScript("window.__held = 0");
+        String fourth = Jobs.enqueue(api, "fresh", Map.of("type", "fresh.four")).path("id").asText();
+        waitFor(() -> ((Number) browser.driver.executeScript("return window.__held")).longValue() >= 1);
+        assertThat(browser.driver.findElements(By.cssSelector("tr.job[data-id='" + fourth + "']"))).as("paused").isEmpty();
+        assertClean("live jobs list");
+    }
+
+    private static void appendLines(String id, String lease, int from, int to, String prefix) {
+        List<Map<String, Object>> lines = new java.util.ArrayList<>();
+        for (int seq = from; seq <= to; seq++) {
+            lines.add(Map.of("seq", seq, "level", "info", "message", prefix + seq));
+        }
+        Api.Resp r = api.post("/api/v1/jobs/" + id + "/logs", Api.WORKER, Map.of("leaseToken", lease, "entries", lines));
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+    }
+
+    /** The seq column of the log rows shown. */
+    private static List<Integer> seqsShown() {
+        return browser.driver.findElements(By.cssSelector("#log tbody tr td:nth-child(2)")).stream()
+                .map(e -> Integer.parseInt(e.getText())).toList();
+    }
+
+    private static List<Integer> range(int from, int to) {
+        return java.util.stream.IntStream.rangeClosed(from, to).boxed().toList();
     }
 
     private static void fillSchedule(String name, String cron, String zone) {

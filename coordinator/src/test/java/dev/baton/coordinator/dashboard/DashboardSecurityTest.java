@@ -209,6 +209,31 @@ class DashboardSecurityTest {
     }
 
     @Test
+    void aRefreshThePageMakesByItselfDoesNotKeepTheSessionOpen() {
+        UiClient ui = UiClient.loggedIn(port, Api.ADMIN);
+        Object id = Tokens.hash(ui.cookie);
+        cluster.execute("update dashboard_sessions set last_seen_at = now() - interval '59 minutes' where id_hash = ?", id);
+        HttpResponse<String> poll = ui.send(HttpRequest.newBuilder(URI.create(ui.base + "/ui/activity")).GET(),
+                Map.of("HX-Request", "true", UiGuard.BACKGROUND, "1"));
+        assertThat(poll.statusCode()).as("still live: answered").isEqualTo(200);
+        assertThat(poll.body()).contains("id=\"activity\"");
+        assertThat(cluster.queryLong("select count(*) from dashboard_sessions where id_hash = ? "
+                + "and last_seen_at < now() - interval '58 minutes'", id)).as("not counted as use").isEqualTo(1);
+        cluster.execute("update dashboard_sessions set last_seen_at = now() - interval '61 minutes' where id_hash = ?", id);
+        HttpResponse<String> late = ui.send(HttpRequest.newBuilder(URI.create(ui.base + "/ui/jobs")).GET(),
+                Map.of("HX-Request", "true", UiGuard.BACKGROUND, "1"));
+        assertThat(late.headers().firstValue("HX-Redirect")).as("an ended session sends the page to the login")
+                .contains("/ui/login");
+        UiClient user = UiClient.loggedIn(port, Api.ADMIN);
+        cluster.execute("update dashboard_sessions set last_seen_at = now() - interval '59 minutes' where id_hash = ?",
+                (Object) Tokens.hash(user.cookie));
+        assertThat(user.get("/ui/jobs").statusCode()).isEqualTo(200);
+        assertThat(cluster.queryLong("select count(*) from dashboard_sessions where id_hash = ? "
+                + "and last_seen_at > now() - interval '1 minute'", (Object) Tokens.hash(user.cookie)))
+                .as("what the user opens counts as use").isEqualTo(1);
+    }
+
+    @Test
     void aSessionEndsAtItsAbsoluteLimitAndWhenIdle() {
         UiClient ui = UiClient.loggedIn(port, Api.ADMIN);
         cluster.execute("update dashboard_sessions set expires_at = now() - interval '1 second' where id_hash = ?",
@@ -232,7 +257,9 @@ class DashboardSecurityTest {
                 "/ui/jobs/99999999999", "/ui/jobs/99999999999999999999999", "/ui/jobs?status=nope",
                 "/ui/jobs?cursor=garbage", "/ui/jobs?q=%7Bbad", "/ui/jobs?q=a%00b", "/ui/jobs?q=nocolon",
                 "/ui/jobs/1?logAfter=zz", "/ui/nope", "/ui/static/nope.js", "/ui/static/..%2F..%2Fetc%2Fpasswd",
-                "/ui/static/htmx.min.js", "/ui/static/dashboard.css")) {
+                "/ui/static/htmx.min.js", "/ui/static/dashboard.css", "/ui/jobs/1?logBefore=zz", "/ui/jobs?in=nowhere&q=a:b",
+                "/ui/jobs?in=error&q=type:x", "/ui/jobs?in=result&q=%7B%7D", "/ui/activity", "/ui/jobs/abc/log/stream",
+                "/ui/jobs/99999999999/log/stream", "/ui/jobs/1/log/stream?after=zz")) {
             answers.add(ui.get(path));
         }
         answers.add(ui.post("/ui/jobs/1/cancel", ui.withCsrf(Map.of())));

@@ -61,6 +61,26 @@ class JobQueriesTest {
                 .as("one more row than the limit tells a next page exists").containsExactly(b, a);
     }
 
+    @Test
+    void aSearchLooksInThePayloadTheResultOrTheErrorAsAsked() throws SQLException {
+        long a = db.insert("search", JobStatus.SUCCEEDED);
+        long b = db.insert("search", JobStatus.FAILED);
+        exec(db.c, "update jobs set payload = '{\"order\": {\"id\": 7}}', result = '{\"invoice\": \"INV-9\"}' where id = ?", a);
+        exec(db.c, "update jobs set payload = '{\"invoice\": \"INV-9\"}', last_error = '{\"type\": \"io.Timeout\"}' where id = ?", b);
+        assertThat(ids(search(JobQueries.Searched.PAYLOAD, "{\"order\": {\"id\": 7}}"))).containsExactly(a);
+        assertThat(ids(search(JobQueries.Searched.PAYLOAD, "{\"invoice\": \"INV-9\"}"))).containsExactly(b);
+        assertThat(ids(search(JobQueries.Searched.RESULT, "{\"invoice\": \"INV-9\"}"))).containsExactly(a);
+        assertThat(ids(search(JobQueries.Searched.ERROR, "{\"type\": \"io.Timeout\"}"))).containsExactly(b);
+        assertThat(ids(search(JobQueries.Searched.ERROR, "{\"type\": \"io\"}"))).as("whole values only").isEmpty();
+        assertThat(ids(search(JobQueries.Searched.PAYLOAD, "{}").from(b))).as("a search's bound: no id below it")
+                .containsExactly(b);
+        assertThat(queries.newestId(db.c)).isEqualTo(b);
+    }
+
+    private static JobQueries.Filter search(JobQueries.Searched in, String json) {
+        return new JobQueries.Filter(null, "search", null, null, new JobQueries.Search(in, json), null, null, null, 10);
+    }
+
     private List<Long> ids(JobQueries.Filter f) throws SQLException {
         return queries.listNewestFirst(db.c, f).stream().map(j -> Long.parseLong(j.id())).toList();
     }

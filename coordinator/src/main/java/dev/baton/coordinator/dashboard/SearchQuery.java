@@ -3,19 +3,43 @@ package dev.baton.coordinator.dashboard;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.common.Json;
+import dev.baton.coordinator.db.JobQueries;
 import dev.baton.coordinator.error.BatonException;
 
 /**
- * The jobs page's payload search, made into a JSON object the payload must contain (jsonb
- * {@code @>}): either that object as JSON ({@code {"customer": {"id": 7}}}), or {@code key:value}
+ * The jobs page's search, made into a JSON object the job's payload, result or error (field
+ * {@value #IN}, payload when absent) must contain (jsonb {@code @>}): either that object as JSON ({@code {"customer": {"id": 7}}}), or {@code key:value}
  * terms separated by spaces, each matching a string value, a dotted key reaching into nested
  * objects ({@code customer.tier:gold order:A-17}). A value with spaces, or a number, is searched
  * for as JSON.
  */
-final class PayloadQuery {
+final class SearchQuery {
     static final String FIELD = "q";
+    static final String IN = "in";
 
-    private PayloadQuery() {
+    private SearchQuery() {
+    }
+
+    /**
+     * The search of {@code query} in the document {@code in} names (payload, result, error; null:
+     * payload); null for a blank query; 400 naming the field that cannot be read.
+     */
+    static JobQueries.Search search(String in, String query) {
+        JobQueries.Searched where = searched(in);
+        String json = toContainment(query);
+        return json == null ? null : new JobQueries.Search(where, json);
+    }
+
+    static JobQueries.Searched searched(String in) {
+        if (in == null) {
+            return JobQueries.Searched.PAYLOAD;
+        }
+        for (JobQueries.Searched s : JobQueries.Searched.values()) {
+            if (s.wire().equals(in)) {
+                return s;
+            }
+        }
+        throw BatonException.invalid(IN, "must be payload, result or error");
     }
 
     /** The containment JSON for {@code query}; null for a blank one; 400 naming {@value #FIELD} for one it cannot read. */
