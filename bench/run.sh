@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 usage() {
-  echo "usage: bench/run.sh <throughput|pickup|progress-logs|log-append|claim-latency|raw-sql|worker-cpu|client-loop|dashboard|chaos> [--option value …]" >&2
+  echo "usage: bench/run.sh <throughput|pickup|progress-logs|log-append|claim-latency|raw-sql|db-scheduler|worker-cpu|client-loop|dashboard|chaos> [--option value …]" >&2
   exit 2
 }
 [ $# -ge 1 ] || usage
@@ -17,6 +17,7 @@ case "$1" in
   log-append)    class=LogAppend ;;
   claim-latency) class=ClaimLatency ;;
   raw-sql)       class=RawSql ;;
+  db-scheduler)  class=DbScheduler ;;
   worker-cpu)    class=WorkerCpu ;;
   client-loop)   class=ClientLoop ;;
   dashboard)     class=DashboardPages ;;

@@ -183,7 +183,10 @@ final class Bench implements AutoCloseable {
         }
     }
 
-    /** Starts {@code java -jar baton-worker.jar} (built-in handlers) against {@code urls}, in that order. */
+    /**
+     * Starts {@code java -jar baton-worker.jar} (built-in handlers) against {@code urls}, in that order;
+     * a {@code concurrency} of 0 leaves BATON_CONCURRENCY unset, so the worker runs its default.
+     */
     Proc startWorker(String label, List<String> urls, String queue, int concurrency) throws IOException {
         return startWorker(label, "worker/target/baton-worker.jar", urls, queue, concurrency, 30_000);
     }
@@ -195,7 +198,9 @@ final class Bench implements AutoCloseable {
         env.put("BATON_COORDINATOR_URLS", String.join(",", urls));
         env.put("BATON_WORKER_TOKEN", workerToken);
         env.put("BATON_QUEUES", queue);
-        env.put("BATON_CONCURRENCY", Integer.toString(concurrency));
+        if (concurrency > 0) { // 0: the worker's own default
+            env.put("BATON_CONCURRENCY", Integer.toString(concurrency));
+        }
         env.put("BATON_LEASE_MS", Long.toString(leaseMs));
         env.put("BATON_SHUTDOWN_GRACE_MS", "2000");
         env.put("BATON_WORKER_ID", "bench-" + label);

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -16,6 +17,7 @@ final class Cpu {
     private final List<Proc> coordinators;
     private final List<Proc> workers;
     private final String db;
+    private final Set<Long> notCounted;
     private final long[] start;
 
     record Spent(long coordinatorMs, long workerMs, long postgresMs, long benchMs) {
@@ -30,15 +32,24 @@ final class Cpu {
         }
     }
 
-    private Cpu(List<Proc> coordinators, List<Proc> workers, String db) {
+    private Cpu(List<Proc> coordinators, List<Proc> workers, String db, Set<Long> notCounted) {
         this.coordinators = coordinators;
         this.workers = workers;
         this.db = db;
+        this.notCounted = notCounted;
         this.start = now();
     }
 
     static Cpu start(List<Proc> coordinators, List<Proc> workers, String db) {
-        return new Cpu(coordinators, workers, db);
+        return new Cpu(coordinators, workers, db, Set.of());
+    }
+
+    /**
+     * As {@link #start(List, List, String)}, leaving out the backends {@code notCounted} (the
+     * bench's own connection watching the drain: its counting queries are not the system's cost).
+     */
+    static Cpu start(List<Proc> coordinators, List<Proc> workers, String db, Set<Long> notCounted) {
+        return new Cpu(coordinators, workers, db, notCounted);
     }
 
     Spent stop() {
@@ -50,20 +61,25 @@ final class Cpu {
         return new long[] {
             coordinators.stream().mapToLong(Proc::cpuMs).sum(),
             workers.stream().mapToLong(Proc::cpuMs).sum(),
-            postgresBackendsMs(db),
+            postgresBackendsMs(db, notCounted),
             Proc.cpuMs(ProcessHandle.current().pid())
         };
     }
 
     /** CPU of the backends whose title names {@code db} ("postgres: 15/main: user db host(port) state"). */
     static long postgresBackendsMs(String db) {
+        return postgresBackendsMs(db, Set.of());
+    }
+
+    private static long postgresBackendsMs(String db, Set<Long> notCounted) {
         String needle = " " + db + " ";
         long total = 0;
         try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
             for (Path p : procs.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit)).toList()) {
                 try {
                     String cmd = new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8);
-                    if (cmd.startsWith("postgres: ") && cmd.contains(needle)) {
+                    if (cmd.startsWith("postgres: ") && cmd.contains(needle)
+                            && !notCounted.contains(Long.parseLong(p.getFileName().toString()))) {
                         total += Proc.cpuMs(Long.parseLong(p.getFileName().toString()));
                     }
                 } catch (IOException | RuntimeException e) {

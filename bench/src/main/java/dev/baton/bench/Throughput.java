@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -13,8 +14,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * processes ({@code java -jar baton-worker.jar}, BATON_CONCURRENCY {@code --concurrency}) over
  * HTTP, with one and with two coordinators; jobs/s from the first claim to the last completion,
  * on the database clock. The same run then measures the raw-SQL limit (figure 6) with the mean
- * claim and complete batch sizes the first configuration showed, for the ratio, and
- * samples each coordinator's VmRSS.
+ * claim and complete batch sizes the first configuration showed, for the ratio, then
+ * db-scheduler's in-process drain ({@link DbScheduler}, {@code --db-scheduler-threads}, 0 skips
+ * it) for {@code c<N>_vs_dbs}, and samples each coordinator's VmRSS.
+ *
+ * <p>{@code --concurrency default} (or 0) leaves BATON_CONCURRENCY unset: the worker's default
+ * settings (16); the in-bench drivers then claim 16 at a time too.
  *
  * <p>Each configuration first drains {@code --warmup} jobs per coordinator (JIT, connection pools), then pauses
  * the queue, enqueues, and unpauses it: the drain starts with the whole backlog queued.
@@ -23,11 +28,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link BenchWorkers} in this JVM (one complete per job, or one POST /completions per claim), to
  * take the worker's own cost and the per-job request apart from the coordinator's.
  *
- * <pre>bench/run.sh throughput [--jobs 50000] [--coordinators 1,2] [--workers 2] [--concurrency 64]
- *                       [--raw-threads 16] [--warmup 30000] [--coordinator-opts "-Xmx256m"] [--driver worker]</pre>
+ * <pre>bench/run.sh throughput [--jobs 50000] [--coordinators 1,2] [--workers 2] [--concurrency 64|default]
+ *                       [--raw-threads 16] [--db-scheduler-threads 32] [--warmup 30000]
+ *                       [--coordinator-opts "-Xmx256m"] [--driver worker]</pre>
  */
 public final class Throughput {
     static final String QUEUE = RawSql.QUEUE;
+    /** BATON_CONCURRENCY when unset (WorkerSettings); what {@code --concurrency default} means for the in-bench drivers. */
+    static final int WORKER_DEFAULT_CONCURRENCY = 16;
 
     record Run(int coordinators, double enqueuePerSecond, Window drain, long rssMaxMb, Cpu.Spent cpu) {
     }
@@ -39,8 +47,14 @@ public final class Throughput {
             // still took about a third of a core during the measured drain.
             int warmup = (int) b.args.integer("warmup", 30_000);
             int workers = (int) b.args.integer("workers", 2);
-            int concurrency = (int) b.args.integer("concurrency", 64);
+            // "default" (or 0): the worker process gets no BATON_CONCURRENCY and runs its default.
+            String concurrencyText = b.args.text("concurrency", "64").trim();
+            int concurrency = concurrencyText.equals("default") ? 0 : Integer.parseInt(concurrencyText);
+            if (concurrency < 0) {
+                throw new IllegalArgumentException("--concurrency is a positive number or default");
+            }
             int rawThreads = (int) b.args.integer("raw-threads", 16);
+            int dbsThreads = (int) b.args.integer("db-scheduler-threads", 32);
             String driver = b.args.text("driver", "worker");
             if (!List.of("worker", "bench", "bench-batch").contains(driver)) {
                 throw new IllegalArgumentException("--driver is worker, bench or bench-batch");
@@ -50,7 +64,8 @@ public final class Throughput {
             b.args.rejectUnknown();
 
             Line line = new Line("throughput").add("jobs", jobs).add("warmup", warmup).add("driver", driver)
-                    .add("workers", workers).add("concurrency", concurrency).add("load_before", Bench.loadavg());
+                    .add("workers", workers).add("concurrency", concurrency == 0 ? "default" : concurrency)
+                    .add("load_before", Bench.loadavg());
             List<Run> runs = new ArrayList<>();
             for (int c : configs) {
                 runs.add(run(b, c, jobs, warmup, workers, concurrency, driver));
@@ -66,11 +81,21 @@ public final class Throughput {
                     .add("raw_threads", rawThreads).add("raw_claim_batch", claimBatch)
                     .add("raw_complete_batch", completeBatch);
             raw.cpu().addTo(line, "raw_", jobs);
+            // db-scheduler's in-process drain of its own no-op tasks, after the raw loop (issue 19).
+            DbScheduler.Result dbs = null;
+            if (dbsThreads > 0) {
+                dbs = DbScheduler.run(b, "throughput_dbs", jobs, warmup, dbsThreads);
+                line.add("dbs_jobs_per_s", dbs.jobsPerSecond()).add("dbs_threads", dbsThreads);
+                dbs.addCpuTo(line, "dbs_", jobs);
+            }
             for (Run r : runs) {
                 String p = "c" + r.coordinators() + "_";
                 line.add(p + "jobs_per_s", r.drain().jobsPerSecond())
-                        .add(p + "ratio", Line.ratio(r.drain().jobsPerSecond(), raw.drain().jobsPerSecond()))
-                        .add(p + "enqueue_per_s", r.enqueuePerSecond())
+                        .add(p + "ratio", Line.ratio(r.drain().jobsPerSecond(), raw.drain().jobsPerSecond()));
+                if (dbs != null) {
+                    line.add(p + "vs_dbs", Line.ratio(r.drain().jobsPerSecond(), dbs.jobsPerSecond()));
+                }
+                line.add(p + "enqueue_per_s", r.enqueuePerSecond())
                         .add(p + "enqueue_ratio", Line.ratio(r.enqueuePerSecond(), raw.enqueuePerSecond()))
                         .add(p + "claim_batch", r.drain().meanClaimBatch())
                         .add(p + "complete_batch", r.drain().meanCompleteBatch())
@@ -104,7 +129,8 @@ public final class Throughput {
             for (int i = 0; i < workers; i++) {
                 workerApis.add(new Api(urls.get(i % urls.size()), b.workerToken));
             }
-            inBench = new BenchWorkers(workerApis, QUEUE, concurrency, driver.equals("bench-batch"));
+            inBench = new BenchWorkers(workerApis, QUEUE, concurrency > 0 ? concurrency : WORKER_DEFAULT_CONCURRENCY,
+                    driver.equals("bench-batch"));
         }
         try (Connection c = b.connect(db)) {
             warmup *= coordinators; // the same warm-up for each coordinator JVM
@@ -122,7 +148,8 @@ public final class Throughput {
             double enqueuePerSecond = jobs / ((System.nanoTime() - t0) / 1e9);
             Bench.log("%d coordinator(s): enqueued %d at %.0f jobs/s; draining (load %s)", coordinators, jobs,
                     enqueuePerSecond, Bench.loadavg());
-            Cpu cpu = Cpu.start(cs.stream().map(Bench.Coordinator::proc).toList(), ws, db);
+            Cpu cpu = Cpu.start(cs.stream().map(Bench.Coordinator::proc).toList(), ws, db,
+                    Set.of(Sql.scalar(c, "select pg_backend_pid()")));
             apis.get(0).put("/api/v1/queues/" + QUEUE, Map.of("paused", false));
             awaitDrained(c, from, jobs, 600, check);
             Cpu.Spent spent = cpu.stop();

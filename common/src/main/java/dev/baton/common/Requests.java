@@ -18,8 +18,16 @@ public final class Requests {
     public record EnqueueBatch(List<Enqueue> jobs) {
     }
 
+    /**
+     * {@code completions}, when not null, are settled before the claim looks for work, each judged
+     * as in {@link Completions}: a worker's finished jobs ride on its next claim.
+     */
     public record Claim(String workerId, List<String> queues, List<String> types, Integer limit, Long waitMs,
-                        Long leaseMs) {
+                        Long leaseMs, List<CompletionItem> completions) {
+        public Claim(String workerId, List<String> queues, List<String> types, Integer limit, Long waitMs,
+                     Long leaseMs) {
+            this(workerId, queues, types, limit, waitMs, leaseMs, null);
+        }
     }
 
     public record Heartbeat(String leaseToken, Long leaseMs) {

@@ -11,7 +11,12 @@ public final class Responses {
     private Responses() {
     }
 
-    public record Jobs(List<Job> jobs) {
+    /** {@code completions}: the answers to a claim's carried completions, in their order; absent when it carried none. */
+    public record Jobs(List<Job> jobs,
+                       @JsonInclude(JsonInclude.Include.NON_NULL) List<CompletionResult> completions) {
+        public Jobs(List<Job> jobs) {
+            this(jobs, null);
+        }
     }
 
     public record JobPage(List<Job> items, String nextCursor) {

@@ -113,8 +113,24 @@ public final class BatonClient {
     }
 
     public List<Job> claim(Requests.Claim request) {
+        return claimCarrying(request).jobs();
+    }
+
+    /**
+     * A claim that may carry completions ({@code request.completions()}): the answer holds the
+     * claimed jobs and, item for item, the carried completions' answers (with {@code Prefer:
+     * return=minimal}, a completion that succeeded carries no job). After {@link Unavailable} the
+     * completions may or may not have been applied: send them again (they are idempotent).
+     */
+    public Responses.Jobs claimCarrying(Requests.Claim request) {
         Duration timeout = Duration.ofMillis(request.waitMs() == null ? 0 : request.waitMs()).plusSeconds(15);
-        return post("/api/v1/claims", request, Responses.Jobs.class, timeout).jobs();
+        int carried = request.completions() == null ? 0 : request.completions().size();
+        Responses.Jobs answer = post("/api/v1/claims", request, Responses.Jobs.class, timeout.plusSeconds(carried / 50),
+                carried == 0 ? Map.of() : Map.of("Prefer", "return=minimal"));
+        if (answer.jobs() == null) {
+            throw new Unavailable("a claim answer without jobs", null);
+        }
+        return answer;
     }
 
     public Responses.HeartbeatAnswer heartbeat(String id, Requests.Heartbeat request) {

@@ -4,24 +4,29 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.common.Job;
 import dev.baton.common.Requests;
 import dev.baton.common.Responses;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Group commit for completions: every finished job hands its result here and waits; one sender
- * sends everything that arrived meanwhile as one {@code POST /completions} (the coordinator settles
- * it in one statement), so while one batch is in flight the next one gathers. Each job gets the
- * answer its own {@code complete} would have got. A batch no coordinator answers is resent whole
- * (completions are idempotent by protocol); a batch refused whole (too large, say) is resent one
- * item at a time, so one big result cannot sink its neighbours.
+ * Group commit for completions: every finished job hands its result here and waits. The worker's
+ * claim loop carries what is waiting on its next claim ({@code POST /claims} with
+ * {@code completions}: one request settles the finished jobs and hands out the next ones) whenever it
+ * is about to claim at once; while it long-polls, backs off or is gone, one sender sends what
+ * arrived as one {@code POST /completions} instead. Either way, while one batch is in flight the
+ * next one gathers, and each job gets the answer its own {@code complete} would have got. A batch
+ * no coordinator answers is sent again (completions are idempotent by protocol); a batch refused
+ * whole (too large, say) is resent one item at a time, so one big result cannot sink its neighbours.
  */
 final class Completions implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Completions.class);
@@ -33,9 +38,13 @@ final class Completions implements AutoCloseable {
 
     private final BatonClient client;
     private final WorkerMetrics metrics;
-    private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private final ArrayDeque<Pending> waiting = new ArrayDeque<>(); // guarded by lock
+    private int carriers; // guarded by lock: claim loops that take what is waiting; while any, the sender leaves it
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong items = new AtomicLong();
+    private final AtomicLong carriedItems = new AtomicLong();
     private final Thread sender;
     private volatile boolean closed;
 
@@ -54,11 +63,24 @@ final class Completions implements AutoCloseable {
      * throws {@link BatonClient.Conflict} or {@link BatonClient.Rejected} as {@code complete} would.
      */
     Job complete(String id, String leaseToken, JsonNode result) throws InterruptedException {
+        return complete(id, leaseToken, result, () -> {
+        });
+    }
+
+    /** As {@link #complete(String, String, JsonNode)}, running {@code queued} once the completion waits to be sent. */
+    Job complete(String id, String leaseToken, JsonNode result, Runnable queued) throws InterruptedException {
         if (closed) {
             throw new BatonClient.Unavailable("worker closing", null);
         }
         CompletableFuture<Job> answer = new CompletableFuture<>();
-        queue.add(new Pending(new Requests.CompletionItem(id, leaseToken, result), answer));
+        lock.lock();
+        try {
+            waiting.add(new Pending(new Requests.CompletionItem(id, leaseToken, result), answer));
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        queued.run();
         while (true) {
             try {
                 return answer.get(1, TimeUnit.SECONDS);
@@ -75,7 +97,173 @@ final class Completions implements AutoCloseable {
         }
     }
 
-    /** Jobs completed and requests sent so far: their ratio is the mean batch. */
+    /**
+     * One claim loop's say in who sends the waiting completions: while any loop's carrier is on
+     * (it is about to claim at once, or waits for a slot) they wait for a claim to carry them;
+     * while all are off (long-polling, backing off, dispatching into a full worker, or stopped) the
+     * sender sends them alone.
+     */
+    final class Carrier {
+        private boolean on; // guarded by lock
+
+        void set(boolean carrying) {
+            lock.lock();
+            try {
+                setLocked(carrying);
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        private void setLocked(boolean carrying) {
+            if (carrying != on) {
+                on = carrying;
+                carriers += carrying ? 1 : -1;
+                changed.signalAll();
+            }
+        }
+    }
+
+    Carrier carrier() {
+        return new Carrier();
+    }
+
+    /** Up to {@code max} waiting completions, taken for a claim to carry; none when nothing waits. */
+    Carried take(int max) {
+        lock.lock();
+        try {
+            return takeLocked(max);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * For a claim loop when no slot is free: waits, carrying (the sender leaves what finishes
+     * meanwhile to the claims), until {@code resume} holds (a slot freed, the worker stopping:
+     * whoever changes what it reads calls {@link #nudge()} afterwards).
+     */
+    void awaitCarrying(Carrier carrier, BooleanSupplier resume) throws InterruptedException {
+        lock.lock();
+        try {
+            carrier.setLocked(true);
+            while (!resume.getAsBoolean()) {
+                changed.await();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Lets a burst of finishing jobs gather before a claim carries them: waits while completions
+     * keep arriving less than {@code gapNanos} apart, at most {@code maxNanos} in all, and not once
+     * {@code allIn} holds (no handler left running). Jobs that finish together then go in one
+     * request instead of the first of them alone; a job finishing on its own waits {@code gapNanos}.
+     */
+    void linger(Carrier carrier, long gapNanos, long maxNanos, BooleanSupplier allIn) throws InterruptedException {
+        lock.lock();
+        try {
+            carrier.setLocked(true);
+            long start = System.nanoTime();
+            long lastArrival = start;
+            int seen = waiting.size();
+            for (long now = start; !allIn.getAsBoolean() && now - start < maxNanos && now - lastArrival < gapNanos;
+                    now = System.nanoTime()) {
+                changed.awaitNanos(Math.min(gapNanos - (now - lastArrival), maxNanos - (now - start)));
+                if (waiting.size() != seen) {
+                    seen = waiting.size();
+                    lastArrival = System.nanoTime();
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Completions waiting to be sent. */
+    int waiting() {
+        lock.lock();
+        try {
+            return waiting.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Wakes a claim loop waiting in {@link #awaitForClaim} to look at its condition again. */
+    void nudge() {
+        lock.lock();
+        try {
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private Carried takeLocked(int max) {
+        if (waiting.isEmpty()) {
+            return new Carried(List.of());
+        }
+        List<Pending> batch = new ArrayList<>(Math.min(max, waiting.size()));
+        while (batch.size() < max && !waiting.isEmpty()) {
+            batch.add(waiting.poll());
+        }
+        return new Carried(batch);
+    }
+
+    /** Completions a claim carries: settled by its answer, or given back to be sent again. */
+    final class Carried {
+        private final List<Pending> batch;
+
+        private Carried(List<Pending> batch) {
+            this.batch = batch;
+        }
+
+        boolean isEmpty() {
+            return batch.isEmpty();
+        }
+
+        int size() {
+            return batch.size();
+        }
+
+        /** The items for {@code POST /claims}; null when none, so that a claim carrying nothing says nothing. */
+        List<Requests.CompletionItem> items() {
+            return batch.isEmpty() ? null : batch.stream().map(Pending::item).toList();
+        }
+
+        /** The claim was answered: each job gets its item's answer (an answer that does not match is not trusted). */
+        void settle(List<Responses.CompletionResult> answers) {
+            if (batch.isEmpty()) {
+                return;
+            }
+            requests.incrementAndGet();
+            items.addAndGet(batch.size());
+            carriedItems.addAndGet(batch.size());
+            metrics.completionBatch(batch.size());
+            Completions.settle(batch, answers);
+        }
+
+        /**
+         * The claim was not answered, or refused whole: they wait again, first in line, and go with
+         * the next claim or alone (this claim loop, backing off, turns its carrier off).
+         */
+        void giveBack(Carrier carrier) {
+            lock.lock();
+            try {
+                for (int i = batch.size() - 1; i >= 0; i--) {
+                    waiting.addFirst(batch.get(i));
+                }
+                carrier.setLocked(false);
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** Jobs completed and requests that carried them so far: their ratio is the mean batch. */
     long items() {
         return items.get();
     }
@@ -84,12 +272,26 @@ final class Completions implements AutoCloseable {
         return requests.get();
     }
 
+    /** Of {@link #items()}, those that rode on a claim. */
+    long carried() {
+        return carriedItems.get();
+    }
+
     private void sendLoop() {
         List<Pending> batch = new ArrayList<>(MAX_BATCH);
         try {
             while (true) {
-                batch.add(queue.take());
-                queue.drainTo(batch, MAX_BATCH - 1);
+                lock.lockInterruptibly();
+                try {
+                    while (waiting.isEmpty() || carriers > 0) {
+                        changed.await();
+                    }
+                    while (batch.size() < MAX_BATCH && !waiting.isEmpty()) {
+                        batch.add(waiting.poll());
+                    }
+                } finally {
+                    lock.unlock();
+                }
                 try {
                     send(batch);
                 } catch (RuntimeException | Error e) {
@@ -101,7 +303,13 @@ final class Completions implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             // closing: everyone still waiting is told, and resends (or lets the lease lapse)
-            batch.addAll(queue);
+            lock.lock();
+            try {
+                batch.addAll(waiting);
+                waiting.clear();
+            } finally {
+                lock.unlock();
+            }
             batch.forEach(p -> p.answer().completeExceptionally(new BatonClient.Unavailable("worker closing", e)));
         }
     }

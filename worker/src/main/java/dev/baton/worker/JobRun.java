@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
@@ -56,6 +57,9 @@ final class JobRun implements JobContext {
     private volatile Thread handlerThread;
     private ScheduledFuture<?> flushes;
     private boolean handlerDone;
+    /** Run once the handler's outcome is handed over (or there is none to hand): its slot may take the next job. */
+    private Runnable finished = () -> {
+    };
 
     JobRun(Job job, BatonClient client, Completions completions, long leaseMs, Timers timers) {
         this(job, client, completions, leaseMs, timers, WorkerMetrics.NONE, JobTracing.NONE);
@@ -74,7 +78,30 @@ final class JobRun implements JobContext {
         this.knownVersion = job.version();
     }
 
+    /**
+     * Frees the job's slot early: {@code finished} runs once the handler returned and its outcome
+     * is handed over (a completion queued for the group commit, a fail about to be sent), so the
+     * next job may start while the answer is on its way. It runs at most once.
+     */
+    JobRun onFinished(Runnable finished) {
+        AtomicBoolean ran = new AtomicBoolean();
+        this.finished = () -> {
+            if (ran.compareAndSet(false, true)) {
+                finished.run();
+            }
+        };
+        return this;
+    }
+
     void run(JobHandler handler) {
+        try {
+            runHandler(handler);
+        } finally {
+            finished.run();
+        }
+    }
+
+    private void runHandler(JobHandler handler) {
         handlerThread = Thread.currentThread();
         ScheduledFuture<?> heartbeats = timers.every(leaseMs / 3, this::heartbeat);
         Object result = null;
@@ -103,6 +130,7 @@ final class JobRun implements JobContext {
                 Requests.FailError error = new Requests.FailError(
                         truncate(failure.getMessage() == null ? failure.toString() : failure.getMessage()),
                         failure.getClass().getSimpleName(), !(failure instanceof NonRetryableException));
+                finished.run();
                 settle(() -> client.fail(job.id(), new Requests.Fail(token, error, null)));
             }
         } finally {
@@ -117,7 +145,7 @@ final class JobRun implements JobContext {
     /** Through the worker's group commit: one POST /completions carries every job finished meanwhile. */
     private void complete(JsonNode result) {
         try {
-            completions.complete(job.id(), token, result);
+            completions.complete(job.id(), token, result, finished);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new BatonClient.Unavailable("interrupted", e);

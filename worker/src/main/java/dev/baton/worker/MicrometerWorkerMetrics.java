@@ -33,7 +33,7 @@ final class MicrometerWorkerMetrics implements WorkerMetrics {
         this.heartbeatsSent = heartbeats("sent");
         this.heartbeatsLost = heartbeats("lost");
         this.batches = Counter.builder("baton.worker.completion.batches")
-                .description("POST /completions requests a coordinator answered").register(this.registry);
+                .description("requests carrying completions a coordinator answered (claims, POST /completions)").register(this.registry);
         this.batchSize = DistributionSummary.builder("baton.worker.completion.batch.size")
                 .description("Completions carried per answered POST /completions").register(this.registry);
         this.retried = Counter.builder("baton.worker.requests.retried")

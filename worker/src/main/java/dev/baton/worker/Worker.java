@@ -2,6 +2,7 @@ package dev.baton.worker;
 
 import dev.baton.common.Job;
 import dev.baton.common.Requests;
+import dev.baton.common.Responses;
 import java.net.InetAddress;
 import java.net.URI;
 import java.nio.file.Path;
@@ -35,6 +36,11 @@ import org.slf4j.LoggerFactory;
 public final class Worker implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
     private static final long CLAIM_WAIT_MS = 5_000;
+    /** Claim loops: while one claim is in flight, the next gathers the jobs finishing meanwhile. */
+    private static final int LANES = 2;
+    /** Jobs finishing less than this apart go on one claim (see {@link Completions#linger}). */
+    private static final long LINGER_GAP_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
+    private static final long LINGER_MAX_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
     /** How often a claim failing for a configuration error (TLS) is logged again while it lasts. */
     private static final Duration MISCONFIGURED_LOG_EVERY = Duration.ofMinutes(1);
 
@@ -53,7 +59,10 @@ public final class Worker implements AutoCloseable {
     private final WorkerMetrics metrics;
     private final JobTracing tracing;
     private volatile boolean stopping;
-    private Thread poller;
+    private final MisconfiguredLines misconfigured = new MisconfiguredLines();
+    /** False once a coordinator refused completions on a claim (an older one): they go alone. */
+    private volatile boolean carrying = true;
+    private List<Thread> pollers;
 
     private Worker(Builder b) {
         // Micrometer's classes load only when a registry was passed: the library runs without them.
@@ -78,8 +87,12 @@ public final class Worker implements AutoCloseable {
     }
 
     public synchronized Worker start() {
-        if (poller == null) {
-            poller = Thread.ofPlatform().name("baton-poller").start(this::pollLoop);
+        if (pollers == null) {
+            List<Thread> started = new ArrayList<>();
+            for (int i = 0; i < Math.min(LANES, concurrency); i++) {
+                started.add(Thread.ofPlatform().name("baton-poller-" + i).start(this::pollLoop));
+            }
+            pollers = List.copyOf(started);
             LOG.info("worker {} polling queues {} for {} with {} slots", workerId, queues, handlers.keySet(), concurrency);
         }
         return this;
@@ -89,85 +102,189 @@ public final class Worker implements AutoCloseable {
         return running.get();
     }
 
+    /** Jobs completed so far, and how many of them rode on a claim rather than a POST /completions of their own. */
+    long completed() {
+        return completions.items();
+    }
+
+    long completedOnClaims() {
+        return completions.carried();
+    }
+
+    /**
+     * One of the worker's claim loops ({@link #LANES} of them, so that one claim is in flight while
+     * the next gathers). Each claims for the slots it reserved: all free when it looks, at most 100
+     * (a job's slot frees once its handler returned and its outcome is handed over; what a claim
+     * did not fill is freed with its answer). Each claim carries the completions waiting at that
+     * moment (after letting a burst of finishing jobs gather) and does not wait; with nothing to
+     * carry it claims at once after a claim that got all it asked for (a backlog), and otherwise
+     * long-polls, while the completions sender sends what finishes meanwhile. With no slot free it
+     * waits for one.
+     */
     private void pollLoop() {
+        Completions.Carrier carrier = completions.carrier();
+        try {
+            claimLoop(carrier);
+        } finally {
+            carrier.set(false);
+        }
+    }
+
+    private void claimLoop(Completions.Carrier carrier) {
         List<String> types = new ArrayList<>(handlers.keySet());
         int failures = 0;
-        long misconfiguredSince = 0;
-        long misconfiguredLogged = 0;
+        boolean backlog = false;
         while (!stopping) {
-            int free = slots.availablePermits();
-            if (free == 0) {
-                try {
-                    slots.acquire();
-                    slots.release();
-                } catch (InterruptedException e) {
-                    return;
+            int reserved;
+            try {
+                if (slots.availablePermits() == 0) {
+                    if (carrying) {
+                        completions.awaitCarrying(carrier, () -> stopping || slots.availablePermits() > 0);
+                    } else {
+                        slots.acquire();
+                        slots.release();
+                    }
                 }
+                if (carrying && running.get() > 0 && completions.waiting() > 0) {
+                    completions.linger(carrier, LINGER_GAP_NANOS, LINGER_MAX_NANOS, () -> running.get() == 0);
+                }
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (stopping) {
+                return;
+            }
+            reserved = reserve(100);
+            if (reserved == 0) { // another loop took them
                 continue;
             }
+            Completions.Carried carried = completions.take(carrying ? Completions.MAX_BATCH : 0);
+            boolean atOnce = !carried.isEmpty() || backlog;
+            carrier.set(carrying && atOnce);
             List<Job> jobs;
             try {
-                jobs = client.claim(new Requests.Claim(workerId, queues, types, Math.min(free, 100), CLAIM_WAIT_MS, leaseMs));
+                Responses.Jobs answer = client.claimCarrying(new Requests.Claim(workerId, queues, types, reserved,
+                        atOnce ? 0L : CLAIM_WAIT_MS, leaseMs, carried.items()));
+                carried.settle(answer.completions());
+                jobs = answer.jobs().size() <= reserved ? answer.jobs() : answer.jobs().subList(0, reserved);
+                backlog = jobs.size() >= reserved;
                 failures = 0;
-                if (misconfiguredSince != 0) {
-                    LOG.info("claims work again");
-                    misconfiguredSince = 0;
-                }
+                misconfigured.mended();
             } catch (BatonClient.Misconfigured e) {
-                // A configuration error is said at ERROR, at once and then once a minute while it
-                // lasts, and tried again like an outage (a certificate renewed on the coordinator
-                // mends it without a restart here; the sleep stays short so close() is not held up).
-                long now = System.nanoTime();
-                if (misconfiguredSince == 0 || now - misconfiguredLogged >= MISCONFIGURED_LOG_EVERY.toNanos()) {
-                    LOG.error("claim failed{}: {}", misconfiguredSince == 0 ? "" : " (still, for "
-                            + Duration.ofNanos(now - misconfiguredSince).toSeconds() + " s)", e.getMessage());
-                    misconfiguredLogged = now;
-                    misconfiguredSince = misconfiguredSince == 0 ? now : misconfiguredSince;
-                }
-                if (!Retry.sleep(Retry.delayMs(failures++, 200, 5000))) {
+                unreserve(reserved);
+                carried.giveBack(carrier);
+                misconfigured.failed(e);
+                if (!backOff(carrier, Retry.delayMs(failures++, 200, 5000))) {
                     return;
                 }
                 metrics.requestRetried();
                 continue;
             } catch (BatonClient.Unavailable e) {
+                unreserve(reserved);
+                carried.giveBack(carrier);
                 LOG.warn("claim failed: {}", e.getMessage());
-                if (!Retry.sleep(Retry.delayMs(failures++, 200, 5000))) {
+                if (!backOff(carrier, Retry.delayMs(failures++, 200, 5000))) {
                     return;
                 }
                 metrics.requestRetried();
                 continue;
             } catch (BatonClient.Rejected e) {
+                unreserve(reserved);
+                carried.giveBack(carrier);
+                if (!carried.isEmpty() && e.status == 400) {
+                    // A coordinator older than completions on claims refuses the field: send them alone from now on.
+                    LOG.warn("claim carrying completions refused ({}); completions go alone from now on", e.getMessage());
+                    carrying = false;
+                    continue;
+                }
                 LOG.error("claim refused: {}", e.getMessage());
-                if (!Retry.sleep(5000)) {
+                if (!backOff(carrier, 5000)) {
                     return;
                 }
                 continue;
             } catch (RuntimeException e) {
+                unreserve(reserved);
+                carried.giveBack(carrier);
                 // A bug or an answer nobody expected must not end claiming for good.
                 LOG.error("claim failed unexpectedly", e);
-                if (!Retry.sleep(Retry.delayMs(failures++, 200, 5000))) {
+                if (!backOff(carrier, Retry.delayMs(failures++, 200, 5000))) {
                     return;
                 }
                 metrics.requestRetried();
                 continue;
             }
+            unreserve(reserved - jobs.size());
             // Claimed jobs are ours even if we are stopping: run them rather than let their leases lapse.
             for (Job job : jobs) {
-                slots.acquireUninterruptibly();
                 running.incrementAndGet();
                 jobThreads.execute(() -> {
                     try {
                         new JobRun(job, client, completions, leaseMs, timers, metrics, tracing)
+                                .onFinished(this::freeSlot)
                                 .run(handlers.get(job.type()));
                     } catch (RuntimeException e) {
                         LOG.error("job {} crashed the worker's run loop", job.id(), e);
-                    } finally {
-                        running.decrementAndGet();
-                        slots.release();
+                        freeSlot();
                     }
                 });
             }
         }
+    }
+
+    /**
+     * A configuration error (TLS) is said at ERROR once for the worker, not once per claim loop,
+     * then once a minute while it lasts, and tried again like an outage (a certificate renewed on
+     * the coordinator mends it without a restart here; the sleep stays short so close() is not held up).
+     */
+    private static final class MisconfiguredLines {
+        private long since;
+        private long logged;
+
+        synchronized void failed(BatonClient.Misconfigured e) {
+            long now = System.nanoTime();
+            if (since == 0 || now - logged >= MISCONFIGURED_LOG_EVERY.toNanos()) {
+                LOG.error("claim failed{}: {}", since == 0 ? "" : " (still, for "
+                        + Duration.ofNanos(now - since).toSeconds() + " s)", e.getMessage());
+                logged = now;
+                since = since == 0 ? now : since;
+            }
+        }
+
+        synchronized void mended() {
+            if (since != 0) {
+                LOG.info("claims work again");
+                since = 0;
+            }
+        }
+    }
+
+    /** Takes up to {@code max} free slots for one claim; what it does not fill goes back with {@link #unreserve}. */
+    private int reserve(int max) {
+        int taken = 0;
+        while (taken < max && slots.tryAcquire()) {
+            taken++;
+        }
+        return taken;
+    }
+
+    private void unreserve(int n) {
+        if (n > 0) {
+            slots.release(n);
+            completions.nudge();
+        }
+    }
+
+    /** A job's handler is done and its outcome handed over: its slot takes the next job. */
+    private void freeSlot() {
+        running.decrementAndGet();
+        slots.release();
+        completions.nudge();
+    }
+
+    /** Sleeps after a failed claim; meanwhile completions go alone. False when interrupted. */
+    private boolean backOff(Completions.Carrier carrier, long ms) {
+        carrier.set(false);
+        return Retry.sleep(ms);
     }
 
     /** Stops claiming, waits up to the grace period for running jobs, then interrupts what is left. */
@@ -176,13 +293,15 @@ public final class Worker implements AutoCloseable {
         LOG.info("worker {} stopping: no more claims; {} running job(s) get up to {} ms", workerId, running.get(),
                 shutdownGrace.toMillis());
         stopping = true;
-        Thread p;
+        completions.nudge();
+        List<Thread> ps;
         synchronized (this) {
-            p = poller;
+            ps = pollers == null ? List.of() : pollers;
         }
         try {
-            if (p != null) {
-                p.join(CLAIM_WAIT_MS + 20_000);
+            long joinBy = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLAIM_WAIT_MS + 20_000);
+            for (Thread p : ps) {
+                p.join(Duration.ofNanos(Math.max(1, joinBy - System.nanoTime())));
             }
             jobThreads.shutdown();
             if (!jobThreads.awaitTermination(shutdownGrace.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -197,7 +316,8 @@ public final class Worker implements AutoCloseable {
             timers.close();
             client.close();
             metrics.close();
-            LOG.info("worker {} stopped: {} job(s) completed in {} POST /completions request(s)", workerId,
+            LOG.info("worker {} stopped: {} job(s) completed in {} request(s) (claims carrying them, POST /completions)",
+                    workerId,
                     completions.items(), completions.requests());
         }
     }

@@ -159,6 +159,47 @@ class WorkerTest {
     }
 
     /**
+     * Finished jobs ride on the claims that refill their slots: of 400 short jobs queued ahead,
+     * most are completed by a claim's carried completions, each exactly once, and never more
+     * handlers run at once than the worker has slots, though it keeps two claims in flight.
+     */
+    @Test
+    void completionsRideOnTheNextClaimAndSlotsAreNeverExceeded() throws Exception {
+        List<Map<String, Object>> batch = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            batch.add(Map.of("queue", "carried", "type", "short", "payload", Map.of("n", i)));
+        }
+        Api.Resp enqueued = cluster.api(0).post("/api/v1/jobs/batch", Api.PRODUCER, Map.of("jobs", batch));
+        assertThat(enqueued.status()).as(enqueued.toString()).isEqualTo(201);
+        java.util.concurrent.atomic.AtomicInteger inHandlers = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger most = new java.util.concurrent.atomic.AtomicInteger();
+        long completed;
+        long onClaims;
+        try (Worker w = worker("carried").concurrency(6).handler("short", ctx -> {
+            most.accumulateAndGet(inHandlers.incrementAndGet(), Math::max);
+            try {
+                Thread.sleep(ctx.payload().path("n").asInt() % 3);
+                return Map.of("n", ctx.payload().path("n").asInt());
+            } finally {
+                inHandlers.decrementAndGet();
+            }
+        }).build().start()) {
+            assertThat(Jobs.eventually(60_000, () -> cluster.queryLong(
+                    "select count(*) from jobs where queue = 'carried' and status = 'succeeded'") == 400)).isTrue();
+            assertThat(Jobs.eventually(10_000, () -> w.completed() == 400)).isTrue();
+            completed = w.completed();
+            onClaims = w.completedOnClaims();
+        }
+        assertThat(most.get()).as("handlers running at once").isBetween(1, 6);
+        assertThat(onClaims).as("completions carried by claims, of " + completed).isGreaterThan(200);
+        assertThat(cluster.queryLong("""
+                select count(*) from job_events e join jobs j on j.id = e.job_id
+                where j.queue = 'carried' and e.type = 'completed'""")).isEqualTo(400);
+        assertThat(cluster.queryLong("""
+                select count(*) from jobs where queue = 'carried' and (result->>'n')::int = (payload->>'n')::int""")).isEqualTo(400);
+    }
+
+    /**
      * One bad line must not cost the lines batched with it. The handler writes 160 lines to a
      * coordinator that stores at most 150 per attempt, among them a line with U+0000 and one over
      * 16 KiB: the coordinator refuses a whole request for any of these, and the worker used to drop

@@ -24,6 +24,8 @@ import io.micronaut.scheduling.annotation.ExecuteOn;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Worker endpoints of docs/protocol.md. They run on virtual threads, so a long-polling claim parks a
@@ -32,7 +34,10 @@ import java.util.Set;
 @Controller("/api/v1")
 @ExecuteOn(TaskExecutors.BLOCKING)
 public final class WorkerController {
+    private static final Logger LOG = LoggerFactory.getLogger(WorkerController.class);
     private static final String ACT_ON = "act on jobs of";
+    private static final String PREFERENCE_APPLIED = "Preference-Applied";
+    private static final String MINIMAL = "return=minimal";
     private final LeaseService leases;
 
     private final ScopeGuard scope;
@@ -42,13 +47,37 @@ public final class WorkerController {
         this.scope = scope;
     }
 
+    /**
+     * A claim, and the completions it carries (a worker's finished jobs riding on its next claim):
+     * those are settled first, each as an item of {@link #completions}, and committed before the
+     * claim looks for work. A claim refused 4xx is refused before anything is settled; one that
+     * cannot look for work once its completions are settled (the database lost meanwhile, the token
+     * revoked while it waited) answers no jobs, so the completions' answers are not lost.
+     */
     @Post("/claims")
     @Allowed({Role.ADMIN, Role.WORKER})
-    public Responses.Jobs claim(HttpRequest<?> request, @Nullable @Body Requests.Claim body)
-            throws InterruptedException {
+    public HttpResponse<Responses.Jobs> claim(HttpRequest<?> request, @Nullable @Header("Prefer") String prefer,
+                                              @Nullable @Body Requests.Claim body) throws InterruptedException {
         Requests.Claim claim = RequestBodyReader.orEmpty(body, Requests.Claim.class);
-        Caller.of(request).requireQueues(claim.queues(), "claim from");
-        return new Responses.Jobs(leases.claim(claim, Caller.validity(request)));
+        Caller caller = Caller.of(request);
+        caller.requireQueues(claim.queues(), "claim from");
+        if (claim.completions() == null) {
+            return HttpResponse.ok(new Responses.Jobs(leases.claim(claim, Caller.validity(request))));
+        }
+        leases.checkClaim(claim);
+        boolean minimal = prefersMinimal(prefer);
+        List<Responses.CompletionResult> settled = settle(request, caller, new Requests.Completions(claim.completions()),
+                minimal);
+        List<Job> jobs;
+        try {
+            jobs = leases.claim(claim, Caller.validity(request));
+        } catch (BatonException e) {
+            LOG.debug("claim by {} carried {} completion(s), settled; it claims nothing: {}", claim.workerId(),
+                    settled.size(), e.getMessage());
+            jobs = List.of();
+        }
+        MutableHttpResponse<Responses.Jobs> answer = HttpResponse.ok(new Responses.Jobs(jobs, settled));
+        return minimal ? answer.header(PREFERENCE_APPLIED, MINIMAL) : answer;
     }
 
     @Post("/jobs/{id}/heartbeat")
@@ -81,11 +110,18 @@ public final class WorkerController {
                                                                   @Nullable @Body Requests.Completions body) {
         boolean minimal = prefersMinimal(prefer);
         Requests.Completions completions = RequestBodyReader.orEmpty(body, Requests.Completions.class);
-        Set<Long> outOfScope = scope.outOfScope(Caller.of(request), jobIds(completions));
+        List<Responses.CompletionResult> results = settle(request, Caller.of(request), completions, minimal);
+        MutableHttpResponse<Responses.CompletionResults> answer = HttpResponse.ok(new Responses.CompletionResults(results));
+        return minimal ? answer.header(PREFERENCE_APPLIED, MINIMAL) : answer;
+    }
+
+    /** Each item judged as its own complete would be; an item whose job is outside the token's scope is 403 alone. */
+    private List<Responses.CompletionResult> settle(HttpRequest<?> request, Caller caller,
+                                                    Requests.Completions completions, boolean minimal) {
+        Set<Long> outOfScope = scope.outOfScope(caller, jobIds(completions));
         List<Responses.CompletionResult> results = leases.completeMany(completions, minimal, outOfScope);
         Problems.refusedItems(request, results);
-        MutableHttpResponse<Responses.CompletionResults> answer = HttpResponse.ok(new Responses.CompletionResults(results));
-        return minimal ? answer.header("Preference-Applied", "return=minimal") : answer;
+        return results;
     }
 
     /** The ids of the items that name a job of ours; the service judges the rest. */

@@ -86,26 +86,7 @@ public final class LeaseService {
      * it waits is answered 401 and handed nothing.
      */
     public List<Job> claim(Requests.Claim r, BooleanSupplier tokenStillValid) throws InterruptedException {
-        Checks checks = new Checks();
-        checks.required("workerId", r.workerId());
-        checks.length("workerId", r.workerId(), 1, 200);
-        checks.required("queues", r.queues());
-        if (r.queues() != null) {
-            if (r.queues().isEmpty() || r.queues().size() > 50) {
-                checks.fail("queues", "must name 1 to 50 queues");
-            }
-            r.queues().forEach(q -> checks.name("queues", Objects.requireNonNullElse(q, "")));
-        }
-        if (r.types() != null) {
-            if (r.types().isEmpty() || r.types().size() > 100) {
-                checks.fail("types", "must name 1 to 100 types, or be null for any");
-            }
-            r.types().forEach(t -> checks.length("types", Objects.requireNonNullElse(t, ""), 1, 200));
-        }
-        checks.range("limit", r.limit(), 1, 100);
-        checks.range("waitMs", r.waitMs(), 0, 60_000);
-        checks.range("leaseMs", r.leaseMs(), 1000, 3_600_000);
-        checks.throwIfAny();
+        checkClaim(r);
         int limit = Objects.requireNonNullElse(r.limit(), 1);
         long leaseMs = Objects.requireNonNullElse(r.leaseMs(), 30_000L);
         List<String> queues = r.queues().stream().distinct().toList();
@@ -136,6 +117,33 @@ public final class LeaseService {
                 wakeups.unregister(waiter);
             }
         }
+    }
+
+    /**
+     * A claim's own fields (400 naming each one wrong); its carried completions are checked by
+     * {@link #completeMany}. Checked before anything is settled, so a refused claim changes nothing.
+     */
+    public void checkClaim(Requests.Claim r) {
+        Checks checks = new Checks();
+        checks.required("workerId", r.workerId());
+        checks.length("workerId", r.workerId(), 1, 200);
+        checks.required("queues", r.queues());
+        if (r.queues() != null) {
+            if (r.queues().isEmpty() || r.queues().size() > 50) {
+                checks.fail("queues", "must name 1 to 50 queues");
+            }
+            r.queues().forEach(q -> checks.name("queues", Objects.requireNonNullElse(q, "")));
+        }
+        if (r.types() != null) {
+            if (r.types().isEmpty() || r.types().size() > 100) {
+                checks.fail("types", "must name 1 to 100 types, or be null for any");
+            }
+            r.types().forEach(t -> checks.length("types", Objects.requireNonNullElse(t, ""), 1, 200));
+        }
+        checks.range("limit", r.limit(), 1, 100);
+        checks.range("waitMs", r.waitMs(), 0, 60_000);
+        checks.range("leaseMs", r.leaseMs(), 1000, 3_600_000);
+        checks.throwIfAny();
     }
 
     /**

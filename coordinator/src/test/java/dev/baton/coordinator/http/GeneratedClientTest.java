@@ -10,12 +10,14 @@ import dev.baton.client.api.JobsApi;
 import dev.baton.client.api.WorkerApi;
 import dev.baton.client.model.Claim;
 import dev.baton.client.model.Complete;
+import dev.baton.client.model.CompletionItem;
 import dev.baton.client.model.Enqueue;
 import dev.baton.client.model.Event;
 import dev.baton.client.model.EventType;
 import dev.baton.client.model.Heartbeat;
 import dev.baton.client.model.HeartbeatAnswer;
 import dev.baton.client.model.Job;
+import dev.baton.client.model.Jobs;
 import dev.baton.client.model.Level;
 import dev.baton.client.model.LogAppend;
 import dev.baton.client.model.LogAppendAnswer;
@@ -82,7 +84,7 @@ class GeneratedClientTest {
         assertThat(enqueued.getLease()).isNull();
 
         List<Job> claimed = worker.claimJobs(new Claim().workerId("java-worker").queues(List.of("java-client"))
-                .limit(1).waitMs(5000L)).getJobs();
+                .limit(1).waitMs(5000L), null).getJobs();
         assertThat(claimed).hasSize(1);
         Job job = claimed.get(0);
         assertThat(job.getId()).isEqualTo(enqueued.getId());
@@ -117,6 +119,17 @@ class GeneratedClientTest {
         Job done = worker.completeJob(job.getId(), new Complete().leaseToken(lease).result(Map.of("ok", true)));
         assertThat(done.getStatus()).isEqualTo(Status.SUCCEEDED);
         assertThat(done.getResult()).isEqualTo(Map.of("ok", true));
+
+        // A claim carrying a resend of that completion: answered as the first send was, beside the next job.
+        Job next = producer.enqueueJob(new Enqueue().queue("java-client").type("java.lifecycle"), null, null, null);
+        Jobs refill = worker.claimJobs(new Claim().workerId("java-worker").queues(List.of("java-client")).limit(1)
+                .completions(List.of(new CompletionItem().id(job.getId()).leaseToken(lease)
+                        .result(Map.of("ok", true)))), "return=minimal");
+        assertThat(refill.getJobs()).extracting(Job::getId).containsExactly(next.getId());
+        assertThat(refill.getCompletions()).singleElement().satisfies(c -> {
+            assertThat(c.getId()).isEqualTo(job.getId());
+            assertThat(c.getStatus().getValue()).isEqualTo(200);
+        });
 
         Job read = producer.getJob(job.getId());
         assertThat(read.getStatus()).isEqualTo(Status.SUCCEEDED);
