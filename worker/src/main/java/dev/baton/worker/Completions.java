@@ -33,7 +33,15 @@ final class Completions implements AutoCloseable {
     /** Items per request; the protocol allows 1,000. */
     static final int MAX_BATCH = 256;
 
-    private record Pending(Requests.CompletionItem item, CompletableFuture<Job> answer) {
+    /**
+     * How long a completion waits for a claim to carry it before the sender sends it alone: a
+     * claim in flight comes back and carries it well within this, but a worker whose slots are all
+     * held by long jobs claims nothing, and a completion resent after an unanswered item must not
+     * wait for one of them to end.
+     */
+    static final long CARRY_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
+    private record Pending(Requests.CompletionItem item, CompletableFuture<Job> answer, long queuedAt) {
     }
 
     private final BatonClient client;
@@ -41,6 +49,7 @@ final class Completions implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final ArrayDeque<Pending> waiting = new ArrayDeque<>(); // guarded by lock
+    private final ArrayDeque<Pending> alone = new ArrayDeque<>(); // guarded by lock: for the sender only
     private int carriers; // guarded by lock: claim loops that take what is waiting; while any, the sender leaves it
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong items = new AtomicLong();
@@ -75,7 +84,7 @@ final class Completions implements AutoCloseable {
         CompletableFuture<Job> answer = new CompletableFuture<>();
         lock.lock();
         try {
-            waiting.add(new Pending(new Requests.CompletionItem(id, leaseToken, result), answer));
+            waiting.add(new Pending(new Requests.CompletionItem(id, leaseToken, result), answer, System.nanoTime()));
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -246,8 +255,22 @@ final class Completions implements AutoCloseable {
         }
 
         /**
-         * The claim was not answered, or refused whole: they wait again, first in line, and go with
-         * the next claim or alone (this claim loop, backing off, turns its carrier off).
+         * The claim was refused whole (too large, say, or by a coordinator that takes no
+         * completions on claims): the sender sends them alone, splitting a batch refused whole.
+         */
+        void sendAlone() {
+            lock.lock();
+            try {
+                alone.addAll(batch);
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /**
+         * The claim was not answered: they wait again, first in line, and go with the next claim
+         * or alone (this claim loop, backing off, turns its carrier off).
          */
         void giveBack(Carrier carrier) {
             lock.lock();
@@ -277,14 +300,37 @@ final class Completions implements AutoCloseable {
         return carriedItems.get();
     }
 
+    /**
+     * Under the lock: waits until the sender has something to send: completions handed to it
+     * alone, or waiting ones while no claim loop carries, or the oldest waiting one has waited
+     * {@link #CARRY_WAIT_NANOS}.
+     */
+    private void awaitSendable() throws InterruptedException {
+        while (alone.isEmpty()) {
+            if (waiting.isEmpty()) {
+                changed.await();
+                continue;
+            }
+            if (carriers == 0) {
+                return;
+            }
+            long overdueIn = waiting.peekFirst().queuedAt() + CARRY_WAIT_NANOS - System.nanoTime();
+            if (overdueIn <= 0) {
+                return;
+            }
+            changed.awaitNanos(overdueIn);
+        }
+    }
+
     private void sendLoop() {
         List<Pending> batch = new ArrayList<>(MAX_BATCH);
         try {
             while (true) {
                 lock.lockInterruptibly();
                 try {
-                    while (waiting.isEmpty() || carriers > 0) {
-                        changed.await();
+                    awaitSendable();
+                    while (batch.size() < MAX_BATCH && !alone.isEmpty()) {
+                        batch.add(alone.poll());
                     }
                     while (batch.size() < MAX_BATCH && !waiting.isEmpty()) {
                         batch.add(waiting.poll());
@@ -305,7 +351,9 @@ final class Completions implements AutoCloseable {
             // closing: everyone still waiting is told, and resends (or lets the lease lapse)
             lock.lock();
             try {
+                batch.addAll(alone);
                 batch.addAll(waiting);
+                alone.clear();
                 waiting.clear();
             } finally {
                 lock.unlock();

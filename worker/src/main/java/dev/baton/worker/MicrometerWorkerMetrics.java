@@ -35,7 +35,7 @@ final class MicrometerWorkerMetrics implements WorkerMetrics {
         this.batches = Counter.builder("baton.worker.completion.batches")
                 .description("requests carrying completions a coordinator answered (claims, POST /completions)").register(this.registry);
         this.batchSize = DistributionSummary.builder("baton.worker.completion.batch.size")
-                .description("Completions carried per answered POST /completions").register(this.registry);
+                .description("Completions carried per answered request (a claim carrying them, or POST /completions)").register(this.registry);
         this.retried = Counter.builder("baton.worker.requests.retried")
                 .description("Requests sent again because no coordinator answered them").register(this.registry);
         this.failovers = Counter.builder("baton.worker.failovers")

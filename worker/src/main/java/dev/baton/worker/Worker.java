@@ -16,14 +16,16 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs jobs from Baton. Long-polls for exactly as many jobs as it has free slots, runs each on a
- * virtual thread, and on {@link #close()} stops claiming and lets running jobs finish within the
- * grace period.
+ * Runs jobs from Baton. Claims exactly as many jobs as it has free slots (long-polling while
+ * there is no work), each claim carrying the jobs finished meanwhile; runs each job on a virtual
+ * thread, and on {@link #close()} stops claiming and lets running jobs finish within the grace
+ * period.
  *
  * <pre>
  * Worker worker = Worker.builder()
@@ -134,6 +136,7 @@ public final class Worker implements AutoCloseable {
         List<String> types = new ArrayList<>(handlers.keySet());
         int failures = 0;
         boolean backlog = false;
+        boolean skipCarry = false;
         while (!stopping) {
             int reserved;
             try {
@@ -141,6 +144,7 @@ public final class Worker implements AutoCloseable {
                     if (carrying) {
                         completions.awaitCarrying(carrier, () -> stopping || slots.availablePermits() > 0);
                     } else {
+                        carrier.set(false);
                         slots.acquire();
                         slots.release();
                     }
@@ -158,7 +162,8 @@ public final class Worker implements AutoCloseable {
             if (reserved == 0) { // another loop took them
                 continue;
             }
-            Completions.Carried carried = completions.take(carrying ? Completions.MAX_BATCH : 0);
+            Completions.Carried carried = completions.take(carrying && !skipCarry ? Completions.MAX_BATCH : 0);
+            skipCarry = false;
             boolean atOnce = !carried.isEmpty() || backlog;
             carrier.set(carrying && atOnce);
             List<Job> jobs;
@@ -166,7 +171,12 @@ public final class Worker implements AutoCloseable {
                 Responses.Jobs answer = client.claimCarrying(new Requests.Claim(workerId, queues, types, reserved,
                         atOnce ? 0L : CLAIM_WAIT_MS, leaseMs, carried.items()));
                 carried.settle(answer.completions());
-                jobs = answer.jobs().size() <= reserved ? answer.jobs() : answer.jobs().subList(0, reserved);
+                jobs = answer.jobs();
+                if (jobs.size() > reserved) { // never, by protocol: run no more than the slots reserved
+                    LOG.error("a coordinator handed out {} jobs for a claim of {}; the {} beyond it wait out their leases",
+                            jobs.size(), reserved, jobs.size() - reserved);
+                    jobs = jobs.subList(0, reserved);
+                }
                 backlog = jobs.size() >= reserved;
                 failures = 0;
                 misconfigured.mended();
@@ -190,11 +200,19 @@ public final class Worker implements AutoCloseable {
                 continue;
             } catch (BatonClient.Rejected e) {
                 unreserve(reserved);
-                carried.giveBack(carrier);
-                if (!carried.isEmpty() && e.status == 400) {
-                    // A coordinator older than completions on claims refuses the field: send them alone from now on.
-                    LOG.warn("claim carrying completions refused ({}); completions go alone from now on", e.getMessage());
-                    carrying = false;
+                if (!carried.isEmpty()) {
+                    // Refused whole for what it carried (too large, say): they go alone, where a batch
+                    // refused whole is split; the claim is tried again at once without them.
+                    carried.sendAlone();
+                    if (e.status == 400 && e.getMessage().contains("completions: unknown field")) {
+                        LOG.warn("this coordinator takes no completions on claims ({}); they go alone from now on",
+                                e.getMessage());
+                        carrying = false;
+                    } else {
+                        LOG.warn("claim carrying {} completion(s) refused ({}); they go alone", carried.size(),
+                                e.getMessage());
+                    }
+                    skipCarry = true;
                     continue;
                 }
                 LOG.error("claim refused: {}", e.getMessage());
@@ -217,14 +235,21 @@ public final class Worker implements AutoCloseable {
             // Claimed jobs are ours even if we are stopping: run them rather than let their leases lapse.
             for (Job job : jobs) {
                 running.incrementAndGet();
+                AtomicBoolean freed = new AtomicBoolean();
+                Runnable free = () -> {
+                    if (freed.compareAndSet(false, true)) {
+                        freeSlot();
+                    }
+                };
                 jobThreads.execute(() -> {
                     try {
                         new JobRun(job, client, completions, leaseMs, timers, metrics, tracing)
-                                .onFinished(this::freeSlot)
+                                .onFinished(free)
                                 .run(handlers.get(job.type()));
                     } catch (RuntimeException e) {
                         LOG.error("job {} crashed the worker's run loop", job.id(), e);
-                        freeSlot();
+                    } finally {
+                        free.run();
                     }
                 });
             }

@@ -67,13 +67,16 @@ public final class WorkerController {
         leases.checkClaim(claim);
         boolean minimal = prefersMinimal(prefer);
         List<Responses.CompletionResult> settled = settle(request, caller, new Requests.Completions(claim.completions()),
-                minimal);
+                minimal, "completions");
         List<Job> jobs;
         try {
             jobs = leases.claim(claim, Caller.validity(request));
         } catch (BatonException e) {
             LOG.debug("claim by {} carried {} completion(s), settled; it claims nothing: {}", claim.workerId(),
                     settled.size(), e.getMessage());
+            jobs = List.of();
+        } catch (InterruptedException e) { // stopping while it waited: the settled answers still go back
+            Thread.currentThread().interrupt();
             jobs = List.of();
         }
         MutableHttpResponse<Responses.Jobs> answer = HttpResponse.ok(new Responses.Jobs(jobs, settled));
@@ -110,16 +113,16 @@ public final class WorkerController {
                                                                   @Nullable @Body Requests.Completions body) {
         boolean minimal = prefersMinimal(prefer);
         Requests.Completions completions = RequestBodyReader.orEmpty(body, Requests.Completions.class);
-        List<Responses.CompletionResult> results = settle(request, Caller.of(request), completions, minimal);
+        List<Responses.CompletionResult> results = settle(request, Caller.of(request), completions, minimal, "items");
         MutableHttpResponse<Responses.CompletionResults> answer = HttpResponse.ok(new Responses.CompletionResults(results));
         return minimal ? answer.header(PREFERENCE_APPLIED, MINIMAL) : answer;
     }
 
     /** Each item judged as its own complete would be; an item whose job is outside the token's scope is 403 alone. */
     private List<Responses.CompletionResult> settle(HttpRequest<?> request, Caller caller,
-                                                    Requests.Completions completions, boolean minimal) {
+                                                    Requests.Completions completions, boolean minimal, String field) {
         Set<Long> outOfScope = scope.outOfScope(caller, jobIds(completions));
-        List<Responses.CompletionResult> results = leases.completeMany(completions, minimal, outOfScope);
+        List<Responses.CompletionResult> results = leases.completeMany(completions, minimal, outOfScope, field);
         Problems.refusedItems(request, results);
         return results;
     }

@@ -282,8 +282,14 @@ public final class LeaseService {
      * {@code outOfScope} refused on its own (403 {@code forbidden}, nothing done to it).
      */
     public List<CompletionResult> completeMany(Requests.Completions r, boolean minimal, Set<Long> outOfScope) {
+        return completeMany(r, minimal, outOfScope, "items");
+    }
+
+    /** As {@link #completeMany(Requests.Completions, boolean, Set)}, naming the items {@code field} in refusals. */
+    public List<CompletionResult> completeMany(Requests.Completions r, boolean minimal, Set<Long> outOfScope,
+                                               String field) {
         if (r.items() == null) {
-            throw BatonException.invalid("items", "is required");
+            throw BatonException.invalid(field, "is required");
         }
         if (r.items().size() > JobFactory.MAX_BATCH) {
             throw new BatonException(ErrorCode.PAYLOAD_TOO_LARGE, "at most " + JobFactory.MAX_BATCH + " items");
@@ -292,11 +298,11 @@ public final class LeaseService {
         for (int i = 0; i < r.items().size(); i++) {
             Requests.CompletionItem item = r.items().get(i);
             if (item == null) {
-                checks.fail("items[" + i + "]", "must be an object");
+                checks.fail(field + "[" + i + "]", "must be an object");
                 continue;
             }
-            checks.required("items[" + i + "].id", item.id());
-            checks.required("items[" + i + "].leaseToken", item.leaseToken());
+            checks.required(field + "[" + i + "].id", item.id());
+            checks.required(field + "[" + i + "].leaseToken", item.leaseToken());
         }
         checks.throwIfAny();
         // Items that pass their own checks and name a job for the first time go into one statement

@@ -120,6 +120,7 @@ class ClaimCarriesCompletionsTest {
         withNull.add(null);
         Api.Resp nullItem = cluster.api(0).post("/api/v1/claims", Api.WORKER, claimBody("refused", 3, withNull));
         assertThat(nullItem.status()).as(nullItem.toString()).isEqualTo(400);
+        assertThat(nullItem.body().path("errors").get(0).path("field").asText()).isEqualTo("completions[3]");
 
         List<Map<String, Object>> tooMany = new ArrayList<>();
         for (int i = 0; i < 1001; i++) {
