@@ -1,5 +1,6 @@
 package dev.baton.common;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
 import java.util.List;
@@ -20,10 +21,12 @@ public final class Requests {
 
     /**
      * {@code completions}, when not null, are settled before the claim looks for work, each judged
-     * as in {@link Completions}: a worker's finished jobs ride on its next claim.
+     * as in {@link Completions}: a worker's finished jobs ride on its next claim. Left out when null,
+     * so a claim carrying nothing is one a coordinator older than the field takes.
      */
     public record Claim(String workerId, List<String> queues, List<String> types, Integer limit, Long waitMs,
-                        Long leaseMs, List<CompletionItem> completions) {
+                        Long leaseMs,
+                        @JsonInclude(JsonInclude.Include.NON_NULL) List<CompletionItem> completions) {
         public Claim(String workerId, List<String> queues, List<String> types, Integer limit, Long waitMs,
                      Long leaseMs) {
             this(workerId, queues, types, limit, waitMs, leaseMs, null);
