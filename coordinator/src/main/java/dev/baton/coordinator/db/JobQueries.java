@@ -132,7 +132,12 @@ public final class JobQueries {
             params.add(f.type());
         }
         if (f.labelsJson() != null) {
+            // labels <> '{}' changes nothing (a filter names at least one label) but lets the
+            // planner use jobs_labels, which holds only jobs that have labels (V17).
             sql.append(" and labels @> ?::jsonb");
+            if (!f.labelsJson().equals("{}")) {
+                sql.append(" and labels <> '{}'::jsonb");
+            }
             params.add(f.labelsJson());
         }
         if (f.search() != null) {
