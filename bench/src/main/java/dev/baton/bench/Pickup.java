@@ -24,7 +24,12 @@ import org.postgresql.PGConnection;
  * {@code LISTEN}, woken by a {@code NOTIFY} sent in the enqueue's transaction, then running
  * Baton's claim statement.
  *
- * <pre>bench/run.sh pickup [--jobs 200] [--workers 2] [--concurrency 4]</pre>
+ * <p>{@code --load-workers N} measures the same under load: before the first job, {@code --load-jobs}
+ * echo jobs are queued on another queue and N more worker processes (default settings, listing A
+ * then B) drain it while the pickups are timed; the line reports how many were done meanwhile and
+ * how many were still queued at the end (more than 0: the load lasted the whole measurement).
+ *
+ * <pre>bench/run.sh pickup [--jobs 200] [--workers 2] [--concurrency 4] [--load-workers 0] [--load-jobs 100000]</pre>
  */
 public final class Pickup {
     private static final String QUEUE = RawSql.QUEUE;
@@ -35,9 +40,12 @@ public final class Pickup {
             int warmup = (int) b.args.integer("warmup", 30);
             int workers = (int) b.args.integer("workers", 2);
             int concurrency = (int) b.args.integer("concurrency", 4);
+            int loadWorkers = (int) b.args.integer("load-workers", 0);
+            int loadJobs = (int) b.args.integer("load-jobs", 100_000);
             b.args.rejectUnknown();
             String load = Bench.loadavg();
-            Stats baton = baton(b, jobs, warmup, workers, concurrency);
+            long[] background = new long[2];
+            Stats baton = baton(b, jobs, warmup, workers, concurrency, loadWorkers, loadJobs, background);
             String loadMid = Bench.loadavg();
             Stats raw = raw(b, jobs, warmup);
             new Line("pickup").add("jobs", jobs).add("workers", workers)
@@ -46,11 +54,16 @@ public final class Pickup {
                     .add("raw_p50_ms", raw.p50()).add("raw_p99_ms", raw.p99()).add("raw_max_ms", raw.max())
                     .add("p50_ratio", Line.ratio(baton.p50(), raw.p50()))
                     .add("p99_ratio", Line.ratio(baton.p99(), raw.p99()))
+                    .add("load_workers", loadWorkers).add("load_jobs_done", background[0])
+                    .add("load_jobs_left", background[1])
                     .add("load_before", load).add("load_mid", loadMid).add("load_after", Bench.loadavg()).print();
         }
     }
 
-    private static Stats baton(Bench b, int jobs, int warmup, int workers, int concurrency) throws Exception {
+    private static final String LOAD_QUEUE = "bench-load";
+
+    private static Stats baton(Bench b, int jobs, int warmup, int workers, int concurrency, int loadWorkers,
+                               int loadJobs, long[] background) throws Exception {
         String db = b.createDatabase("pickup");
         List<Bench.Coordinator> cs = b.startCoordinators(2, db);
         List<Proc> procs = new ArrayList<>();
@@ -59,6 +72,20 @@ public final class Pickup {
             Api a = new Api(cs.get(0).url(), b.adminToken);
             for (int i = 0; i < workers; i++) {
                 procs.add(b.startWorker("pickup-" + i, List.of(cs.get(1).url()), QUEUE, concurrency));
+            }
+            if (loadWorkers > 0) {
+                for (int left = loadJobs; left > 0; left -= 1000) {
+                    List<Map<String, Object>> batch = new ArrayList<>();
+                    for (int i = 0; i < Math.min(left, 1000); i++) {
+                        batch.add(Map.of("queue", LOAD_QUEUE, "type", "baton.echo", "payload", Map.of()));
+                    }
+                    a.post("/api/v1/jobs/batch", Map.of("jobs", batch));
+                }
+                for (int i = 0; i < loadWorkers; i++) {
+                    procs.add(b.startWorker("load-" + i, List.of(cs.get(0).url(), cs.get(1).url()), LOAD_QUEUE, 0));
+                }
+                Bench.log("pickup under load: %d echo jobs queued on %s, %d worker process(es) draining them",
+                        loadJobs, LOAD_QUEUE, loadWorkers);
             }
             Bench.log("pickup: enqueue through A, %d worker(s) on B only; %d warm-up jobs (load %s)", workers, warmup,
                     Bench.loadavg());
@@ -73,7 +100,10 @@ public final class Pickup {
                 Thread.sleep(ThreadLocalRandom.current().nextInt(10, 41));
             }
             Stats s = Stats.of(latencies(c, ids));
-            Bench.log("pickup via Redis: p50 %.1f ms, p99 %.1f ms, max %.1f ms", s.p50(), s.p99(), s.max());
+            background[0] = Sql.scalar(c, "select count(*) from jobs where queue = ? and status = 'succeeded'", LOAD_QUEUE);
+            background[1] = Sql.scalar(c, "select count(*) from jobs where queue = ? and status = 'queued'", LOAD_QUEUE);
+            Bench.log("pickup via Redis: p50 %.1f ms, p99 %.1f ms, max %.1f ms (background: %d done, %d left)", s.p50(),
+                    s.p99(), s.max(), background[0], background[1]);
             return s;
         } finally {
             b.stop(procs);
