@@ -21,15 +21,9 @@ import java.util.List;
 @Singleton
 public final class FinishedJobs {
 
-    // Parameters: status, now (null: now()), age in seconds, ids left out, limit, status.
-    private static final String DELETE_IF_FINISHED_BEFORE = """
-            with doomed as materialized (
-                select id from jobs
-                where status = ? and finished_at < coalesce(?::timestamptz, now()) - make_interval(secs => ?)
-                  and id <> all(?::bigint[])
-                order by finished_at
-                limit ?
-                for update skip locked
+    // Ends both deletes below: the doomed rows still in that status go, with their events; the
+    // count of jobs deleted is the answer. Parameter: status.
+    private static final String DELETE_DOOMED_WITH_EVENTS = """
             ), gone as (
                 delete from jobs j using doomed where j.id = doomed.id and j.status = ?
                 returning j.id
@@ -39,6 +33,17 @@ public final class FinishedJobs {
             select count(*) from gone
             """;
 
+    // Parameters: status, now (null: now()), age in seconds, ids left out, limit, status.
+    private static final String DELETE_IF_FINISHED_BEFORE = """
+            with doomed as materialized (
+                select id from jobs
+                where status = ? and finished_at < coalesce(?::timestamptz, now()) - make_interval(secs => ?)
+                  and id <> all(?::bigint[])
+                order by finished_at
+                limit ?
+                for update skip locked
+            """ + DELETE_DOOMED_WITH_EVENTS;
+
     // The same for one row, deleted alone (see BadRows). Parameters: status, now, age, id, status.
     private static final String DELETE_ONE_IF_FINISHED_BEFORE = """
             with doomed as materialized (
@@ -46,14 +51,7 @@ public final class FinishedJobs {
                 where status = ? and finished_at < coalesce(?::timestamptz, now()) - make_interval(secs => ?)
                   and id = ?
                 for update skip locked
-            ), gone as (
-                delete from jobs j using doomed where j.id = doomed.id and j.status = ?
-                returning j.id
-            ), events as (
-                delete from job_events e using gone where e.job_id = gone.id
-            )
-            select count(*) from gone
-            """;
+            """ + DELETE_DOOMED_WITH_EVENTS;
 
     // What DELETE_IF_FINISHED_BEFORE would pick, unlocked. Parameters: status, now, age, ids left out, limit.
     private static final String FINISHED_BEFORE_IDS = """

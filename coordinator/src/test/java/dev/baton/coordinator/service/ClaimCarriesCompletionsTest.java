@@ -44,9 +44,9 @@ class ClaimCarriesCompletionsTest {
         List<String> next = enqueue("carry", 5);
         List<Map<String, Object>> items = new ArrayList<>();
         for (int i = 0; i < first.size(); i++) {
-            items.add(item(first.get(i), i == 2 ? "not-the-token" : token(first.get(i)), Map.of("n", i)));
+            items.add(Jobs.completionItem(first.get(i), i == 2 ? "not-the-token" : token(first.get(i)), Map.of("n", i)));
         }
-        items.add(item(first.get(0), token(first.get(0)), Map.of("n", 0))); // a repeat in the same request
+        items.add(Jobs.completionItem(first.get(0), token(first.get(0)), Map.of("n", 0))); // a repeat in the same request
 
         Api.Resp r = claimCarrying(0, "carry", 10, items, Map.of());
         assertThat(r.status()).as(r.toString()).isEqualTo(200);
@@ -75,7 +75,7 @@ class ClaimCarriesCompletionsTest {
             assertThat(j.path("leaseToken").asText()).isNotBlank();
         });
         assertThat(claimed).containsExactlyElementsOf(next);
-        assertThat(completedEvents("carry")).isEqualTo(4);
+        assertThat(Jobs.completedEvents(cluster, "carry")).isEqualTo(4);
         assertThat(Jobs.get(cluster.api(0), first.get(2).path("id").asText()).path("status").asText())
                 .isEqualTo("running");
     }
@@ -84,7 +84,8 @@ class ClaimCarriesCompletionsTest {
     @Test
     void aResendOnTheNextClaimIsAnsweredAsTheFirstSendWas() {
         List<JsonNode> first = enqueueAndClaim("resend", 4);
-        List<Map<String, Object>> items = first.stream().map(j -> item(j, token(j), Map.of("ok", true))).toList();
+        List<Map<String, Object>> items = first.stream()
+                .map(j -> Jobs.completionItem(j, token(j), Map.of("ok", true))).toList();
         Map<String, String> minimal = Map.of("Prefer", "return=minimal");
         Api.Resp sent = claimCarrying(0, "resend", 4, items, minimal);
         assertThat(sent.status()).as(sent.toString()).isEqualTo(200);
@@ -102,14 +103,14 @@ class ClaimCarriesCompletionsTest {
         List<String> claimed = new ArrayList<>();
         again.body().path("jobs").forEach(j -> claimed.add(j.path("id").asText()));
         assertThat(claimed).containsExactlyElementsOf(later);
-        assertThat(completedEvents("resend")).isEqualTo(4);
+        assertThat(Jobs.completedEvents(cluster, "resend")).isEqualTo(4);
     }
 
     /** A claim refused 4xx, whatever it carries, changes nothing: its completions stay unsettled. */
     @Test
     void aRefusedClaimSettlesNothingItCarries() {
         List<JsonNode> held = enqueueAndClaim("refused", 3);
-        List<Map<String, Object>> items = held.stream().map(j -> item(j, token(j), Map.of())).toList();
+        List<Map<String, Object>> items = held.stream().map(j -> Jobs.completionItem(j, token(j), Map.of())).toList();
 
         Map<String, Object> badLimit = claimBody("refused", 0, items);
         Api.Resp r = cluster.api(0).post("/api/v1/claims", Api.WORKER, badLimit);
@@ -132,7 +133,7 @@ class ClaimCarriesCompletionsTest {
         Api.Resp producer = cluster.api(0).post("/api/v1/claims", Api.PRODUCER, claimBody("refused", 3, items));
         assertThat(producer.status()).as(producer.toString()).isEqualTo(403);
 
-        assertThat(completedEvents("refused")).isZero();
+        assertThat(Jobs.completedEvents(cluster, "refused")).isZero();
         held.forEach(j -> assertThat(Jobs.get(cluster.api(0), j.path("id").asText()).path("status").asText())
                 .isEqualTo("running"));
 
@@ -159,7 +160,7 @@ class ClaimCarriesCompletionsTest {
                 String queue = "race-" + round;
                 List<JsonNode> held = enqueueAndClaim(queue, 20);
                 enqueue(queue, 20);
-                List<Map<String, Object>> items = held.stream().map(j -> item(j, token(j), Map.of())).toList();
+                List<Map<String, Object>> items = held.stream().map(j -> Jobs.completionItem(j, token(j), Map.of())).toList();
                 CyclicBarrier barrier = new CyclicBarrier(2);
                 List<Future<Api.Resp>> sent = new ArrayList<>();
                 for (int c = 0; c < 2; c++) {
@@ -179,7 +180,7 @@ class ClaimCarriesCompletionsTest {
                     });
                     r.body().path("jobs").forEach(j -> handedOut.merge(j.path("id").asText(), 1, Integer::sum));
                 }
-                assertThat(completedEvents(queue)).isEqualTo(20);
+                assertThat(Jobs.completedEvents(cluster, queue)).isEqualTo(20);
                 assertThat(handedOut).hasSize(20).allSatisfy((id, times) -> assertThat(times).isEqualTo(1));
             }
         } finally {
@@ -224,19 +225,5 @@ class ClaimCarriesCompletionsTest {
 
     private static String token(JsonNode job) {
         return job.path("leaseToken").asText();
-    }
-
-    private static Map<String, Object> item(JsonNode job, String token, Map<String, Object> result) {
-        Map<String, Object> item = new LinkedHashMap<>();
-        item.put("id", job.path("id").asText());
-        item.put("leaseToken", token);
-        item.put("result", result);
-        return item;
-    }
-
-    private static long completedEvents(String queue) {
-        return cluster.queryLong("""
-                select count(*) from job_events e join jobs j on j.id = e.job_id
-                where j.queue = ? and e.type = 'completed'""", queue);
     }
 }

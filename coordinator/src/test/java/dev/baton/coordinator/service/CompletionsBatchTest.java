@@ -7,7 +7,6 @@ import dev.baton.coordinator.testing.Api;
 import dev.baton.coordinator.testing.Jobs;
 import dev.baton.coordinator.testing.TestCluster;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CyclicBarrier;
@@ -46,10 +45,12 @@ class CompletionsBatchTest {
 
         List<Map<String, Object>> items = new ArrayList<>();
         for (int i = 0; i < claimed.size(); i++) {
-            items.add(item(claimed.get(i), i == 3 ? "not-the-token" : claimed.get(i).path("leaseToken").asText(),
+            items.add(Jobs.completionItem(claimed.get(i),
+                    i == 3 ? "not-the-token" : claimed.get(i).path("leaseToken").asText(),
                     Map.of("n", i)));
         }
-        items.add(item(claimed.get(0), claimed.get(0).path("leaseToken").asText(), Map.of("n", 0))); // a repeat
+        // a repeat
+        items.add(Jobs.completionItem(claimed.get(0), claimed.get(0).path("leaseToken").asText(), Map.of("n", 0)));
         items.add(Map.of("id", "987654321", "leaseToken", "x"));
         items.add(Map.of("id", "not-an-id", "leaseToken", "x"));
 
@@ -80,13 +81,13 @@ class CompletionsBatchTest {
         assertThat(answers.get(62).path("status").asInt()).isEqualTo(404);
         assertThat(Jobs.get(cluster.api(0), claimed.get(3).path("id").asText()).path("status").asText())
                 .isEqualTo("running");
-        assertThat(completedEvents("batch")).isEqualTo(58);
+        assertThat(Jobs.completedEvents(cluster, "batch")).isEqualTo(58);
 
         // The whole batch again, through the other coordinator: the same answers, nothing changed.
         Api.Resp again = cluster.api(0).post("/api/v1/completions", Api.WORKER, Map.of("items", items));
         assertThat(again.status()).isEqualTo(200);
         assertThat(again.body()).isEqualTo(r.body());
-        assertThat(completedEvents("batch")).isEqualTo(58);
+        assertThat(Jobs.completedEvents(cluster, "batch")).isEqualTo(58);
     }
 
     /** Prefer: return=minimal leaves the job out of successes only; a resend is answered the same way. */
@@ -95,7 +96,8 @@ class CompletionsBatchTest {
         List<JsonNode> claimed = enqueueAndClaim("minimal", 5, 30_000);
         List<Map<String, Object>> items = new ArrayList<>();
         for (int i = 0; i < claimed.size(); i++) {
-            items.add(item(claimed.get(i), i == 2 ? "stale" : claimed.get(i).path("leaseToken").asText(), Map.of("i", i)));
+            items.add(Jobs.completionItem(claimed.get(i), i == 2 ? "stale" : claimed.get(i).path("leaseToken").asText(),
+                    Map.of("i", i)));
         }
         for (int round = 0; round < 2; round++) { // the second round is a resend of the first
             Api.Resp r = cluster.api(round).send("POST", "/api/v1/completions", Api.WORKER, Map.of("items", items),
@@ -115,7 +117,7 @@ class CompletionsBatchTest {
                 }
             }
         }
-        assertThat(completedEvents("minimal")).isEqualTo(4);
+        assertThat(Jobs.completedEvents(cluster, "minimal")).isEqualTo(4);
         assertThat(Jobs.get(cluster.api(0), claimed.get(4).path("id").asText()).path("result").path("i").asInt())
                 .isEqualTo(4);
         Api.Resp full = cluster.api(0).post("/api/v1/completions", Api.WORKER, Map.of("items", items.subList(0, 1)));
@@ -130,14 +132,14 @@ class CompletionsBatchTest {
         assertThat(cluster.execute("update jobs set lease_expires_at = now() - interval '1 second' where queue = 'expiring'"))
                 .isEqualTo(3);
         List<Map<String, Object>> items = claimed.stream()
-                .map(j -> item(j, j.path("leaseToken").asText(), Map.of())).toList();
+                .map(j -> Jobs.completionItem(j, j.path("leaseToken").asText(), Map.of())).toList();
         Api.Resp r = cluster.api(0).post("/api/v1/completions", Api.WORKER, Map.of("items", items));
         assertThat(r.status()).isEqualTo(200);
         r.body().path("items").forEach(a -> {
             assertThat(a.path("status").asInt()).isEqualTo(409);
             assertThat(a.path("code").asText()).isEqualTo("lease_lost");
         });
-        assertThat(completedEvents("expiring")).isZero();
+        assertThat(Jobs.completedEvents(cluster, "expiring")).isZero();
     }
 
     /**
@@ -153,7 +155,7 @@ class CompletionsBatchTest {
                 String queue = "race-" + round;
                 List<JsonNode> claimed = enqueueAndClaim(queue, 100, 30_000);
                 List<Map<String, Object>> forward = claimed.stream()
-                        .map(j -> item(j, j.path("leaseToken").asText(), Map.of("by", "batch"))).toList();
+                        .map(j -> Jobs.completionItem(j, j.path("leaseToken").asText(), Map.of("by", "batch"))).toList();
                 List<Map<String, Object>> backward = new ArrayList<>(forward);
                 java.util.Collections.reverse(backward);
                 CyclicBarrier barrier = new CyclicBarrier(2 + 10);
@@ -175,7 +177,7 @@ class CompletionsBatchTest {
                     Api.Resp r = f.get();
                     assertThat(r.status()).as(r.toString()).isEqualTo(200);
                 }
-                assertThat(completedEvents(queue)).isEqualTo(100);
+                assertThat(Jobs.completedEvents(cluster, queue)).isEqualTo(100);
                 assertThat(cluster.queryLong("""
                         select count(*) from jobs where queue = ? and status = 'succeeded' and version = 3""", queue))
                         .isEqualTo(100);
@@ -201,19 +203,5 @@ class CompletionsBatchTest {
         r.body().path("jobs").forEach(jobs::add);
         assertThat(jobs).hasSize(n);
         return jobs;
-    }
-
-    private static Map<String, Object> item(JsonNode job, String token, Map<String, Object> result) {
-        Map<String, Object> item = new LinkedHashMap<>();
-        item.put("id", job.path("id").asText());
-        item.put("leaseToken", token);
-        item.put("result", result);
-        return item;
-    }
-
-    private static long completedEvents(String queue) {
-        return cluster.queryLong("""
-                select count(*) from job_events e join jobs j on j.id = e.job_id
-                where j.queue = ? and e.type = 'completed'""", queue);
     }
 }

@@ -43,6 +43,22 @@ public final class Jobs {
         return types;
     }
 
+    /** One item of {@code POST /completions} (or of a claim's {@code completions}) for a claimed job. */
+    public static Map<String, Object> completionItem(JsonNode job, String token, Map<String, Object> result) {
+        Map<String, Object> item = new java.util.LinkedHashMap<>();
+        item.put("id", job.path("id").asText());
+        item.put("leaseToken", token);
+        item.put("result", result);
+        return item;
+    }
+
+    /** How many {@code completed} events the jobs of {@code queue} have. */
+    public static long completedEvents(TestCluster cluster, String queue) {
+        return cluster.queryLong("""
+                select count(*) from job_events e join jobs j on j.id = e.job_id
+                where j.queue = ? and e.type = 'completed'""", queue);
+    }
+
     /** Polls {@code condition} until it holds or {@code timeoutMs} passes; returns whether it held. */
     public static boolean eventually(long timeoutMs, java.util.function.BooleanSupplier condition)
             throws InterruptedException {
