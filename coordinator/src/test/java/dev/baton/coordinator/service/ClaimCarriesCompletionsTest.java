@@ -11,10 +11,12 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -145,6 +147,38 @@ class ClaimCarriesCompletionsTest {
         Api.Resp plain = cluster.api(0).post("/api/v1/claims", Api.WORKER,
                 Map.of("workerId", "w", "queues", List.of("refused")));
         assertThat(plain.body().has("completions")).isFalse();
+    }
+
+    /**
+     * The claim settled what it carried, then waited, and its token was revoked meanwhile: it is
+     * handed no job (as any claim whose token goes while it waits), but it still answers 200 with
+     * the completions' answers, never a 401 that would hide them.
+     */
+    @Test
+    void aClaimWhoseTokenIsRevokedWhileItWaitsStillAnswersWhatItSettled() throws Exception {
+        List<JsonNode> held = enqueueAndClaim("revoked", 2);
+        Api.Resp made = cluster.api(0).post("/api/v1/tokens", Api.ADMIN, Map.of("name", "carry-revoked", "role", "worker"));
+        assertThat(made.status()).as(made.toString()).isEqualTo(201);
+        String token = made.body().path("token").asText();
+        Map<String, Object> body = claimBody("revoked", 2,
+                held.stream().map(j -> Jobs.completionItem(j, token(j), Map.of())).toList());
+        body.put("waitMs", 20_000);
+        CompletableFuture<Api.Resp> claim = CompletableFuture.supplyAsync(
+                () -> cluster.api(0).post("/api/v1/claims", token, body));
+        assertThat(Jobs.eventually(10_000, () -> Jobs.completedEvents(cluster, "revoked") == 2)).isTrue();
+        Thread.sleep(500); // settled; the claim is waiting
+        Api.Resp revoked = cluster.api(0).send("DELETE", "/api/v1/tokens/carry-revoked", Api.ADMIN, null, null);
+        assertThat(revoked.status()).isEqualTo(204);
+        String id = Jobs.enqueue(cluster.api(0), "revoked", Map.of()).path("id").asText(); // wakes the claim
+
+        Api.Resp r = claim.get(30, TimeUnit.SECONDS);
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+        assertThat(r.body().path("jobs")).isEmpty();
+        assertThat(r.body().path("completions")).hasSize(2).allSatisfy(a -> {
+            assertThat(a.path("status").asInt()).isEqualTo(200);
+            assertThat(a.path("job").path("status").asText()).isEqualTo("succeeded");
+        });
+        assertThat(Jobs.get(cluster.api(0), id).path("status").asText()).isEqualTo("queued");
     }
 
     /**
